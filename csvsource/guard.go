@@ -1,0 +1,235 @@
+package csvsource
+
+import (
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// guard sits between the decoded text and encoding/csv. It follows quotes the
+// way the CSV parser does, so it knows where rows and fields end, and it fails
+// before encoding/csv would buffer an oversized row: csv.Reader keeps a whole
+// line (a whole file, without line breaks) in memory. It also checks the
+// text's encoding, so that the error names the exact line and column.
+//
+// It runs ahead of the parser (by the parser's buffer): rows before the one at
+// fault still reach the caller, because bufio.Reader hands over buffered data
+// before a read error.
+type guard struct {
+	src      io.Reader
+	class    [256]uint8 // non-zero for the bytes scan must look at
+	crOnly   bool       // old Mac line ends: lone CR turned into LF
+	strict   bool       // UTF-8 input: reject invalid sequences
+	encName  string     // for messages
+	maxRow   int
+	maxField int
+	maxCols  int
+
+	quoted    bool
+	quoteLine int // where the open quote is
+	quoteCol  int
+	line      int // line of the next byte
+	col       int // bytes already seen on that line
+	rowLine   int // line where the current row starts
+	rowBytes  int
+	field     int // index of the current field in its row
+	fieldLine int // where the current field starts
+	fieldCol  int
+	fieldSize int
+
+	pend     [utf8.UTFMax]byte // incomplete rune at the end of the last read
+	npend    int
+	pendLine int
+	pendCol  int
+	pendFld  int
+
+	eof bool // src reported io.EOF
+	err *Error
+}
+
+const (
+	clsQuote = 1 + iota
+	clsDelim
+	clsNL
+	clsCR
+	clsHigh
+)
+
+func newGuard(src io.Reader, delim byte, firstLine int, crOnly, strict bool, encName string, c *config) *guard {
+	g := &guard{
+		src: src, crOnly: crOnly, strict: strict, encName: encName,
+		maxRow: c.maxRowBytes, maxField: c.maxFieldBytes, maxCols: c.maxColumns,
+		line: firstLine, rowLine: firstLine, fieldLine: firstLine, fieldCol: 1,
+	}
+	for b := 0x80; b < 0x100; b++ {
+		g.class[b] = clsHigh
+	}
+	g.class['"'] = clsQuote
+	g.class['\n'] = clsNL
+	if crOnly {
+		g.class['\r'] = clsCR
+	}
+	g.class[delim] = clsDelim
+	return g
+}
+
+func (g *guard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	n, err := g.src.Read(p)
+	if k := g.scan(p[:n]); g.err != nil {
+		return k, g.err
+	}
+	if err == io.EOF {
+		g.eof = true
+		if g.npend > 0 {
+			g.encodingError(g.pendLine, g.pendCol, g.pendFld, g.pend[0])
+			return n, g.err
+		}
+	}
+	return n, err
+}
+
+// scan checks b and returns how many of its bytes may be passed on: all of
+// them unless g.err is set.
+func (g *guard) scan(b []byte) int {
+	i := 0
+	// Finish the rune split by the previous read.
+	for g.npend > 0 && i < len(b) {
+		g.pend[g.npend] = b[i]
+		g.npend++
+		i++
+		if utf8.FullRune(g.pend[:g.npend]) {
+			r, size := utf8.DecodeRune(g.pend[:g.npend])
+			if r == utf8.RuneError && (size == 1 || !g.strict) {
+				g.encodingError(g.pendLine, g.pendCol, g.pendFld, g.pend[0])
+				return 0
+			}
+			g.npend = 0
+		}
+		if !g.count(1) {
+			return 0
+		}
+	}
+	cls := &g.class
+	for i < len(b) {
+		start := i
+		for i < len(b) && cls[b[i]] == 0 {
+			i++
+		}
+		if i > start && !g.count(i-start) {
+			return start
+		}
+		if i == len(b) {
+			break
+		}
+		switch cls[b[i]] {
+		case clsQuote:
+			if !g.count(1) {
+				return i
+			}
+			g.quoted = !g.quoted
+			if g.quoted {
+				g.quoteLine, g.quoteCol = g.line, g.col
+			}
+			i++
+		case clsDelim:
+			if g.quoted {
+				if !g.count(1) {
+					return i
+				}
+			} else {
+				g.rowBytes++
+				g.col++
+				if g.rowBytes > g.maxRow {
+					g.rowTooLarge()
+					return i
+				}
+				g.field++
+				if g.field >= g.maxCols {
+					g.err = &Error{Line: g.rowLine, Kind: ErrTooLarge, field: -1,
+						Msg: fmt.Sprintf("row has more than %d columns", g.maxCols)}
+					return i
+				}
+				g.fieldLine, g.fieldCol, g.fieldSize = g.line, g.col+1, 0
+			}
+			i++
+		case clsCR:
+			b[i] = '\n'
+			fallthrough
+		case clsNL:
+			if g.quoted {
+				if !g.count(1) {
+					return i
+				}
+			} else {
+				g.rowLine = g.line + 1
+				g.rowBytes, g.field, g.fieldSize = 0, 0, 0
+				g.fieldLine, g.fieldCol = g.rowLine, 1
+			}
+			g.line++
+			g.col = 0
+			i++
+		case clsHigh:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError {
+				if !utf8.FullRune(b[i:]) {
+					// Split by the end of this read: check it on the next.
+					g.npend = copy(g.pend[:], b[i:])
+					g.pendLine, g.pendCol, g.pendFld = g.line, g.col+1, g.field
+					if !g.count(g.npend) {
+						return i
+					}
+					return len(b)
+				}
+				// The decoders of other encodings produce U+FFFD for
+				// what they cannot decode: an error too.
+				if size == 1 || !g.strict {
+					g.encodingError(g.line, g.col+1, g.field, b[i])
+					return i
+				}
+			}
+			if !g.count(size) {
+				return i
+			}
+			i += size
+		}
+	}
+	return len(b)
+}
+
+// count adds n bytes of the current field, failing if a limit is exceeded.
+func (g *guard) count(n int) bool {
+	g.col += n
+	g.rowBytes += n
+	g.fieldSize += n
+	if g.rowBytes > g.maxRow {
+		g.rowTooLarge()
+		return false
+	}
+	if g.fieldSize > g.maxField {
+		g.err = &Error{Line: g.fieldLine, Column: g.fieldCol, Kind: ErrTooLarge, field: g.field,
+			Msg: fmt.Sprintf("field is larger than %d bytes", g.maxField)}
+		return false
+	}
+	return true
+}
+
+func (g *guard) rowTooLarge() {
+	msg := fmt.Sprintf("row is larger than %d bytes", g.maxRow)
+	if g.quoted && g.quoteLine > g.rowLine {
+		msg += fmt.Sprintf(" (a quote opened on line %d is still open on line %d: unbalanced quotes?)", g.quoteLine, g.line)
+	} else if g.quoted && g.line > g.rowLine {
+		msg += fmt.Sprintf(" (a quote opened on this line is still open on line %d: unbalanced quotes?)", g.line)
+	}
+	g.err = &Error{Line: g.rowLine, Kind: ErrTooLarge, field: -1, Msg: msg}
+}
+
+func (g *guard) encodingError(line, col, field int, b byte) {
+	msg := fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", b)
+	if !g.strict {
+		msg = fmt.Sprintf("text that is not valid %s", g.encName)
+	}
+	g.err = &Error{Line: line, Column: col, Kind: ErrEncoding, field: field, Msg: msg}
+}

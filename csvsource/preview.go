@@ -1,0 +1,93 @@
+package csvsource
+
+import (
+	"io"
+)
+
+// Sample is the start of a CSV input, for an application's "map columns"
+// step.
+type Sample struct {
+	Header []string // column names, trimmed, in file order
+	// Values holds, for each column of Header, its values (trimmed) in the
+	// first rows read, blank rows skipped: Values[i][j] is column i of row j.
+	Values    [][]string
+	Lines     []int // the line where each of those rows starts
+	Delimiter rune
+	Encoding  string
+	// Suggested guesses a Mapping from common header names (of Salesforce,
+	// HubSpot and generic exports): a starting point to show, not to trust.
+	// Its fields are "" where no column looks right.
+	Suggested Mapping
+}
+
+// Preview reads the header and up to samples rows of r. Its errors are those
+// of NewReader (except mapping errors) and, for those rows, those of
+// Reader.Next.
+func Preview(r io.Reader, samples int, opts ...Option) (*Sample, error) {
+	src, err := open(r, newConfig(opts))
+	if err != nil {
+		return nil, err
+	}
+	s := &Sample{
+		Header:    src.header,
+		Values:    make([][]string, len(src.header)),
+		Delimiter: src.delim,
+		Encoding:  src.enc,
+		Suggested: suggest(src.header),
+	}
+	for range max(samples, 0) {
+		row, line, err := src.readRow()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range row {
+			s.Values[i] = append(s.Values[i], v)
+		}
+		s.Lines = append(s.Lines, line)
+	}
+	return s, nil
+}
+
+// Header names that exports commonly use, best first, compared by foldKey.
+var suggestions = []struct {
+	dst   func(*Mapping) *string
+	names []string
+}{
+	{func(m *Mapping) *string { return &m.Name }, []string{
+		"account name", "company name", "company", "organization name", "organisation name",
+		"organization", "organisation", "account", "name"}},
+	{func(m *Mapping) *string { return &m.Website }, []string{
+		"website", "company domain name", "website url", "web site", "domain", "company website",
+		"url", "homepage", "web"}},
+	{func(m *Mapping) *string { return &m.ID }, []string{
+		"account id", "record id", "company id", "id"}},
+	{func(m *Mapping) *string { return &m.Aliases }, []string{
+		"domains", "additional domains", "other domains", "alias domains", "aliases"}},
+	{func(m *Mapping) *string { return &m.RegistrationID }, []string{
+		"duns", "duns number", "d-u-n-s number", "d-u-n-s"}},
+}
+
+func suggest(header []string) Mapping {
+	index := make(map[string]string, len(header))
+	for _, h := range header {
+		index[foldKey(h)] = h
+	}
+	var m Mapping
+	used := map[string]bool{}
+	for _, s := range suggestions {
+		for _, name := range s.names {
+			if h, ok := index[foldKey(name)]; ok && !used[h] {
+				*s.dst(&m) = h
+				used[h] = true
+				break
+			}
+		}
+	}
+	if m.RegistrationID != "" {
+		m.RegistrationScheme = "duns"
+	}
+	return m
+}

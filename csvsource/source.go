@@ -1,0 +1,359 @@
+package csvsource
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	xunicode "golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// source is what NewReader and Preview share: the input decoded, checked and
+// parsed into rows, with the header read.
+type source struct {
+	cfg        config
+	count      countingReader
+	enc        string
+	delim      rune
+	lineOffset int // lines consumed before the parser saw any (a "sep=" line)
+	guard      *guard
+	csv        *csv.Reader
+	header     []string // trimmed names
+	headerLine int
+}
+
+// countingReader counts the bytes read from the caller's reader; the count may
+// be read concurrently, for progress reporting.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+var (
+	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
+	bomUTF16LE = []byte{0xFF, 0xFE}
+	bomUTF16BE = []byte{0xFE, 0xFF}
+)
+
+// open detects the encoding and the delimiter, sets up the pipeline
+// (counting → buffer → decoder → guard → encoding/csv) and reads the header.
+func open(r io.Reader, cfg config) (*source, error) {
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
+	s := &source{cfg: cfg}
+	s.count.r = r
+	raw := bufio.NewReaderSize(&s.count, sniffBytes)
+	head, err := raw.Peek(sniffBytes)
+	if err != nil && err != io.EOF {
+		return nil, s.ioError(err)
+	}
+	if len(head) == 0 {
+		return nil, &Error{File: cfg.name, Kind: ErrNoHeader, field: -1, Msg: "no header line: the input is empty"}
+	}
+	bom := 0
+	s.enc, bom = detectEncoding(head, err == io.EOF, cfg.encoding)
+	raw.Discard(bom) // cannot fail: the bytes are buffered
+
+	// text is the input as UTF-8, buffered so that its start can be sniffed.
+	text := raw
+	switch s.enc {
+	case UTF16LE:
+		text = bufio.NewReaderSize(transform.NewReader(raw, xunicode.UTF16(xunicode.LittleEndian, xunicode.IgnoreBOM).NewDecoder()), sniffBytes)
+	case UTF16BE:
+		text = bufio.NewReaderSize(transform.NewReader(raw, xunicode.UTF16(xunicode.BigEndian, xunicode.IgnoreBOM).NewDecoder()), sniffBytes)
+	case Windows1252:
+		text = bufio.NewReaderSize(transform.NewReader(raw, charmap.Windows1252.NewDecoder()), sniffBytes)
+	}
+	sample, err := text.Peek(sniffBytes)
+	if err != nil && err != io.EOF {
+		return nil, s.ioError(err)
+	}
+
+	// Excel reads and writes a first line "sep=;" naming the delimiter.
+	if d, n := sepLine(sample); n > 0 {
+		s.delim = d
+		s.lineOffset = 1
+		text.Discard(n)
+		sample = sample[n:]
+	}
+	if cfg.delim != 0 {
+		s.delim = cfg.delim
+	}
+	crOnly := bytes.IndexByte(sample, '\n') < 0 && bytes.IndexByte(sample, '\r') >= 0
+	if s.delim == 0 {
+		s.delim = detectDelimiter(sample)
+	}
+
+	s.guard = newGuard(text, byte(s.delim), 1+s.lineOffset, crOnly, s.enc == UTF8, s.enc, &cfg)
+	s.csv = csv.NewReader(s.guard)
+	s.csv.Comma = s.delim
+	s.csv.ReuseRecord = true
+	// Values are trimmed anyway; this also accepts `a, "b"`. Not with tabs:
+	// the parser would then skip empty tab-separated fields.
+	s.csv.TrimLeadingSpace = s.delim != '\t'
+	// FieldsPerRecord 0: the parser takes the header's length and then
+	// reports every row of another length.
+
+	rec, err := s.csv.Read()
+	if err == io.EOF {
+		return nil, &Error{File: cfg.name, Kind: ErrNoHeader, field: -1, Msg: "no header line: the input has only blank lines"}
+	}
+	if err != nil {
+		return nil, s.wrap(err, rec)
+	}
+	s.headerLine, _ = s.csv.FieldPos(0)
+	s.headerLine += s.lineOffset
+	s.header = make([]string, len(rec))
+	named := false
+	for i, h := range rec {
+		s.header[i] = trimHeader(h)
+		named = named || s.header[i] != ""
+	}
+	if !named {
+		return nil, &Error{File: cfg.name, Line: s.headerLine, Kind: ErrNoHeader, field: -1, Msg: "no header line: the first line has no column names"}
+	}
+	seen := make(map[string]int, len(rec))
+	for i, h := range s.header {
+		if h == "" {
+			continue // unnamed columns (Excel's trailing ones) are allowed, and cannot be mapped
+		}
+		k := foldKey(h)
+		if j, dup := seen[k]; dup {
+			_, col := s.csv.FieldPos(i)
+			return nil, &Error{File: cfg.name, Line: s.headerLine, Column: col, Field: h, Kind: ErrDuplicateHeader, field: -1,
+				Msg: fmt.Sprintf("duplicate column name: column %d %q and column %d %q", j+1, s.header[j], i+1, h)}
+		}
+		seen[k] = i
+	}
+	return s, nil
+}
+
+// detectEncoding returns the encoding of the input starting with head, and
+// the length of its byte order mark.
+func detectEncoding(head []byte, atEOF bool, forced string) (string, int) {
+	var enc string
+	var bom int
+	switch {
+	case bytes.HasPrefix(head, bomUTF8):
+		enc, bom = UTF8, len(bomUTF8)
+	case bytes.HasPrefix(head, bomUTF16LE):
+		enc, bom = UTF16LE, len(bomUTF16LE)
+	case bytes.HasPrefix(head, bomUTF16BE):
+		enc, bom = UTF16BE, len(bomUTF16BE)
+	}
+	if forced != "" {
+		if forced != enc {
+			bom = 0 // not a BOM of the forced encoding: it is text
+		}
+		return forced, bom
+	}
+	if enc != "" {
+		return enc, bom
+	}
+	// UTF-16 without a BOM: a header starting with an ASCII character.
+	if len(head) >= 2 && head[0] != 0 && head[1] == 0 {
+		return UTF16LE, 0
+	}
+	if len(head) >= 2 && head[0] == 0 && head[1] != 0 {
+		return UTF16BE, 0
+	}
+	if !atEOF {
+		// The sample may end inside a character.
+		for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(head[i]) {
+				if !utf8.FullRune(head[i:]) {
+					head = head[:i]
+				}
+				break
+			}
+		}
+	}
+	if utf8.Valid(head) {
+		return UTF8, 0
+	}
+	return Windows1252, 0
+}
+
+// sepLine recognizes Excel's "sep=X" first line and returns X and the line's
+// length with its line break.
+func sepLine(b []byte) (rune, int) {
+	const prefix = "sep="
+	if len(b) < len(prefix)+1 || !strings.EqualFold(string(b[:len(prefix)]), prefix) {
+		return 0, 0
+	}
+	d := b[len(prefix)]
+	if d >= 0x80 || d == '"' || d == '\r' || d == '\n' || d == ' ' || d == 0 {
+		return 0, 0
+	}
+	rest := b[len(prefix)+1:]
+	switch {
+	case len(rest) == 0:
+		return rune(d), len(b)
+	case rest[0] == '\n':
+		return rune(d), len(prefix) + 2
+	case rest[0] == '\r' && len(rest) > 1 && rest[1] == '\n':
+		return rune(d), len(prefix) + 3
+	case rest[0] == '\r':
+		return rune(d), len(prefix) + 2
+	}
+	return 0, 0
+}
+
+// detectDelimiter picks the most frequent of comma, semicolon and tab outside
+// quotes on the first non-blank line; comma if none occurs.
+func detectDelimiter(b []byte) rune {
+	var commas, semis, tabs int
+	quoted := false
+	started := false
+loop:
+	for _, c := range b {
+		switch c {
+		case '"':
+			quoted = !quoted
+		case '\r', '\n':
+			if !quoted && started {
+				break loop
+			}
+		case ',':
+			if !quoted {
+				commas++
+			}
+		case ';':
+			if !quoted {
+				semis++
+			}
+		case '\t':
+			if !quoted {
+				tabs++
+			}
+		}
+		started = started || (c != '\r' && c != '\n')
+	}
+	switch {
+	case semis > commas && semis >= tabs:
+		return ';'
+	case tabs > commas && tabs > semis:
+		return '\t'
+	}
+	return ','
+}
+
+// trimHeader trims spaces and byte order marks (left as text by a forced
+// encoding, or doubled by a careless export) around a column name.
+func trimHeader(h string) string {
+	return strings.TrimFunc(h, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
+}
+
+// foldKey maps s so that strings.EqualFold(a, b) ⇔ foldKey(a) == foldKey(b):
+// each rune becomes the smallest rune of its case-folding orbit.
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
+}
+
+// wrap turns an error of the parser or of the guard into an *Error. rec is
+// the partial record the parser returned with it.
+func (s *source) wrap(err error, rec []string) error {
+	var e *Error
+	if errors.As(err, &e) { // the guard's: complete a copy
+		c := *e
+		c.File = s.cfg.name
+		c.Field = s.fieldName(c.field)
+		return &c
+	}
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return s.ioError(err)
+	}
+	out := &Error{File: s.cfg.name, Line: pe.Line + s.lineOffset, Column: pe.Column, Kind: ErrQuote, Err: pe.Err, field: -1}
+	if s.header != nil {
+		out.Field = s.fieldName(len(rec))
+	}
+	switch {
+	case pe.Err == csv.ErrBareQuote:
+		out.Msg = `bare " in non-quoted field`
+	case pe.Err == csv.ErrQuote && s.guard.eof && s.guard.quoted:
+		out.Line, out.Column = s.guard.quoteLine, s.guard.quoteCol
+		out.Msg = `quoted field not closed: missing " before the end of the input`
+	default:
+		out.Msg = `extraneous or missing " in quoted field`
+	}
+	if pe.StartLine != pe.Line && out.Line != pe.StartLine+s.lineOffset {
+		out.Msg += fmt.Sprintf(" (in the row starting on line %d)", pe.StartLine+s.lineOffset)
+	}
+	return out
+}
+
+func (s *source) fieldName(i int) string {
+	if i >= 0 && i < len(s.header) {
+		return s.header[i]
+	}
+	return ""
+}
+
+func (s *source) ioError(err error) error {
+	return &Error{File: s.cfg.name, Err: err, field: -1, Msg: "read: " + err.Error()}
+}
+
+// readRow returns the next row that is not blank, and the line where it
+// starts. Rows whose fields are all empty (Excel exports trailing rows of
+// empty cells) count as blank, and so do lines of spaces.
+func (s *source) readRow() ([]string, int, error) {
+	for {
+		rec, err := s.csv.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
+				if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+					continue
+				}
+				return nil, 0, &Error{File: s.cfg.name, Line: pe.StartLine + s.lineOffset, Kind: ErrRaggedRow, Err: pe.Err, field: -1,
+					Msg: fmt.Sprintf("row has %s, the header has %d", plural(len(rec), "field"), len(s.header))}
+			}
+			if err == io.EOF {
+				return nil, 0, err
+			}
+			return nil, 0, s.wrap(err, rec)
+		}
+		blank := true
+		for i, v := range rec {
+			rec[i] = strings.TrimSpace(v)
+			blank = blank && rec[i] == ""
+		}
+		if !blank {
+			line, _ := s.csv.FieldPos(0)
+			return rec, line + s.lineOffset, nil
+		}
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

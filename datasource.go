@@ -1,0 +1,595 @@
+package acctmap
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/acctmap/acctmap/csvsource"
+	"github.com/acctmap/acctmap/normalize"
+)
+
+// NewDataSource describes a data source to create.
+type NewDataSource struct {
+	// OrgID is the org whose data this is: the acting user's org (the
+	// default when empty) or one of its offline partners.
+	OrgID string
+	Name  string
+	// Kind is CSVSource (the default) or PushedSource. Offline partners
+	// have CSV data sources only.
+	Kind DataSourceKind
+}
+
+// CreateDataSource creates an empty data source. Fill it with ImportCSV, or
+// for a PushedSource with UpsertRecords and ReplaceRecords.
+func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataSource, error) {
+	name, err := checkName("data source", spec.Name)
+	if err != nil {
+		return DataSource{}, err
+	}
+	switch spec.Kind {
+	case "":
+		spec.Kind = CSVSource
+	case CSVSource, PushedSource:
+	default:
+		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %q: %w", spec.Kind, ErrInvalidInput)
+	}
+	var ds DataSource
+	err = a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManageDataSources)
+		if err != nil {
+			return err
+		}
+		if spec.OrgID == "" {
+			spec.OrgID = u.OrgID
+		}
+		_, org, err := a.actOn(tx, ManageDataSources, spec.OrgID)
+		if err != nil {
+			return err
+		}
+		if org.Offline() && spec.Kind != CSVSource {
+			return fmt.Errorf("acctmap: create data source: offline partners have CSV data sources only: %w", ErrInvalidInput)
+		}
+		existing, err := tx.DataSources(org.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range existing {
+			if strings.EqualFold(e.Name, name) {
+				return fmt.Errorf("acctmap: create data source: %q exists: %w", name, ErrConflict)
+			}
+		}
+		now := a.n.now()
+		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, CreatedAt: now, UpdatedAt: now}
+		return tx.PutDataSource(ds)
+	})
+	if err != nil {
+		return DataSource{}, err
+	}
+	return ds, nil
+}
+
+// dataSourceFor loads a data source and checks the acting user may act on
+// it with perm (0: read).
+func (a *Actor) dataSourceFor(tx ReadTx, perm Permission, id string) (User, DataSource, error) {
+	u, err := a.user(tx, perm)
+	if err != nil {
+		return User{}, DataSource{}, err
+	}
+	ds, err := tx.DataSource(id)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, DataSource{}, fmt.Errorf("acctmap: data source %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, DataSource{}, err
+	}
+	if _, _, err := a.actOn(tx, perm, ds.OrgID); err != nil {
+		return User{}, DataSource{}, err
+	}
+	return u, ds, nil
+}
+
+// DataSource returns a data source of the acting user's org or of one of
+// its offline partners.
+func (a *Actor) DataSource(ctx context.Context, id string) (DataSource, error) {
+	var ds DataSource
+	err := a.n.store.View(ctx, func(tx ReadTx) (err error) {
+		_, ds, err = a.dataSourceFor(tx, 0, id)
+		return err
+	})
+	return ds, err
+}
+
+// DataSources lists the data sources of an org: the acting user's own
+// (orgID "") or one of its offline partners.
+func (a *Actor) DataSources(ctx context.Context, orgID string) ([]DataSource, error) {
+	var list []DataSource
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		if orgID == "" {
+			orgID = u.OrgID
+		}
+		if _, _, err := a.actOn(tx, 0, orgID); err != nil {
+			return err
+		}
+		list, err = tx.DataSources(orgID)
+		return err
+	})
+	return list, err
+}
+
+// DeleteDataSource deletes a data source with its records and populations.
+func (a *Actor) DeleteDataSource(ctx context.Context, id string) error {
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		if _, _, err := a.dataSourceFor(tx, ManageDataSources, id); err != nil {
+			return err
+		}
+		return tx.DeleteDataSource(id)
+	})
+}
+
+// Record returns one record of a data source of the acting user's org or
+// of one of its offline partners.
+func (a *Actor) Record(ctx context.Context, dataSourceID, recordID string) (Record, error) {
+	var r Record
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		if _, _, err := a.dataSourceFor(tx, 0, dataSourceID); err != nil {
+			return err
+		}
+		var err error
+		r, err = tx.Record(dataSourceID, recordID)
+		return err
+	})
+	return r, err
+}
+
+// RecordInput is an account record pushed by code, e.g. by a CRM sync.
+type RecordInput struct {
+	// ID is the record's id in its source; required and unique.
+	ID      string
+	Name    string
+	Website string
+	// Aliases are further domains or URLs of the same company.
+	Aliases        []string
+	RegistrationID RegistrationID
+	// Fields are any other named values (owner, stage, industry, …).
+	Fields map[string]string
+}
+
+// ImportSummary tells what an import or sync did.
+type ImportSummary struct {
+	Rows     int // rows or records read
+	Accepted int // records written
+	Rejected int // rows or records refused; the first ones are in Rejections
+	// DuplicatesMerged counts rows that repeated an earlier row's record id
+	// (the later row wins) or, without an id column, all its values.
+	DuplicatesMerged int
+	Rejections       []Rejection
+}
+
+// Rejection says why one row or record was refused.
+type Rejection struct {
+	Line     int    // CSV line where the row starts; 0 for pushed records
+	Index    int    // position in the pushed slice; 0 for CSV rows
+	RecordID string // the record's id, when it has one
+	Reason   string
+}
+
+// maxRejections bounds the rejections kept in a summary; all are counted.
+const maxRejections = 1000
+
+func (s *ImportSummary) reject(r Rejection) {
+	s.Rejected++
+	if len(s.Rejections) < maxRejections {
+		s.Rejections = append(s.Rejections, r)
+	}
+}
+
+// maxFieldsPerRecord bounds the named fields of a pushed record.
+const maxFieldsPerRecord = 1000
+
+// recordFromInput normalizes a pushed record once, at ingest. A record
+// needs an id and at least one key: a domain or a name key.
+func (n *Network) recordFromInput(in RecordInput) (Record, string) {
+	id := strings.TrimSpace(in.ID)
+	if id == "" {
+		return Record{}, "record has no id"
+	}
+	if checkID("record", id) != nil {
+		return Record{}, "record id is longer than 200 bytes or has control characters"
+	}
+	if len(in.Fields) > maxFieldsPerRecord {
+		return Record{}, fmt.Sprintf("record has %d fields, more than %d", len(in.Fields), maxFieldsPerRecord)
+	}
+	r := Record{ID: id, Name: strings.TrimSpace(in.Name), Website: strings.TrimSpace(in.Website), Fields: in.Fields}
+	norm := n.cfg.normalizer
+	r.NameKey = norm.CompanyName(r.Name)
+	var websiteErr error
+	if r.Website != "" {
+		d, err := norm.Domain(r.Website)
+		if err == nil {
+			r.Domains = append(r.Domains, d)
+		} else {
+			websiteErr = err
+		}
+	}
+	for _, alias := range in.Aliases {
+		ds, err := norm.Domains(alias)
+		if err != nil {
+			continue // an unusable alias adds no key; the record stands on its others
+		}
+		for _, d := range ds {
+			if !contains(r.Domains, d) {
+				r.Domains = append(r.Domains, d)
+			}
+		}
+	}
+	if !in.RegistrationID.IsZero() {
+		v, err := normalize.RegistrationID(in.RegistrationID.Scheme, in.RegistrationID.Value)
+		if err != nil {
+			return Record{}, fmt.Sprintf("registration id: %v", err)
+		}
+		r.RegistrationID = RegistrationID{Scheme: strings.ToLower(strings.TrimSpace(in.RegistrationID.Scheme)), Value: v}
+	}
+	if len(r.Domains) == 0 && r.NameKey == "" && r.RegistrationID.IsZero() {
+		if websiteErr != nil {
+			return Record{}, fmt.Sprintf("no company name, and website: %v", websiteErr)
+		}
+		return Record{}, "no company name and no website"
+	}
+	return r, ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// UpsertRecords inserts or replaces records of a PushedSource by id,
+// keeping population membership current. Records without a usable key are
+// refused and listed in the summary; the others are written atomically.
+func (a *Actor) UpsertRecords(ctx context.Context, dataSourceID string, in []RecordInput) (ImportSummary, error) {
+	return a.push(ctx, dataSourceID, in, false)
+}
+
+// ReplaceRecords makes the given records the whole content of a
+// PushedSource, atomically: a failure leaves the previous content intact.
+func (a *Actor) ReplaceRecords(ctx context.Context, dataSourceID string, in []RecordInput) (ImportSummary, error) {
+	return a.push(ctx, dataSourceID, in, true)
+}
+
+func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput, replace bool) (ImportSummary, error) {
+	sum := ImportSummary{Rows: len(in)}
+	recs := make([]Record, 0, len(in))
+	pos := make(map[string]int, len(in))
+	var fields []string
+	seenField := map[string]bool{}
+	for i, ri := range in {
+		if i%4096 == 0 && ctx.Err() != nil {
+			return ImportSummary{}, ctx.Err()
+		}
+		r, reason := a.n.recordFromInput(ri)
+		if reason != "" {
+			sum.reject(Rejection{Index: i, RecordID: ri.ID, Reason: reason})
+			continue
+		}
+		for f := range r.Fields {
+			if !seenField[f] {
+				seenField[f] = true
+				fields = append(fields, f)
+			}
+		}
+		if j, dup := pos[r.ID]; dup {
+			recs[j] = r
+			sum.DuplicatesMerged++
+			continue
+		}
+		pos[r.ID] = len(recs)
+		recs = append(recs, r)
+	}
+	sum.Accepted = len(recs)
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		if err != nil {
+			return err
+		}
+		if ds.Kind != PushedSource {
+			return fmt.Errorf("acctmap: data source %q is a %s source: records are pushed into pushed sources only: %w", ds.Name, ds.Kind, ErrInvalidInput)
+		}
+		if replace {
+			ds.Fields = nil
+		}
+		ds.Fields = mergeFields(ds.Fields, sortedCopy(fields))
+		if err := a.n.assignMembership(tx, ds, recs); err != nil {
+			return err
+		}
+		if replace {
+			err = tx.ReplaceRecords(ds.ID, recs)
+		} else {
+			err = tx.PutRecords(ds.ID, recs)
+		}
+		if err != nil {
+			return err
+		}
+		return a.n.touch(tx, ds)
+	})
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	return sum, nil
+}
+
+// DeleteRecords deletes records of a PushedSource by id; unknown ids are
+// ignored. It returns how many records were deleted.
+func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []string) (int, error) {
+	deleted := 0
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		if err != nil {
+			return err
+		}
+		if ds.Kind != PushedSource {
+			return fmt.Errorf("acctmap: data source %q is a %s source: records are deleted from pushed sources only: %w", ds.Name, ds.Kind, ErrInvalidInput)
+		}
+		before, err := tx.CountRecords(ds.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteRecords(ds.ID, ids); err != nil {
+			return err
+		}
+		after, err := tx.CountRecords(ds.ID)
+		if err != nil {
+			return err
+		}
+		deleted = before - after
+		return a.n.touch(tx, ds)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return deleted, nil
+}
+
+// touch records a change to a data source's records.
+func (n *Network) touch(tx Tx, ds DataSource) error {
+	ds.Version++
+	ds.UpdatedAt = n.now()
+	return tx.PutDataSource(ds)
+}
+
+func mergeFields(have, add []string) []string {
+	out := append([]string(nil), have...)
+	for _, f := range add {
+		if !contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Progress reports how far an import has come.
+type Progress struct {
+	Rows       int   // rows read so far
+	Bytes      int64 // bytes read so far
+	TotalBytes int64 // the input's size, or 0 when unknown
+}
+
+// CSVImport configures ImportCSV.
+type CSVImport struct {
+	// Mapping says which columns hold the company name and website
+	// (required), and optionally the record id, aliases and registration id.
+	Mapping csvsource.Mapping
+	// FileName names the input in errors and rejections.
+	FileName string
+	// Progress, when set, is called every ProgressEvery rows and once at the
+	// end, on the importing goroutine.
+	Progress func(Progress)
+	// ProgressEvery defaults to 100,000 rows.
+	ProgressEvery int
+	// Options are passed to the CSV reader (delimiter, encoding, limits).
+	Options []csvsource.Option
+}
+
+// ImportCSV replaces the content of a data source with a CSV file's rows,
+// atomically: if reading fails or ctx is cancelled, the previous content is
+// left intact. Rows without any usable key are refused and listed in the
+// summary. Without an id column, a row's id is its line number.
+func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
+	// Fail fast, before reading a large file, when the user may not import.
+	if err := a.n.store.View(ctx, func(tx ReadTx) error {
+		_, _, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		return err
+	}); err != nil {
+		return ImportSummary{}, err
+	}
+	opts := append([]csvsource.Option{csvsource.WithNormalizer(a.n.cfg.normalizer)}, imp.Options...)
+	if imp.FileName != "" {
+		opts = append(opts, csvsource.WithName(imp.FileName))
+	}
+	recs, fields, sum, err := readCSV(ctx, r, imp, opts)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	err = a.n.store.Update(ctx, func(tx Tx) error {
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		if err != nil {
+			return err
+		}
+		ds.Fields = fields
+		if err := a.n.assignMembership(tx, ds, recs); err != nil {
+			return err
+		}
+		if err := tx.ReplaceRecords(ds.ID, recs); err != nil {
+			return err
+		}
+		return a.n.touch(tx, ds)
+	})
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	return sum, nil
+}
+
+func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option) ([]Record, []string, ImportSummary, error) {
+	total := inputSize(r)
+	cr, err := csvsource.NewReader(r, imp.Mapping, opts...)
+	if err != nil {
+		return nil, nil, ImportSummary{}, csvError(err)
+	}
+	fields := cr.FieldNames()
+	every := imp.ProgressEvery
+	if every <= 0 {
+		every = 100000
+	}
+	var (
+		recs     []Record
+		pos      = map[string]int{}
+		sum      ImportSummary
+		byValues = map[uint64][]int{} // content hash → indexes in recs
+		rows     int                  // rows accepted by the reader, to pace progress reports
+	)
+	report := func() {
+		if imp.Progress != nil {
+			imp.Progress(Progress{Rows: cr.Summary().Rows, Bytes: cr.BytesRead(), TotalBytes: total})
+		}
+	}
+	for {
+		if rows%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, ImportSummary{}, err
+			}
+		}
+		row, err := cr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, ImportSummary{}, csvError(err)
+		}
+		if rows++; rows%every == 0 {
+			report()
+		}
+		rec := Record{ID: row.ID, Name: row.Name, Website: row.Website, Domains: row.Domains, NameKey: row.NameKey}
+		if row.RegistrationID != "" {
+			rec.RegistrationID = RegistrationID{Scheme: strings.ToLower(imp.Mapping.RegistrationScheme), Value: row.RegistrationID}
+		}
+		if len(fields) > 0 {
+			rec.Fields = make(map[string]string, len(fields))
+			for i, f := range fields {
+				if v := row.Fields[i]; v != "" {
+					rec.Fields[f] = v
+				}
+			}
+		}
+		if imp.Mapping.ID == "" {
+			// No id column: identical rows are one record; the line is the id.
+			h := contentHash(&rec, fields)
+			if sameAsOneOf(&rec, recs, byValues[h]) {
+				sum.DuplicatesMerged++
+				continue
+			}
+			byValues[h] = append(byValues[h], len(recs))
+			rec.ID = strconv.Itoa(row.Line)
+		} else if rec.ID == "" {
+			sum.reject(Rejection{Line: row.Line, Reason: fmt.Sprintf("empty record id in column %q", imp.Mapping.ID)})
+			continue
+		}
+		if j, dup := pos[rec.ID]; dup {
+			recs[j] = rec
+			sum.DuplicatesMerged++
+			continue
+		}
+		pos[rec.ID] = len(recs)
+		recs = append(recs, rec)
+	}
+	report()
+	cs := cr.Summary()
+	sum.Rows = cs.Rows
+	for _, rj := range cs.Rejections {
+		sum.reject(Rejection{Line: rj.Line, Reason: rj.Reason})
+	}
+	sum.Rejected += cs.Rejected - len(cs.Rejections) // rejections the reader counted but did not keep
+	sum.Accepted = len(recs)
+	return recs, fields, sum, nil
+}
+
+// csvError wraps an error of the CSV reader: problems of the input wrap
+// ErrInvalidInput as well, while I/O errors of the underlying reader are
+// passed on as they are.
+func csvError(err error) error {
+	var ce *csvsource.Error
+	if errors.As(err, &ce) && ce.Kind != nil {
+		return fmt.Errorf("acctmap: import: %w", invalidInput{err})
+	}
+	return fmt.Errorf("acctmap: import: %w", err)
+}
+
+// invalidInput marks an error as bad input without changing its message.
+type invalidInput struct{ err error }
+
+func (e invalidInput) Error() string   { return e.err.Error() }
+func (e invalidInput) Unwrap() []error { return []error{ErrInvalidInput, e.err} }
+
+// contentHash hashes what a record holds, for merging identical rows.
+func contentHash(r *Record, fields []string) uint64 {
+	d := xxhash.New()
+	put := func(v string) {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(v)))
+		d.Write(n[:])
+		d.WriteString(v)
+	}
+	put(r.Name)
+	put(r.Website)
+	for _, dom := range r.Domains {
+		put(dom)
+	}
+	put(r.RegistrationID.Value)
+	for _, f := range fields {
+		put(r.Fields[f])
+	}
+	return d.Sum64()
+}
+
+// sameAsOneOf reports whether r holds the same values as one of recs[i] for
+// i in candidates (a hash hit is confirmed on the values).
+func sameAsOneOf(r *Record, recs []Record, candidates []int) bool {
+	for _, i := range candidates {
+		o := &recs[i]
+		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.Domains, r.Domains) &&
+			o.RegistrationID == r.RegistrationID && maps.Equal(o.Fields, r.Fields) {
+			return true
+		}
+	}
+	return false
+}
+
+// inputSize returns the size of r when it can tell, for progress reports.
+func inputSize(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Size() int64 }:
+		return v.Size()
+	case interface{ Stat() (fs.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return 0
+}

@@ -1,0 +1,311 @@
+package acctmap_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/csvsource"
+)
+
+var nameWebsite = csvsource.Mapping{Name: "Company", Website: "Website"}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func records(t *testing.T, a *acctmap.Actor, s acctmap.Store, dsID string) map[string]acctmap.Record {
+	t.Helper()
+	out := map[string]acctmap.Record{}
+	err := s.View(context.Background(), func(tx acctmap.ReadTx) error {
+		return tx.Records(dsID, func(r *acctmap.Record) error { out[r.ID] = *r; return nil })
+	})
+	if err != nil {
+		t.Fatalf("records: %v", err)
+	}
+	return out
+}
+
+func TestCreateDataSource(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.pmData.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Salesforce"})
+	wantErr(t, "create", err, nil)
+	if ds.OrgID != "org-a" || ds.Kind != acctmap.CSVSource {
+		t.Errorf("data source = %+v, want org-a and the CSV kind by default", ds)
+	}
+	for _, tc := range []struct {
+		name  string
+		actor *acctmap.Actor
+		spec  acctmap.NewDataSource
+		want  error
+	}{
+		{"duplicate name", w.adminA, acctmap.NewDataSource{Name: "salesforce"}, acctmap.ErrConflict},
+		{"empty name", w.adminA, acctmap.NewDataSource{Name: ""}, acctmap.ErrInvalidInput},
+		{"bad kind", w.adminA, acctmap.NewDataSource{Name: "X", Kind: "ftp"}, acctmap.ErrInvalidInput},
+		{"reader", w.readerA, acctmap.NewDataSource{Name: "X"}, acctmap.ErrPermissionDenied},
+		{"sharing manager", w.pmSharing, acctmap.NewDataSource{Name: "X"}, acctmap.ErrPermissionDenied},
+		{"other org", w.adminA, acctmap.NewDataSource{OrgID: "org-b", Name: "X"}, acctmap.ErrPermissionDenied},
+		{"unknown org", w.adminA, acctmap.NewDataSource{OrgID: "org-zz", Name: "X"}, acctmap.ErrPermissionDenied},
+		{"pushed", w.adminA, acctmap.NewDataSource{Name: "HubSpot", Kind: acctmap.PushedSource}, nil},
+	} {
+		_, err := tc.actor.CreateDataSource(ctx, tc.spec)
+		wantErr(t, tc.name, err, tc.want)
+	}
+	list, err := w.readerA.DataSources(ctx, "")
+	wantErr(t, "list", err, nil)
+	if len(list) != 2 {
+		t.Errorf("DataSources = %d, want 2", len(list))
+	}
+	_, err = w.adminB.DataSources(ctx, "org-a")
+	wantErr(t, "other org lists", err, acctmap.ErrPermissionDenied)
+	_, err = w.adminB.DataSource(ctx, ds.ID)
+	wantErr(t, "other org reads", err, acctmap.ErrPermissionDenied)
+	_, err = w.adminA.DataSource(ctx, "ds_nope")
+	wantErr(t, "unknown", err, acctmap.ErrNotFound)
+	wantErr(t, "other org deletes", w.adminB.DeleteDataSource(ctx, ds.ID), acctmap.ErrPermissionDenied)
+	wantErr(t, "reader deletes", w.readerA.DeleteDataSource(ctx, ds.ID), acctmap.ErrPermissionDenied)
+}
+
+func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+	wantErr(t, "create", err, nil)
+	sum, err := w.pmData.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{
+		{ID: "1", Name: "Acme, Inc.", Website: "https://www.Acme.com/about", Aliases: []string{"acme.de; acme.fr", "n/a"},
+			RegistrationID: acctmap.RegistrationID{Scheme: "DUNS", Value: "00-123-4567"}, Fields: map[string]string{"Stage": "Customer"}},
+		{ID: "2", Name: "Société Générale", Website: "n/a"},
+		{ID: "3", Website: "gmail.com"}, // no key at all
+		{ID: "", Name: "No id"},         // no id
+		{ID: "4", Name: "Short duns", RegistrationID: acctmap.RegistrationID{Scheme: "duns", Value: "1234567"}},
+		{ID: "1", Name: "Acme Corporation", Website: "acme.com", Fields: map[string]string{"Owner": "Jane"}}, // later wins
+	})
+	wantErr(t, "upsert", err, nil)
+	wantSum := acctmap.ImportSummary{Rows: 6, Accepted: 2, Rejected: 3, DuplicatesMerged: 1, Rejections: []acctmap.Rejection{
+		{Index: 2, RecordID: "3", Reason: "no company name, and website: <err>"},
+		{Index: 3, Reason: "record has no id"},
+		{Index: 4, RecordID: "4", Reason: "registration id: <err>"},
+	}}
+	maskReasons := cmp.Transformer("maskErr", func(r acctmap.Rejection) acctmap.Rejection {
+		if i := strings.Index(r.Reason, ": "); i >= 0 && r.Reason != "record has no id" {
+			r.Reason = r.Reason[:i+2] + "<err>"
+		}
+		return r
+	})
+	if diff := cmp.Diff(wantSum, sum, maskReasons); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	got := records(t, w.adminA, w.store, ds.ID)
+	want := map[string]acctmap.Record{
+		"1": {ID: "1", Name: "Acme Corporation", Website: "acme.com", Domains: []string{"acme.com"}, NameKey: "acme", Fields: map[string]string{"Owner": "Jane"}},
+		"2": {ID: "2", Name: "Société Générale", Website: "n/a", NameKey: "societe generale"},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	sum, err = w.adminA.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "5", Name: "Initech", Website: "initech.com",
+		Aliases: []string{"acme.de; acme.fr"}, RegistrationID: acctmap.RegistrationID{Scheme: "duns", Value: "001234567"}}})
+	wantErr(t, "upsert aliases", err, nil)
+	r, err := w.readerA.Record(ctx, ds.ID, "5")
+	wantErr(t, "Record", err, nil)
+	if diff := cmp.Diff([]string{"initech.com", "acme.de", "acme.fr"}, r.Domains); diff != "" {
+		t.Errorf("domains with aliases (-want +got):\n%s", diff)
+	}
+	if r.RegistrationID != (acctmap.RegistrationID{Scheme: "duns", Value: "001234567"}) {
+		t.Errorf("registration id = %+v, want duns 001234567 with leading zeros kept", r.RegistrationID)
+	}
+	dsNow, err := w.adminA.DataSource(ctx, ds.ID)
+	wantErr(t, "DataSource", err, nil)
+	if diff := cmp.Diff([]string{"Owner", "Stage"}, dsNow.Fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+	if dsNow.Version != 2 {
+		t.Errorf("version = %d after two syncs, want 2", dsNow.Version)
+	}
+
+	n, err := w.adminA.DeleteRecords(ctx, ds.ID, []string{"1", "nope"})
+	wantErr(t, "DeleteRecords", err, nil)
+	if n != 1 {
+		t.Errorf("DeleteRecords deleted %d, want 1", n)
+	}
+	_, err = w.adminA.Record(ctx, ds.ID, "1")
+	wantErr(t, "deleted record", err, acctmap.ErrNotFound)
+
+	sum, err = w.adminA.ReplaceRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "9", Name: "Umbrella", Fields: map[string]string{"Tier": "1"}}})
+	wantErr(t, "ReplaceRecords", err, nil)
+	if got := records(t, w.adminA, w.store, ds.ID); len(got) != 1 || got["9"].Name != "Umbrella" {
+		t.Errorf("after replace: %v, want only record 9", got)
+	}
+	dsNow, _ = w.adminA.DataSource(ctx, ds.ID)
+	if diff := cmp.Diff([]string{"Tier"}, dsNow.Fields); diff != "" {
+		t.Errorf("fields after replace (-want +got):\n%s", diff)
+	}
+
+	// Permissions and kinds.
+	_, err = w.readerA.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "x", Name: "x"}})
+	wantErr(t, "reader upserts", err, acctmap.ErrPermissionDenied)
+	_, err = w.adminB.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "x", Name: "x"}})
+	wantErr(t, "other org upserts", err, acctmap.ErrPermissionDenied)
+	_, err = w.adminB.DeleteRecords(ctx, ds.ID, []string{"9"})
+	wantErr(t, "other org deletes", err, acctmap.ErrPermissionDenied)
+	csvDS, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"})
+	wantErr(t, "create csv", err, nil)
+	_, err = w.adminA.UpsertRecords(ctx, csvDS.ID, []acctmap.RecordInput{{ID: "x", Name: "x"}})
+	wantErr(t, "upsert into csv source", err, acctmap.ErrInvalidInput)
+	_, err = w.adminA.DeleteRecords(ctx, csvDS.ID, []string{"x"})
+	wantErr(t, "delete from csv source", err, acctmap.ErrInvalidInput)
+	_, err = w.adminA.UpsertRecords(ctx, "ds_nope", nil)
+	wantErr(t, "unknown source", err, acctmap.ErrNotFound)
+}
+
+func TestUpsertRecordsCancelled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(context.Background(), acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+	wantErr(t, "create", err, nil)
+	before := dumpStore(t, w.store)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = w.adminA.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "1", Name: "Acme"}})
+	wantErr(t, "cancelled upsert", err, context.Canceled)
+	if diff := cmp.Diff(before, dumpStore(t, w.store)); diff != "" {
+		t.Errorf("cancelled upsert changed the store (-before +after):\n%s", diff)
+	}
+}
+
+const accountsCSV = "Account ID,Company,Website,Stage,ARR,Close Date\r\n" +
+	"001,\"Acme, Inc.\",https://www.acme.com,Customer,120000,2026-03-01\r\n" +
+	"002,Globex,globex.com/,Prospect,,2026-09-15\r\n" +
+	"003,Initech,n/a,Customer,\"1,500\",\r\n" +
+	"004,,n/a,Prospect,0,\r\n" +
+	"002,Globex Corporation,globex.com,Open Opportunity,5000,2026-10-01\r\n"
+
+func TestImportCSV(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"})
+	wantErr(t, "create", err, nil)
+	var progress []acctmap.Progress
+	sum, err := w.pmData.ImportCSV(ctx, ds.ID, stringsReader(accountsCSV), acctmap.CSVImport{
+		Mapping:       csvsource.Mapping{Name: "company", Website: " WEBSITE ", ID: "Account ID"},
+		FileName:      "accounts.csv",
+		Progress:      func(p acctmap.Progress) { progress = append(progress, p) },
+		ProgressEvery: 2,
+	})
+	wantErr(t, "import", err, nil)
+	if sum.Rows != 5 || sum.Accepted != 3 || sum.Rejected != 1 || sum.DuplicatesMerged != 1 || len(sum.Rejections) != 1 || sum.Rejections[0].Line != 5 {
+		t.Errorf("summary = %+v, want 5 rows, 3 accepted, 1 rejected at line 5, 1 duplicate merged", sum)
+	}
+	if len(progress) < 2 || progress[0].Rows != 2 || progress[len(progress)-1].Rows != 5 || progress[len(progress)-1].TotalBytes != int64(len(accountsCSV)) ||
+		progress[len(progress)-1].Bytes != int64(len(accountsCSV)) {
+		t.Errorf("progress = %+v, want reports every 2 rows ending at 5 rows and all %d bytes", progress, len(accountsCSV))
+	}
+	got := records(t, w.adminA, w.store, ds.ID)
+	want := map[string]acctmap.Record{
+		"001": {ID: "001", Name: "Acme, Inc.", Website: "https://www.acme.com", Domains: []string{"acme.com"}, NameKey: "acme",
+			Fields: map[string]string{"Stage": "Customer", "ARR": "120000", "Close Date": "2026-03-01"}},
+		"002": {ID: "002", Name: "Globex Corporation", Website: "globex.com", Domains: []string{"globex.com"}, NameKey: "globex",
+			Fields: map[string]string{"Stage": "Open Opportunity", "ARR": "5000", "Close Date": "2026-10-01"}},
+		"003": {ID: "003", Name: "Initech", Website: "n/a", NameKey: "initech", Fields: map[string]string{"Stage": "Customer", "ARR": "1,500"}},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	dsNow, _ := w.adminA.DataSource(ctx, ds.ID)
+	if diff := cmp.Diff([]string{"Stage", "ARR", "Close Date"}, dsNow.Fields); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+
+	// A failed or cancelled import leaves the previous data intact.
+	before := dumpStore(t, w.store)
+	for _, tc := range []struct {
+		name    string
+		ctx     func() context.Context
+		input   string
+		mapping csvsource.Mapping
+		want    error
+		mention string
+	}{
+		{"ragged row", context.Background, "Company,Website\nA,a.com\nB,b.com,extra\n", nameWebsite, acctmap.ErrInvalidInput, "accounts.csv:3: row has 3 fields"},
+		{"missing column", context.Background, "Name,URL\nA,a.com\n", nameWebsite, acctmap.ErrInvalidInput, `"Name", "URL"`},
+		{"unbalanced quote", context.Background, "Company,Website\n\"A,a.com\n", nameWebsite, acctmap.ErrInvalidInput, "accounts.csv"},
+		{"cancelled", func() context.Context { c, cancel := context.WithCancel(context.Background()); cancel(); return c },
+			"Company,Website\nA,a.com\n", nameWebsite, context.Canceled, ""},
+		{"empty id", context.Background, "ID,Company,Website\n,A,a.com\n", csvsource.Mapping{Name: "Company", Website: "Website", ID: "ID"}, nil, ""},
+	} {
+		_, err := w.adminA.ImportCSV(tc.ctx(), ds.ID, stringsReader(tc.input), acctmap.CSVImport{Mapping: tc.mapping, FileName: "accounts.csv"})
+		if tc.want == nil {
+			continue // accepted imports are checked elsewhere; this one replaces data, so it runs last
+		}
+		wantErr(t, tc.name, err, tc.want)
+		if !strings.Contains(err.Error(), tc.mention) {
+			t.Errorf("%s: error %q does not mention %q", tc.name, err, tc.mention)
+		}
+		if diff := cmp.Diff(before, dumpStore(t, w.store)); diff != "" {
+			t.Fatalf("%s: failed import changed the store (-before +after):\n%s", tc.name, diff)
+		}
+	}
+	_, err = w.readerA.ImportCSV(ctx, ds.ID, stringsReader(accountsCSV), acctmap.CSVImport{Mapping: nameWebsite})
+	wantErr(t, "reader imports", err, acctmap.ErrPermissionDenied)
+	_, err = w.adminB.ImportCSV(ctx, ds.ID, stringsReader(accountsCSV), acctmap.CSVImport{Mapping: nameWebsite})
+	wantErr(t, "other org imports", err, acctmap.ErrPermissionDenied)
+}
+
+func TestImportCSVWithoutIDColumnMergesIdenticalRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"})
+	wantErr(t, "create", err, nil)
+	input := "Company,Website,Owner\nAcme,acme.com,Jane\nGlobex,globex.com,Joe\nAcme,acme.com,Jane\nAcme,acme.com,Ann\n"
+	sum, err := w.adminA.ImportCSV(ctx, ds.ID, stringsReader(input), acctmap.CSVImport{Mapping: nameWebsite})
+	wantErr(t, "import", err, nil)
+	if sum.Accepted != 3 || sum.DuplicatesMerged != 1 {
+		t.Errorf("summary = %+v, want 3 accepted and the one identical row merged", sum)
+	}
+	got := records(t, w.adminA, w.store, ds.ID)
+	var ids []string
+	for id := range got {
+		ids = append(ids, id)
+	}
+	if diff := cmp.Diff([]string{"2", "3", "5"}, ids, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("record ids are line numbers (-want +got):\n%s", diff)
+	}
+}
+
+type failingReader struct{ after int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.after <= 0 {
+		return 0, errors.New("disk on fire")
+	}
+	n := copy(p, "Company,Website\nAcme,acme.com\n"[:min(len(p), 30)])
+	f.after--
+	return n, nil
+}
+
+func TestImportCSVReadErrorKeepsData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"})
+	wantErr(t, "create", err, nil)
+	_, err = w.adminA.ImportCSV(ctx, ds.ID, stringsReader("Company,Website\nKeep,keep.com\n"), acctmap.CSVImport{Mapping: nameWebsite})
+	wantErr(t, "first import", err, nil)
+	before := dumpStore(t, w.store)
+	_, err = w.adminA.ImportCSV(ctx, ds.ID, &failingReader{after: 1}, acctmap.CSVImport{Mapping: nameWebsite})
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("import from a failing reader: %v, want the reader's error", err)
+	}
+	if diff := cmp.Diff(before, dumpStore(t, w.store)); diff != "" {
+		t.Errorf("failed import changed the store (-before +after):\n%s", diff)
+	}
+}

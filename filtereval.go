@@ -1,0 +1,279 @@
+package acctmap
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Bounds on a filter, so that a hostile filter cannot take unbounded memory
+// or time per record.
+const (
+	maxConditions  = 200
+	maxInValues    = 10000
+	maxFilterValue = 1000
+)
+
+// builtinFields are the record fields every data source has, named as in
+// filters. A data source field of the same name takes precedence.
+var builtinFields = [...]string{"id", "name", "website"}
+
+// predicate tests one record.
+type predicate func(*Record) bool
+
+// compiledFilter is a Filter validated against a data source's fields and
+// turned into predicates.
+type compiledFilter struct {
+	all   []predicate
+	anyOf [][]predicate
+}
+
+func (c compiledFilter) match(r *Record) bool {
+	for _, p := range c.all {
+		if !p(r) {
+			return false
+		}
+	}
+	for _, group := range c.anyOf {
+		ok := false
+		for _, p := range group {
+			if p(r) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// compileFilter validates f against the data source's fields and returns
+// the predicates and f with field names in their canonical spelling. Errors
+// wrap ErrInvalidInput and name the condition: "all[2]" or "any_of[0][1]".
+func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
+	n := len(f.All)
+	for _, g := range f.AnyOf {
+		n += len(g)
+	}
+	if n > maxConditions {
+		return compiledFilter{}, Filter{}, fmt.Errorf("filter has %d conditions, more than %d: %w", n, maxConditions, ErrInvalidInput)
+	}
+	var c compiledFilter
+	canon := Filter{}
+	for i, cond := range f.All {
+		p, cc, err := compileCondition(cond, fields)
+		if err != nil {
+			return compiledFilter{}, Filter{}, fmt.Errorf("filter all[%d]: %w", i, err)
+		}
+		c.all = append(c.all, p)
+		canon.All = append(canon.All, cc)
+	}
+	for i, group := range f.AnyOf {
+		if len(group) == 0 {
+			return compiledFilter{}, Filter{}, fmt.Errorf("filter any_of[%d] is an empty group: %w", i, ErrInvalidInput)
+		}
+		var ps []predicate
+		var cg []Condition
+		for j, cond := range group {
+			p, cc, err := compileCondition(cond, fields)
+			if err != nil {
+				return compiledFilter{}, Filter{}, fmt.Errorf("filter any_of[%d][%d]: %w", i, j, err)
+			}
+			ps = append(ps, p)
+			cg = append(cg, cc)
+		}
+		c.anyOf = append(c.anyOf, ps)
+		canon.AnyOf = append(canon.AnyOf, cg)
+	}
+	return c, canon, nil
+}
+
+// fieldGetter resolves a field name (case-insensitively) to a getter.
+func fieldGetter(name string, fields []string) (string, func(*Record) string, bool) {
+	for _, f := range fields {
+		if strings.EqualFold(f, name) {
+			return f, func(r *Record) string { return r.Fields[f] }, true
+		}
+	}
+	switch strings.ToLower(name) {
+	case "id":
+		return "id", func(r *Record) string { return r.ID }, true
+	case "name":
+		return "name", func(r *Record) string { return r.Name }, true
+	case "website":
+		return "website", func(r *Record) string { return r.Website }, true
+	}
+	return "", nil, false
+}
+
+func compileCondition(c Condition, fields []string) (predicate, Condition, error) {
+	field, get, ok := fieldGetter(strings.TrimSpace(c.Field), fields)
+	if !ok {
+		return nil, Condition{}, fmt.Errorf("field %.80q is not a field of the data source (fields: %s, and the built-in %s): %w",
+			c.Field, quoteList(fields, 20), strings.Join(builtinFields[:], ", "), ErrInvalidInput)
+	}
+	c.Field = field
+	bad := func(format string, args ...any) (predicate, Condition, error) {
+		return nil, Condition{}, fmt.Errorf("field %q, operator %q: %s: %w", field, c.Op, fmt.Sprintf(format, args...), ErrInvalidInput)
+	}
+	if len(c.Value) > maxFilterValue || !utf8.ValidString(c.Value) {
+		return bad("value is longer than %d bytes or not UTF-8", maxFilterValue)
+	}
+	needValue := func() error {
+		if len(c.Values) > 0 {
+			return fmt.Errorf("takes Value, not Values")
+		}
+		if strings.TrimSpace(c.Value) == "" {
+			return fmt.Errorf("needs a value (use is_empty to test for an empty field)")
+		}
+		return nil
+	}
+	switch c.Op {
+	case Equals, NotEquals:
+		if err := needValue(); err != nil {
+			return bad("%v", err)
+		}
+		want := strings.TrimSpace(c.Value)
+		if c.Op == Equals {
+			return func(r *Record) bool { return strings.EqualFold(strings.TrimSpace(get(r)), want) }, c, nil
+		}
+		return func(r *Record) bool { return !strings.EqualFold(strings.TrimSpace(get(r)), want) }, c, nil
+	case Contains, StartsWith:
+		if err := needValue(); err != nil {
+			return bad("%v", err)
+		}
+		want := strings.ToLower(c.Value)
+		if c.Op == Contains {
+			return func(r *Record) bool { return strings.Contains(strings.ToLower(get(r)), want) }, c, nil
+		}
+		return func(r *Record) bool { return hasPrefixFold(strings.TrimSpace(get(r)), want) }, c, nil
+	case In, NotIn:
+		if c.Value != "" {
+			return bad("takes Values, not Value")
+		}
+		if len(c.Values) == 0 {
+			return bad("needs at least one value")
+		}
+		if len(c.Values) > maxInValues {
+			return bad("has %d values, more than %d", len(c.Values), maxInValues)
+		}
+		set := make(map[string]struct{}, len(c.Values))
+		for i, v := range c.Values {
+			if len(v) > maxFilterValue || !utf8.ValidString(v) {
+				return bad("value %d is longer than %d bytes or not UTF-8", i, maxFilterValue)
+			}
+			set[strings.ToLower(strings.TrimSpace(v))] = struct{}{}
+		}
+		in := func(r *Record) bool { _, ok := set[strings.ToLower(strings.TrimSpace(get(r)))]; return ok }
+		if c.Op == In {
+			return in, c, nil
+		}
+		return func(r *Record) bool { return !in(r) }, c, nil
+	case GreaterThan, LessThan:
+		if err := needValue(); err != nil {
+			return bad("%v", err)
+		}
+		cmp, ok := comparator(c.Value)
+		if !ok {
+			return bad("value %q is neither a number nor an ISO 8601 date", c.Value)
+		}
+		if c.Op == GreaterThan {
+			return func(r *Record) bool { s, ok := cmp(get(r)); return ok && s > 0 }, c, nil
+		}
+		return func(r *Record) bool { s, ok := cmp(get(r)); return ok && s < 0 }, c, nil
+	case IsEmpty, IsNotEmpty:
+		if c.Value != "" || len(c.Values) > 0 {
+			return bad("takes no value")
+		}
+		if c.Op == IsEmpty {
+			return func(r *Record) bool { return strings.TrimSpace(get(r)) == "" }, c, nil
+		}
+		return func(r *Record) bool { return strings.TrimSpace(get(r)) != "" }, c, nil
+	}
+	return bad("unknown operator (want one of equals, not_equals, contains, starts_with, in, not_in, greater_than, less_than, is_empty, is_not_empty)")
+}
+
+// hasPrefixFold reports whether s starts with lowerPrefix, ignoring case.
+// strings.ToLower does not allocate for input that is already lower case.
+func hasPrefixFold(s, lowerPrefix string) bool {
+	return strings.HasPrefix(strings.ToLower(s), lowerPrefix)
+}
+
+// comparator parses the filter operand as a number or a date and returns a
+// function comparing a record value with it: the sign of value−operand, and
+// false when the record value is not of the same type.
+func comparator(operand string) (func(string) (int, bool), bool) {
+	if x, ok := parseNumber(operand); ok {
+		return func(v string) (int, bool) {
+			y, ok := parseNumber(v)
+			if !ok {
+				return 0, false
+			}
+			switch {
+			case y < x:
+				return -1, true
+			case y > x:
+				return 1, true
+			}
+			return 0, true
+		}, true
+	}
+	if t, ok := parseDate(operand); ok {
+		return func(v string) (int, bool) {
+			u, ok := parseDate(v)
+			if !ok {
+				return 0, false
+			}
+			return u.Compare(t), true
+		}, true
+	}
+	return nil, false
+}
+
+// parseNumber reads a number as CRM exports write it: "1200", "1,200.50",
+// "-3e2", with optional spaces.
+func parseNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	if strings.IndexByte(s, ',') >= 0 {
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	return x, err == nil && x == x // not NaN
+}
+
+// parseDate reads an ISO 8601 date or timestamp.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range [...]string{"2006-01-02", time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// quoteList renders up to max names, quoted, for error messages.
+func quoteList(names []string, max int) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i, n := range names {
+		if i == max {
+			fmt.Fprintf(&b, ", … %d more", len(names)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", n)
+	}
+	return b.String()
+}

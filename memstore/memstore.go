@@ -1,0 +1,126 @@
+// Package memstore is the embedded, in-memory acctmap.Store: the default
+// for tests, demos and networks that fit in one process's memory.
+//
+// # Guarantees
+//
+// Isolation: Update holds an exclusive lock for the whole of fn and View a
+// shared one, so updates run one at a time (serializable) and a View sees
+// one consistent snapshot for its duration: no Update can commit while it
+// runs. Views run concurrently with each other.
+//
+// Atomicity: every write of an Update is applied in place and logged with
+// its exact inverse. If fn returns an error, panics (the panic is propagated after
+// the rollback), exits its goroutine (runtime.Goexit, as t.FailNow does), or
+// ctx is cancelled before the commit, the log is replayed backwards and the
+// store is exactly as it was before the Update.
+//
+// The ctx of a transaction is checked before fn runs, by every operation
+// (every few thousand records in a Records scan) and before the commit. A
+// transaction used after its fn returned fails instead of touching data.
+//
+// # Costs
+//
+// Getters (Org, User, Partnership, DataSource, Population, Record,
+// CountRecords) are O(1). Lists are O(n log n) for their n items: each
+// reads an index and sorts what it found. Records is O(records) and reads
+// a dense slice: about 5 ms for a million records. PutRecords is
+// O(len(recs)), DeleteRecords O(len(ids)), ReplaceRecords O(len(recs));
+// SetMembers and DeletePopulation are O(records of the data source).
+// DeleteDataSource and DeleteOrg are O(what they delete), where a data
+// source's records count as one item. A rollback costs no more than the
+// writes it undoes, and O(1) for ReplaceRecords, a first PutRecords into
+// an empty data source, and records deleted with their data source.
+//
+// A record takes about 190 bytes plus the strings, slices and map it
+// points to. As the Store contract allows, values are kept and returned
+// without copying what they point to: a Record's Domains and Fields, a
+// DataSource's Fields and a Population's Filter are shared with the
+// caller. Records themselves are stored by value, so SetMembers and
+// DeletePopulation never change a Record a caller holds.
+//
+// # Limits
+//
+// The data lives in memory only and is lost when the process exits; it is
+// not shared between processes. A long View delays every Update and a long
+// Update delays every View. Waiting for the lock does not observe ctx.
+// fn must not start another View or Update on the same Store: that
+// deadlocks, because the lock is not reentrant.
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/acctmap/acctmap"
+)
+
+// Store is an in-memory acctmap.Store. Create one with New; the zero value
+// is not usable. A Store is safe for concurrent use.
+type Store struct {
+	// mu is held for reading by View and for writing by Update, for the
+	// whole of fn: this one lock is what makes updates serializable and
+	// views snapshots.
+	mu sync.RWMutex
+	st *state
+}
+
+var _ acctmap.Store = (*Store)(nil)
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{st: newState()}
+}
+
+// errTxDone is returned by a transaction used after its fn returned.
+var errTxDone = errors.New("memstore: transaction used after its function returned")
+
+// View runs fn in a read-only transaction over a consistent snapshot of the
+// store. It returns ctx's error without running fn if ctx is already done,
+// and otherwise fn's error.
+func (s *Store) View(ctx context.Context, fn func(tx acctmap.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	// reader has no write methods, so fn cannot type-assert its way into
+	// writing under the shared lock.
+	r := &reader{ctx: ctx, st: s.st}
+	defer func() { r.done = true }()
+	return fn(r)
+}
+
+// Update runs fn in a read-write transaction and commits its writes
+// atomically if fn returns nil and ctx is not done by then. Otherwise it
+// rolls every write back and returns fn's error or ctx's; if fn panics, it
+// rolls back and lets the panic continue.
+func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := &writer{reader: reader{ctx: ctx, st: s.st}}
+	committed := false
+	// Deferred so that a panic or runtime.Goexit in fn rolls back too.
+	defer func() {
+		w.done = true
+		if !committed {
+			w.rollback()
+		}
+	}()
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+func notFound(kind, id string) error {
+	return fmt.Errorf("memstore: %s %q: %w", kind, id, acctmap.ErrNotFound)
+}

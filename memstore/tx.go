@@ -1,0 +1,218 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/acctmap/acctmap"
+)
+
+// reader is the ReadTx of a View, and the read half of a writer.
+type reader struct {
+	ctx  context.Context
+	st   *state
+	done bool // set when fn returns: the lock is no longer held
+}
+
+// check reports why the transaction may not run an operation: it has
+// ended, or its ctx is done.
+func (r *reader) check() error {
+	if r.done {
+		return errTxDone
+	}
+	return r.ctx.Err()
+}
+
+func byID[V any](id func(V) string) func(a, b V) int {
+	return func(a, b V) int { return cmp.Compare(id(a), id(b)) }
+}
+
+var (
+	orgByID  = byID(func(o acctmap.Org) string { return o.ID })
+	userByID = byID(func(u acctmap.User) string { return u.ID })
+	dsByID   = byID(func(d acctmap.DataSource) string { return d.ID })
+	popByID  = byID(func(p acctmap.Population) string { return p.ID })
+)
+
+func (r *reader) Org(id string) (acctmap.Org, error) {
+	if err := r.check(); err != nil {
+		return acctmap.Org{}, err
+	}
+	o, ok := r.st.orgs.rows[id]
+	if !ok {
+		return acctmap.Org{}, notFound("org", id)
+	}
+	return o, nil
+}
+
+func (r *reader) Orgs() ([]acctmap.Org, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	out := make([]acctmap.Org, 0, len(r.st.orgs.rows))
+	for _, o := range r.st.orgs.rows {
+		out = append(out, o)
+	}
+	slices.SortFunc(out, orgByID)
+	return out, nil
+}
+
+func (r *reader) OfflinePartners(ownerID string) ([]acctmap.Org, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	out := r.st.orgs.list(0, ownerID)
+	slices.SortFunc(out, orgByID)
+	return out, nil
+}
+
+func (r *reader) User(id string) (acctmap.User, error) {
+	if err := r.check(); err != nil {
+		return acctmap.User{}, err
+	}
+	u, ok := r.st.users.rows[id]
+	if !ok {
+		return acctmap.User{}, notFound("user", id)
+	}
+	return u, nil
+}
+
+func (r *reader) Users(orgID string) ([]acctmap.User, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	out := r.st.users.list(0, orgID)
+	slices.SortFunc(out, userByID)
+	return out, nil
+}
+
+func partnershipNotFound(a, b string) error {
+	return fmt.Errorf("memstore: partnership of %q and %q: %w", a, b, acctmap.ErrNotFound)
+}
+
+func (r *reader) Partnership(a, b string) (acctmap.Partnership, error) {
+	if err := r.check(); err != nil {
+		return acctmap.Partnership{}, err
+	}
+	p, ok := r.st.partners.rows[pairOf(a, b)]
+	if !ok {
+		return acctmap.Partnership{}, partnershipNotFound(a, b)
+	}
+	return p, nil
+}
+
+func (r *reader) Partnerships(orgID string) ([]acctmap.Partnership, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	// Either index of the table will do: both sides share one map.
+	out := r.st.partners.list(0, orgID)
+	slices.SortFunc(out, func(a, b acctmap.Partnership) int {
+		return cmp.Or(cmp.Compare(a.Other(orgID), b.Other(orgID)), cmp.Compare(a.Inviter, b.Inviter))
+	})
+	return out, nil
+}
+
+func (r *reader) DataSource(id string) (acctmap.DataSource, error) {
+	if err := r.check(); err != nil {
+		return acctmap.DataSource{}, err
+	}
+	d, ok := r.st.sources.rows[id]
+	if !ok {
+		return acctmap.DataSource{}, notFound("data source", id)
+	}
+	return d, nil
+}
+
+func (r *reader) DataSources(orgID string) ([]acctmap.DataSource, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	out := r.st.sources.list(0, orgID)
+	slices.SortFunc(out, dsByID)
+	return out, nil
+}
+
+func (r *reader) Population(id string) (acctmap.Population, error) {
+	if err := r.check(); err != nil {
+		return acctmap.Population{}, err
+	}
+	p, ok := r.st.pops.rows[id]
+	if !ok {
+		return acctmap.Population{}, notFound("population", id)
+	}
+	return p, nil
+}
+
+func (r *reader) Populations(orgID string) ([]acctmap.Population, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	out := r.st.pops.list(0, orgID)
+	slices.SortFunc(out, popByID)
+	return out, nil
+}
+
+// recordSet returns the records of a data source, or ErrNotFound.
+func (r *reader) recordSet(dataSourceID string) (*recordSet, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	rs, ok := r.st.records[dataSourceID]
+	if !ok {
+		return nil, notFound("data source", dataSourceID)
+	}
+	return rs, nil
+}
+
+func (r *reader) Record(dataSourceID, recordID string) (acctmap.Record, error) {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return acctmap.Record{}, err
+	}
+	i, ok := rs.pos[recordID]
+	if !ok {
+		return acctmap.Record{}, fmt.Errorf("memstore: record %q of data source %q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
+	}
+	return rs.recs[i], nil
+}
+
+// ctxCheckEvery is how many records Records scans between checks of ctx:
+// often enough to stop a scan of millions promptly, rarely enough to cost
+// nothing.
+const ctxCheckEvery = 1 << 12
+
+func (r *reader) Records(dataSourceID string, fn func(*acctmap.Record) error) error {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return err
+	}
+	// fn gets a copy, reused from call to call (the contract makes the
+	// Record valid only during the call), so that fn cannot change the
+	// stored record and the scan allocates once.
+	var rec acctmap.Record
+	// len is read on every turn so that a fn breaking the contract by
+	// deleting records through the Tx cannot make the scan panic.
+	for i := 0; i < len(rs.recs); i++ {
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec = rs.recs[i]
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *reader) CountRecords(dataSourceID string) (int, error) {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return 0, err
+	}
+	return len(rs.recs), nil
+}

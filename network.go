@@ -1,0 +1,327 @@
+package acctmap
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/acctmap/acctmap/normalize"
+)
+
+// Network is everything one embedding app manages: orgs, their users, data
+// and partnerships. It is the API's entry point and is safe for concurrent
+// use. Its own methods are the embedding app's trusted calls (provisioning
+// orgs and users); everything a user does goes through As, which checks the
+// user's role on every call.
+type Network struct {
+	store Store
+	cfg   config
+}
+
+type config struct {
+	now        func() time.Time
+	normalizer *normalize.Normalizer
+}
+
+// Option configures a Network.
+type Option func(*config)
+
+// WithClock sets the clock used for timestamps (tests use a fixed one).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
+}
+
+// WithNormalizer sets the rules that turn websites and names into keys, for
+// example with a longer list of generic domains.
+func WithNormalizer(n *normalize.Normalizer) Option {
+	return func(c *config) { c.normalizer = n }
+}
+
+// New returns a Network persisted in store. It panics if store is nil: that
+// is a programming error, not bad input.
+func New(store Store, opts ...Option) *Network {
+	if store == nil {
+		panic("acctmap: New with a nil Store")
+	}
+	cfg := config{now: time.Now, normalizer: normalize.New()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return &Network{store: store, cfg: cfg}
+}
+
+func (n *Network) now() time.Time { return n.cfg.now().UTC().Truncate(time.Microsecond) }
+
+// newID returns a random id with a prefix that tells what it names.
+func newID(prefix string) string {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("acctmap: crypto/rand failed: " + err.Error()) // never happens on supported platforms
+	}
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// maxNameLen bounds names of orgs, data sources and populations.
+const maxNameLen = 200
+
+// checkName validates a display name: non-empty after trimming, bounded.
+func checkName(what, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", fmt.Errorf("acctmap: %s name is empty: %w", what, ErrInvalidInput)
+	case len(name) > maxNameLen:
+		return "", fmt.Errorf("acctmap: %s name is longer than %d bytes: %w", what, maxNameLen, ErrInvalidInput)
+	}
+	return name, nil
+}
+
+// checkID validates a caller-supplied id; "" means "generate one".
+func checkID(what, id string) error {
+	if len(id) > maxNameLen || strings.ContainsFunc(id, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return fmt.Errorf("acctmap: %s id %.40q is too long or has control characters: %w", what, id, ErrInvalidInput)
+	}
+	return nil
+}
+
+// CreateOrg adds an org to the network. org.ID may be set to the embedding
+// app's own tenant id, or left empty to have one generated; org.Name is
+// required. Offline partners are created by users (Actor.CreateOfflinePartner).
+func (n *Network) CreateOrg(ctx context.Context, org Org) (Org, error) {
+	name, err := checkName("org", org.Name)
+	if err != nil {
+		return Org{}, err
+	}
+	if err := checkID("org", org.ID); err != nil {
+		return Org{}, err
+	}
+	if org.OfflineOf != "" {
+		return Org{}, fmt.Errorf("acctmap: create org: offline partners are created with Actor.CreateOfflinePartner: %w", ErrInvalidInput)
+	}
+	if org.ID == "" {
+		org.ID = newID("org")
+	}
+	org.Name, org.ExportedRecords, org.CreatedAt = name, 0, n.now()
+	err = n.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.Org(org.ID); err == nil {
+			return fmt.Errorf("acctmap: create org: id %q is taken: %w", org.ID, ErrConflict)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return tx.PutOrg(org)
+	})
+	if err != nil {
+		return Org{}, err
+	}
+	return org, nil
+}
+
+// Org returns an org.
+func (n *Network) Org(ctx context.Context, id string) (Org, error) {
+	var org Org
+	err := n.store.View(ctx, func(tx ReadTx) (err error) {
+		org, err = tx.Org(id)
+		return err
+	})
+	return org, err
+}
+
+// SetLimits sets an org's plan limits.
+func (n *Network) SetLimits(ctx context.Context, orgID string, limits Limits) error {
+	if limits.MaxOfflinePartners < 0 || limits.MaxExportedRecords < 0 {
+		return fmt.Errorf("acctmap: set limits: negative limit: %w", ErrInvalidInput)
+	}
+	return n.store.Update(ctx, func(tx Tx) error {
+		org, err := tx.Org(orgID)
+		if err != nil {
+			return err
+		}
+		org.Limits = limits
+		return tx.PutOrg(org)
+	})
+}
+
+// DeleteOrg deletes an org with everything it owns: users, partnerships,
+// data sources, populations and offline partners.
+func (n *Network) DeleteOrg(ctx context.Context, id string) error {
+	return n.store.Update(ctx, func(tx Tx) error { return tx.DeleteOrg(id) })
+}
+
+// AddUser adds a user to an org. user.ID may be the app's own user id or
+// empty; OrgID, Name and a valid Role are required.
+func (n *Network) AddUser(ctx context.Context, user User) (User, error) {
+	if err := checkUser(&user); err != nil {
+		return User{}, err
+	}
+	if user.ID == "" {
+		user.ID = newID("usr")
+	}
+	user.CreatedAt = n.now()
+	err := n.store.Update(ctx, func(tx Tx) error {
+		org, err := tx.Org(user.OrgID)
+		if err != nil {
+			return err
+		}
+		if org.Offline() {
+			return fmt.Errorf("acctmap: add user: org %q is an offline partner and has no users: %w", org.ID, ErrInvalidInput)
+		}
+		if _, err := tx.User(user.ID); err == nil {
+			return fmt.Errorf("acctmap: add user: id %q is taken: %w", user.ID, ErrConflict)
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return tx.PutUser(user)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return user, nil
+}
+
+func checkUser(u *User) error {
+	if err := checkID("user", u.ID); err != nil {
+		return err
+	}
+	name, err := checkName("user", u.Name)
+	if err != nil {
+		return err
+	}
+	u.Name, u.Email = name, strings.TrimSpace(u.Email)
+	switch u.Role {
+	case RoleAdmin:
+		u.Permissions = AllPermissions
+	case RolePartnerManager:
+		if u.Permissions&^AllPermissions != 0 {
+			return fmt.Errorf("acctmap: user %q: unknown permission bits %#x: %w", u.Name, uint8(u.Permissions), ErrInvalidInput)
+		}
+	case RoleReadOnly:
+		u.Permissions = 0
+	default:
+		return fmt.Errorf("acctmap: user %q: unknown role %q: %w", u.Name, u.Role, ErrInvalidInput)
+	}
+	return nil
+}
+
+// SetRole changes a user's role and, for a partner manager, permissions.
+// It takes effect on the user's next call.
+func (n *Network) SetRole(ctx context.Context, userID string, role Role, perms Permission) error {
+	return n.store.Update(ctx, func(tx Tx) error {
+		u, err := tx.User(userID)
+		if err != nil {
+			return err
+		}
+		u.Role, u.Permissions = role, perms
+		if err := checkUser(&u); err != nil {
+			return err
+		}
+		return tx.PutUser(u)
+	})
+}
+
+// RemoveUser deletes a user; calls made as that user fail from then on.
+func (n *Network) RemoveUser(ctx context.Context, userID string) error {
+	return n.store.Update(ctx, func(tx Tx) error { return tx.DeleteUser(userID) })
+}
+
+// Actor makes calls as one user. Every call loads the user afresh and checks
+// its role and org, so changes of role or membership apply at once.
+type Actor struct {
+	n      *Network
+	userID string
+}
+
+// As returns an Actor that acts as the user with this id. It does no I/O:
+// an unknown user gets ErrPermissionDenied on every call.
+func (n *Network) As(userID string) *Actor { return &Actor{n: n, userID: userID} }
+
+// user loads the acting user and checks it holds perm (0: any role may).
+func (a *Actor) user(tx ReadTx, perm Permission) (User, error) {
+	u, err := tx.User(a.userID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, fmt.Errorf("acctmap: unknown user: %w", ErrPermissionDenied)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if perm != 0 && !effectivePermissions(u).Has(perm) {
+		return User{}, fmt.Errorf("acctmap: user %q lacks the %s permission: %w", u.ID, perm, ErrPermissionDenied)
+	}
+	return u, nil
+}
+
+// effectivePermissions applies the role over the stored permission bits.
+func effectivePermissions(u User) Permission {
+	switch u.Role {
+	case RoleAdmin:
+		return AllPermissions
+	case RolePartnerManager:
+		return u.Permissions & AllPermissions
+	}
+	return 0
+}
+
+// String names the permissions in p.
+func (p Permission) String() string {
+	var names []string
+	for _, x := range []struct {
+		p    Permission
+		name string
+	}{{ManageDataSources, "manage data sources"}, {ManagePartnerships, "manage partnerships"}, {ManageSharing, "manage sharing"}} {
+		if p&x.p != 0 {
+			names = append(names, x.name)
+		}
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, "+")
+}
+
+// actOn loads the acting user, checks perm, and checks that the user may
+// act on the data of org orgID: its own org, or an offline partner its org
+// owns. It returns the user and the target org.
+func (a *Actor) actOn(tx ReadTx, perm Permission, orgID string) (User, Org, error) {
+	u, err := a.user(tx, perm)
+	if err != nil {
+		return User{}, Org{}, err
+	}
+	org, err := tx.Org(orgID)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return User{}, Org{}, fmt.Errorf("acctmap: org %q: %w", orgID, ErrPermissionDenied)
+		}
+		return User{}, Org{}, err
+	}
+	if org.ID != u.OrgID && org.OfflineOf != u.OrgID {
+		return User{}, Org{}, fmt.Errorf("acctmap: org %q is not the user's org nor one of its offline partners: %w", orgID, ErrPermissionDenied)
+	}
+	return u, org, nil
+}
+
+// Me returns the acting user.
+func (a *Actor) Me(ctx context.Context) (User, error) {
+	var u User
+	err := a.n.store.View(ctx, func(tx ReadTx) (err error) {
+		u, err = a.user(tx, 0)
+		return err
+	})
+	return u, err
+}
+
+// Users lists the users of the acting user's org.
+func (a *Actor) Users(ctx context.Context) ([]User, error) {
+	var users []User
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		users, err = tx.Users(u.OrgID)
+		return err
+	})
+	return users, err
+}

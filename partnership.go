@@ -1,0 +1,228 @@
+package acctmap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Invite invites another network org to partner with the acting user's org.
+// An ended partnership (declined, cancelled, revoked) can be invited again.
+func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
+	var p Partnership
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManagePartnerships)
+		if err != nil {
+			return err
+		}
+		if orgID == u.OrgID {
+			return fmt.Errorf("acctmap: invite: an org cannot invite itself: %w", ErrInvalidInput)
+		}
+		other, err := tx.Org(orgID)
+		if err != nil {
+			return fmt.Errorf("acctmap: invite: %w", err)
+		}
+		if other.Offline() {
+			return fmt.Errorf("acctmap: invite: org %q is an offline partner: %w", orgID, ErrInvalidInput)
+		}
+		old, err := tx.Partnership(u.OrgID, orgID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		case old.Status == Accepted:
+			return fmt.Errorf("acctmap: invite: already partners with %q: %w", orgID, ErrConflict)
+		case old.Status == Pending && old.Inviter == u.OrgID:
+			return fmt.Errorf("acctmap: invite: an invite to %q is already pending: %w", orgID, ErrConflict)
+		case old.Status == Pending:
+			return fmt.Errorf("acctmap: invite: %q has already invited your org; accept its invite instead: %w", orgID, ErrConflict)
+		}
+		now := a.n.now()
+		p = Partnership{Inviter: u.OrgID, Invitee: orgID, Status: Pending, InvitedAt: now, UpdatedAt: now}
+		return tx.PutPartnership(p)
+	})
+	return p, err
+}
+
+// Accept accepts the pending invite sent by org inviterID.
+func (a *Actor) Accept(ctx context.Context, inviterID string) (Partnership, error) {
+	return a.answer(ctx, inviterID, Accepted)
+}
+
+// Decline declines the pending invite sent by org inviterID.
+func (a *Actor) Decline(ctx context.Context, inviterID string) (Partnership, error) {
+	return a.answer(ctx, inviterID, Declined)
+}
+
+func (a *Actor) answer(ctx context.Context, inviterID string, to PartnershipStatus) (Partnership, error) {
+	verb := map[PartnershipStatus]string{Accepted: "accept", Declined: "decline"}[to]
+	return a.transition(ctx, inviterID, verb, func(u User, p Partnership) error {
+		if p.Status != Pending {
+			return fmt.Errorf("acctmap: %s: the partnership with %q is %s, not pending: %w", verb, inviterID, p.Status, ErrConflict)
+		}
+		if p.Invitee != u.OrgID {
+			return fmt.Errorf("acctmap: %s: only the invited org can %s an invite: %w", verb, verb, ErrPermissionDenied)
+		}
+		return nil
+	}, to)
+}
+
+// CancelInvite withdraws the pending invite the acting user's org sent to
+// org inviteeID.
+func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership, error) {
+	return a.transition(ctx, inviteeID, "cancel invite", func(u User, p Partnership) error {
+		if p.Status != Pending {
+			return fmt.Errorf("acctmap: cancel invite: the partnership with %q is %s, not pending: %w", inviteeID, p.Status, ErrConflict)
+		}
+		if p.Inviter != u.OrgID {
+			return fmt.Errorf("acctmap: cancel invite: only the inviting org can cancel an invite: %w", ErrPermissionDenied)
+		}
+		return nil
+	}, Cancelled)
+}
+
+// Revoke ends an accepted partnership. Either side may revoke; from the
+// next call on, neither side sees anything of the other.
+func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, error) {
+	return a.transition(ctx, partnerID, "revoke", func(u User, p Partnership) error {
+		if p.Status != Accepted {
+			return fmt.Errorf("acctmap: revoke: the partnership with %q is %s: %w", partnerID, p.Status, ErrNotPartners)
+		}
+		return nil
+	}, Revoked)
+}
+
+// transition moves the partnership with otherID to status `to` after check.
+func (a *Actor) transition(ctx context.Context, otherID, verb string, check func(User, Partnership) error, to PartnershipStatus) (Partnership, error) {
+	var p Partnership
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManagePartnerships)
+		if err != nil {
+			return err
+		}
+		p, err = tx.Partnership(u.OrgID, otherID)
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("acctmap: %s: no partnership with %q: %w", verb, otherID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := check(u, p); err != nil {
+			return err
+		}
+		p.Status, p.UpdatedAt = to, a.n.now()
+		return tx.PutPartnership(p)
+	})
+	if err != nil {
+		return Partnership{}, err
+	}
+	return p, nil
+}
+
+// Partnerships lists the partnerships of the acting user's org, in every
+// state: invites sent and received, accepted, and ended ones.
+func (a *Actor) Partnerships(ctx context.Context) ([]Partnership, error) {
+	var ps []Partnership
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		ps, err = tx.Partnerships(u.OrgID)
+		return err
+	})
+	return ps, err
+}
+
+// PartnerUsers lists the users (names, emails, roles) of an accepted
+// partner, so that owners can be assigned on shared accounts. It fails with
+// ErrNotPartners before acceptance and after revocation.
+func (a *Actor) PartnerUsers(ctx context.Context, partnerID string) ([]User, error) {
+	var users []User
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		if err := canSeePartnerUsers(tx, u.OrgID, partnerID); err != nil {
+			return err
+		}
+		all, err := tx.Users(partnerID)
+		if err != nil {
+			return err
+		}
+		// A partner sees who the users are, not their permission bits.
+		users = make([]User, len(all))
+		for i, pu := range all {
+			users[i] = User{ID: pu.ID, OrgID: pu.OrgID, Name: pu.Name, Email: pu.Email, Role: pu.Role}
+		}
+		return nil
+	})
+	return users, err
+}
+
+// CreateOfflinePartner creates an offline partner: an org with no users
+// whose data the acting user's org uploads itself, and that no other org
+// ever sees. It needs both ManagePartnerships and ManageDataSources, and
+// counts against Limits.MaxOfflinePartners.
+func (a *Actor) CreateOfflinePartner(ctx context.Context, name string) (Org, error) {
+	name, err := checkName("offline partner", name)
+	if err != nil {
+		return Org{}, err
+	}
+	var org Org
+	err = a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManagePartnerships|ManageDataSources)
+		if err != nil {
+			return err
+		}
+		owner, err := tx.Org(u.OrgID)
+		if err != nil {
+			return err
+		}
+		if max := owner.Limits.MaxOfflinePartners; max > 0 {
+			existing, err := tx.OfflinePartners(owner.ID)
+			if err != nil {
+				return err
+			}
+			if len(existing) >= max {
+				return fmt.Errorf("acctmap: create offline partner: the plan allows %d offline partners: %w", max, ErrLimitExceeded)
+			}
+		}
+		org = Org{ID: newID("org"), Name: name, OfflineOf: owner.ID, CreatedAt: a.n.now()}
+		return tx.PutOrg(org)
+	})
+	if err != nil {
+		return Org{}, err
+	}
+	return org, nil
+}
+
+// OfflinePartners lists the acting user's org's offline partners.
+func (a *Actor) OfflinePartners(ctx context.Context) ([]Org, error) {
+	var orgs []Org
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		orgs, err = tx.OfflinePartners(u.OrgID)
+		return err
+	})
+	return orgs, err
+}
+
+// DeleteOfflinePartner deletes an offline partner of the acting user's org
+// with its data sources, populations and everything derived from them.
+func (a *Actor) DeleteOfflinePartner(ctx context.Context, orgID string) error {
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		_, org, err := a.actOn(tx, ManagePartnerships|ManageDataSources, orgID)
+		if err != nil {
+			return err
+		}
+		if !org.Offline() {
+			return fmt.Errorf("acctmap: delete offline partner: %q is not an offline partner: %w", orgID, ErrInvalidInput)
+		}
+		return tx.DeleteOrg(orgID)
+	})
+}

@@ -1,0 +1,438 @@
+package acctmap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// PopulationSpec describes a population to create or update.
+type PopulationSpec struct {
+	DataSourceID string
+	// Kind is a standard kind (Customers, Prospects, OpenOpportunities),
+	// which an org has at most once and whose name is fixed, or Custom.
+	// Offline partners have standard populations only.
+	Kind        PopulationKind
+	Name        string // required for Custom; standard kinds take their standard name
+	Description string
+	Filter      Filter
+}
+
+// CreatePopulation saves a population over one data source. The filter is
+// validated against the data source's fields (an error names the
+// condition), and membership is computed at once.
+func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Population, error) {
+	var pop Population
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, spec.DataSourceID)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Org(ds.OrgID)
+		if err != nil {
+			return err
+		}
+		pops, err := tx.Populations(ds.OrgID)
+		if err != nil {
+			return err
+		}
+		pop = Population{ID: newID("pop"), OrgID: ds.OrgID, DataSourceID: ds.ID, CreatedAt: a.n.now()}
+		pop.UpdatedAt = pop.CreatedAt
+		if err := a.n.fillPopulation(&pop, spec, org, ds, pops); err != nil {
+			return err
+		}
+		slot, err := freeSlot(pops, ds.ID)
+		if err != nil {
+			return err
+		}
+		pop.Slot = slot
+		if err := tx.PutPopulation(pop); err != nil {
+			return err
+		}
+		return a.n.computeMembers(tx, pop)
+	})
+	if err != nil {
+		return Population{}, err
+	}
+	return pop, nil
+}
+
+// UpdatePopulation changes a population's name, description and filter;
+// spec.DataSourceID and spec.Kind must be empty or unchanged. Only this
+// population's membership is recomputed.
+func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec PopulationSpec) (Population, error) {
+	var pop Population
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		old, err := a.populationFor(tx, ManageDataSources, id)
+		if err != nil {
+			return err
+		}
+		if spec.DataSourceID == "" {
+			spec.DataSourceID = old.DataSourceID
+		}
+		if spec.Kind == "" {
+			spec.Kind = old.Kind
+		}
+		if spec.DataSourceID != old.DataSourceID || spec.Kind != old.Kind {
+			return fmt.Errorf("acctmap: update population %q: its data source and kind cannot change: %w", old.Name, ErrInvalidInput)
+		}
+		ds, err := tx.DataSource(old.DataSourceID)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Org(ds.OrgID)
+		if err != nil {
+			return err
+		}
+		pops, err := tx.Populations(ds.OrgID)
+		if err != nil {
+			return err
+		}
+		pops = slices.DeleteFunc(pops, func(p Population) bool { return p.ID == id })
+		pop = old
+		pop.UpdatedAt = a.n.now()
+		if err := a.n.fillPopulation(&pop, spec, org, ds, pops); err != nil {
+			return err
+		}
+		if err := tx.PutPopulation(pop); err != nil {
+			return err
+		}
+		return a.n.computeMembers(tx, pop)
+	})
+	if err != nil {
+		return Population{}, err
+	}
+	return pop, nil
+}
+
+// fillPopulation validates spec against the org, the data source and the
+// org's other populations, and sets pop's name, description and filter.
+func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, ds DataSource, others []Population) error {
+	switch spec.Kind {
+	case Customers, Prospects, OpenOpportunities:
+		std := spec.Kind.StandardName()
+		if name := strings.TrimSpace(spec.Name); name != "" && !strings.EqualFold(name, std) {
+			return fmt.Errorf("acctmap: population: a %s population is named %q, not %.80q: %w", spec.Kind, std, name, ErrInvalidInput)
+		}
+		spec.Name = std
+		for _, o := range others {
+			if o.Kind == spec.Kind {
+				return fmt.Errorf("acctmap: population: the org already has a %q population: %w", std, ErrConflict)
+			}
+		}
+	case Custom:
+		if org.Offline() {
+			return fmt.Errorf("acctmap: population: custom populations are not available to offline partners; use Customers, Prospects or Open Opportunities: %w", ErrInvalidInput)
+		}
+	default:
+		return fmt.Errorf("acctmap: population: unknown kind %q: %w", spec.Kind, ErrInvalidInput)
+	}
+	name, err := checkName("population", spec.Name)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if strings.EqualFold(o.Name, name) {
+			return fmt.Errorf("acctmap: population: the org already has a population named %q: %w", o.Name, ErrConflict)
+		}
+	}
+	if len(spec.Description) > 2000 {
+		return fmt.Errorf("acctmap: population %q: description longer than 2000 bytes: %w", name, ErrInvalidInput)
+	}
+	_, canon, err := compileFilter(spec.Filter, ds.Fields)
+	if err != nil {
+		return fmt.Errorf("acctmap: population %q: %w", name, err)
+	}
+	pop.Kind, pop.Name, pop.Description, pop.Filter = spec.Kind, name, strings.TrimSpace(spec.Description), canon
+	return nil
+}
+
+// freeSlot returns the lowest membership bit not used by a population of
+// the data source.
+func freeSlot(pops []Population, dataSourceID string) (int, error) {
+	var used uint64
+	for _, p := range pops {
+		if p.DataSourceID == dataSourceID {
+			used |= 1 << uint(p.Slot)
+		}
+	}
+	for s := 0; s < MaxPopulationsPerDataSource; s++ {
+		if used&(1<<uint(s)) == 0 {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("acctmap: population: a data source has at most %d populations: %w", MaxPopulationsPerDataSource, ErrLimitExceeded)
+}
+
+// computeMembers evaluates one population's filter over its data source
+// and stores the membership; other populations are not touched.
+func (n *Network) computeMembers(tx Tx, pop Population) error {
+	ds, err := tx.DataSource(pop.DataSourceID)
+	if err != nil {
+		return err
+	}
+	f, _, err := compileFilter(pop.Filter, mergeFields(ds.Fields, filterFields(pop.Filter)))
+	if err != nil {
+		return fmt.Errorf("acctmap: population %q: %w", pop.Name, err)
+	}
+	var ids []string
+	err = tx.Records(ds.ID, func(r *Record) error {
+		if f.match(r) {
+			ids = append(ids, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.SetMembers(ds.ID, pop.Slot, ids); err != nil {
+		return err
+	}
+	return n.touch(tx, ds)
+}
+
+// assignMembership sets Populations on records about to be written to ds,
+// evaluating every population of ds on these records only.
+func (n *Network) assignMembership(tx Tx, ds DataSource, recs []Record) error {
+	pops, err := tx.Populations(ds.OrgID)
+	if err != nil {
+		return err
+	}
+	type compiled struct {
+		bit uint64
+		f   compiledFilter
+	}
+	var cs []compiled
+	for _, p := range pops {
+		if p.DataSourceID != ds.ID {
+			continue
+		}
+		// A filter saved against fields that a later import dropped still
+		// compiles: missing fields read as empty.
+		f, _, err := compileFilter(p.Filter, mergeFields(ds.Fields, filterFields(p.Filter)))
+		if err != nil {
+			return fmt.Errorf("acctmap: population %q: %w", p.Name, err)
+		}
+		cs = append(cs, compiled{bit: 1 << uint(p.Slot), f: f})
+	}
+	for i := range recs {
+		var m uint64
+		for _, c := range cs {
+			if c.f.match(&recs[i]) {
+				m |= c.bit
+			}
+		}
+		recs[i].Populations = m
+	}
+	return nil
+}
+
+// filterFields lists the fields a filter names.
+func filterFields(f Filter) []string {
+	var out []string
+	for _, c := range f.All {
+		out = append(out, c.Field)
+	}
+	for _, g := range f.AnyOf {
+		for _, c := range g {
+			out = append(out, c.Field)
+		}
+	}
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+// populationFor loads a population and checks the acting user may act on
+// its org with perm (0: read).
+func (a *Actor) populationFor(tx ReadTx, perm Permission, id string) (Population, error) {
+	if _, err := a.user(tx, perm); err != nil {
+		return Population{}, err
+	}
+	pop, err := tx.Population(id)
+	if errors.Is(err, ErrNotFound) {
+		return Population{}, fmt.Errorf("acctmap: population %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Population{}, err
+	}
+	if _, _, err := a.actOn(tx, perm, pop.OrgID); err != nil {
+		return Population{}, err
+	}
+	return pop, nil
+}
+
+// Population returns a population of the acting user's org or of one of its
+// offline partners.
+func (a *Actor) Population(ctx context.Context, id string) (Population, error) {
+	var pop Population
+	err := a.n.store.View(ctx, func(tx ReadTx) (err error) {
+		pop, err = a.populationFor(tx, 0, id)
+		return err
+	})
+	return pop, err
+}
+
+// Populations lists the populations of an org: the acting user's own
+// (orgID "") or one of its offline partners'.
+func (a *Actor) Populations(ctx context.Context, orgID string) ([]Population, error) {
+	var pops []Population
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		if orgID == "" {
+			orgID = u.OrgID
+		}
+		if _, _, err := a.actOn(tx, 0, orgID); err != nil {
+			return err
+		}
+		pops, err = tx.Populations(orgID)
+		return err
+	})
+	return pops, err
+}
+
+// DeletePopulation deletes a population and its membership.
+func (a *Actor) DeletePopulation(ctx context.Context, id string) error {
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		if _, err := a.populationFor(tx, ManageDataSources, id); err != nil {
+			return err
+		}
+		return tx.DeletePopulation(id)
+	})
+}
+
+// compareIDs orders record ids, numbers by value ("9" before "10", as for
+// line-number ids) and everything else as strings, numbers first.
+func compareIDs(a, b string) int {
+	an, bn := isDigits(a), isDigits(b)
+	switch {
+	case an && bn:
+		ta, tb := strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+		if len(ta) != len(tb) {
+			return len(ta) - len(tb)
+		}
+		if c := strings.Compare(ta, tb); c != 0 {
+			return c
+		}
+	case an:
+		return -1
+	case bn:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Preview is a look at the records a filter selects.
+type Preview struct {
+	Count   int      // records selected
+	Records []Record // the first of them, by record id (numeric ids by value)
+}
+
+// MaxPreview bounds the records a preview returns.
+const MaxPreview = 1000
+
+// PreviewPopulation evaluates a filter over a data source without saving
+// anything: how many records it selects, and the first limit of them
+// (ordered by record id; at most MaxPreview).
+func (a *Actor) PreviewPopulation(ctx context.Context, dataSourceID string, f Filter, limit int) (Preview, error) {
+	if limit < 0 || limit > MaxPreview {
+		return Preview{}, fmt.Errorf("acctmap: preview: limit %d is not between 0 and %d: %w", limit, MaxPreview, ErrInvalidInput)
+	}
+	var pv Preview
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		_, ds, err := a.dataSourceFor(tx, 0, dataSourceID)
+		if err != nil {
+			return err
+		}
+		cf, _, err := compileFilter(f, ds.Fields)
+		if err != nil {
+			return fmt.Errorf("acctmap: preview: %w", err)
+		}
+		first := newFirstByID(limit)
+		err = tx.Records(ds.ID, func(r *Record) error {
+			if cf.match(r) {
+				pv.Count++
+				first.offer(r)
+			}
+			return nil
+		})
+		pv.Records = first.sorted()
+		return err
+	})
+	if err != nil {
+		return Preview{}, err
+	}
+	return pv, nil
+}
+
+// firstByID keeps the n records with the smallest ids seen, in O(log n)
+// per record, without holding more than n.
+type firstByID struct {
+	n    int
+	heap []Record // max-heap by ID
+}
+
+func newFirstByID(n int) *firstByID { return &firstByID{n: n} }
+
+func (f *firstByID) offer(r *Record) {
+	if f.n == 0 {
+		return
+	}
+	if len(f.heap) < f.n {
+		f.heap = append(f.heap, *r)
+		for i := len(f.heap) - 1; i > 0; {
+			p := (i - 1) / 2
+			if compareIDs(f.heap[p].ID, f.heap[i].ID) >= 0 {
+				break
+			}
+			f.heap[p], f.heap[i] = f.heap[i], f.heap[p]
+			i = p
+		}
+		return
+	}
+	if compareIDs(r.ID, f.heap[0].ID) >= 0 {
+		return
+	}
+	f.heap[0] = *r
+	for i := 0; ; {
+		l, big := 2*i+1, i
+		if l < len(f.heap) && compareIDs(f.heap[l].ID, f.heap[big].ID) > 0 {
+			big = l
+		}
+		if l+1 < len(f.heap) && compareIDs(f.heap[l+1].ID, f.heap[big].ID) > 0 {
+			big = l + 1
+		}
+		if big == i {
+			break
+		}
+		f.heap[i], f.heap[big] = f.heap[big], f.heap[i]
+		i = big
+	}
+}
+
+func (f *firstByID) sorted() []Record {
+	out := slices.Clone(f.heap)
+	slices.SortFunc(out, func(a, b Record) int { return compareIDs(a.ID, b.ID) })
+	return out
+}
