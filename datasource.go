@@ -132,12 +132,16 @@ func (a *Actor) DataSources(ctx context.Context, orgID string) ([]DataSource, er
 
 // DeleteDataSource deletes a data source with its records and populations.
 func (a *Actor) DeleteDataSource(ctx context.Context, id string) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	err := a.n.store.Update(ctx, func(tx Tx) error {
 		if _, _, err := a.dataSourceFor(tx, ManageDataSources, id); err != nil {
 			return err
 		}
 		return tx.DeleteDataSource(id)
 	})
+	if err == nil {
+		a.n.forget(id)
+	}
+	return err
 }
 
 // Record returns one record of a data source of the acting user's org or
@@ -177,6 +181,11 @@ type ImportSummary struct {
 	// (the later row wins) or, without an id column, all its values.
 	DuplicatesMerged int
 	Rejections       []Rejection
+	// Warned counts accepted rows with a problem worth fixing at the
+	// source: a website that gives no domain, an invalid registration id
+	// (kept out of matching, never padded). The first ones are in Warnings.
+	Warned   int
+	Warnings []Rejection
 }
 
 // Rejection says why one row or record was refused.
@@ -197,23 +206,31 @@ func (s *ImportSummary) reject(r Rejection) {
 	}
 }
 
+func (s *ImportSummary) warn(r Rejection) {
+	s.Warned++
+	if len(s.Warnings) < maxRejections {
+		s.Warnings = append(s.Warnings, r)
+	}
+}
+
 // maxFieldsPerRecord bounds the named fields of a pushed record.
 const maxFieldsPerRecord = 1000
 
 // recordFromInput normalizes a pushed record once, at ingest. A record
-// needs an id and at least one key: a domain or a name key.
-func (n *Network) recordFromInput(in RecordInput) (Record, string) {
+// needs an id and at least one key: a domain, a name key or a registration
+// id. It returns why the record is refused, or a warning about a kept one.
+func (n *Network) recordFromInput(in RecordInput) (r Record, reject, warning string) {
 	id := strings.TrimSpace(in.ID)
 	if id == "" {
-		return Record{}, "record has no id"
+		return Record{}, "record has no id", ""
 	}
 	if checkID("record", id) != nil {
-		return Record{}, "record id is longer than 200 bytes or has control characters"
+		return Record{}, "record id is longer than 200 bytes or has control characters", ""
 	}
 	if len(in.Fields) > maxFieldsPerRecord {
-		return Record{}, fmt.Sprintf("record has %d fields, more than %d", len(in.Fields), maxFieldsPerRecord)
+		return Record{}, fmt.Sprintf("record has %d fields, more than %d", len(in.Fields), maxFieldsPerRecord), ""
 	}
-	r := Record{ID: id, Name: strings.TrimSpace(in.Name), Website: strings.TrimSpace(in.Website), Fields: in.Fields}
+	r = Record{ID: id, Name: strings.TrimSpace(in.Name), Website: strings.TrimSpace(in.Website), Fields: in.Fields}
 	norm := n.cfg.normalizer
 	r.NameKey = norm.CompanyName(r.Name)
 	var websiteErr error
@@ -237,19 +254,28 @@ func (n *Network) recordFromInput(in RecordInput) (Record, string) {
 		}
 	}
 	if !in.RegistrationID.IsZero() {
+		// An invalid id (a DUNS that lost its leading zeros) is never padded:
+		// it stays out of matching, and the record stands on its other keys.
 		v, err := normalize.RegistrationID(in.RegistrationID.Scheme, in.RegistrationID.Value)
 		if err != nil {
-			return Record{}, fmt.Sprintf("registration id: %v", err)
+			warning = fmt.Sprintf("registration id: %v", err)
+		} else {
+			r.RegistrationID = RegistrationID{Scheme: strings.ToLower(strings.TrimSpace(in.RegistrationID.Scheme)), Value: v}
 		}
-		r.RegistrationID = RegistrationID{Scheme: strings.ToLower(strings.TrimSpace(in.RegistrationID.Scheme)), Value: v}
 	}
 	if len(r.Domains) == 0 && r.NameKey == "" && r.RegistrationID.IsZero() {
-		if websiteErr != nil {
-			return Record{}, fmt.Sprintf("no company name, and website: %v", websiteErr)
+		switch {
+		case warning != "":
+			return Record{}, "no company name or website, and " + warning, ""
+		case websiteErr != nil:
+			return Record{}, fmt.Sprintf("no company name, and website: %v", websiteErr), ""
 		}
-		return Record{}, "no company name and no website"
+		return Record{}, "no company name and no website", ""
 	}
-	return r, ""
+	if warning == "" && websiteErr != nil && len(r.Domains) == 0 {
+		warning = fmt.Sprintf("website: %v", websiteErr)
+	}
+	return r, "", warning
 }
 
 func contains(list []string, s string) bool {
@@ -284,10 +310,13 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if i%4096 == 0 && ctx.Err() != nil {
 			return ImportSummary{}, ctx.Err()
 		}
-		r, reason := a.n.recordFromInput(ri)
+		r, reason, warning := a.n.recordFromInput(ri)
 		if reason != "" {
 			sum.reject(Rejection{Index: i, RecordID: ri.ID, Reason: reason})
 			continue
+		}
+		if warning != "" {
+			sum.warn(Rejection{Index: i, RecordID: r.ID, Reason: warning})
 		}
 		for f := range r.Fields {
 			if !seenField[f] {
@@ -316,6 +345,9 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 			ds.Fields = nil
 		}
 		ds.Fields = mergeFields(ds.Fields, sortedCopy(fields))
+		if err := carryPrivate(tx, ds.ID, recs, replace); err != nil {
+			return err
+		}
 		if err := a.n.assignMembership(tx, ds, recs); err != nil {
 			return err
 		}
@@ -433,6 +465,9 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 			return err
 		}
 		ds.Fields = fields
+		if err := carryPrivate(tx, ds.ID, recs, true); err != nil {
+			return err
+		}
 		if err := a.n.assignMembership(tx, ds, recs); err != nil {
 			return err
 		}
@@ -526,6 +561,10 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		sum.reject(Rejection{Line: rj.Line, Reason: rj.Reason})
 	}
 	sum.Rejected += cs.Rejected - len(cs.Rejections) // rejections the reader counted but did not keep
+	for _, w := range cs.Warnings {
+		sum.warn(Rejection{Line: w.Line, Reason: w.Reason})
+	}
+	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)
 	return recs, fields, sum, nil
 }

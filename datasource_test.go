@@ -88,9 +88,13 @@ func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
 		{ID: "1", Name: "Acme Corporation", Website: "acme.com", Fields: map[string]string{"Owner": "Jane"}}, // later wins
 	})
 	wantErr(t, "upsert", err, nil)
-	wantSum := acctmap.ImportSummary{Rows: 6, Accepted: 2, Rejected: 3, DuplicatesMerged: 1, Rejections: []acctmap.Rejection{
+	wantSum := acctmap.ImportSummary{Rows: 6, Accepted: 3, Rejected: 2, DuplicatesMerged: 1, Rejections: []acctmap.Rejection{
 		{Index: 2, RecordID: "3", Reason: "no company name, and website: <err>"},
 		{Index: 3, Reason: "record has no id"},
+	}, Warned: 2, Warnings: []acctmap.Rejection{
+		{Index: 1, RecordID: "2", Reason: "website: <err>"},
+		// A short DUNS (a number column that lost its leading zeros) is never
+		// padded: the record is kept on its other keys, without the id.
 		{Index: 4, RecordID: "4", Reason: "registration id: <err>"},
 	}}
 	maskReasons := cmp.Transformer("maskErr", func(r acctmap.Rejection) acctmap.Rejection {
@@ -106,6 +110,7 @@ func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
 	want := map[string]acctmap.Record{
 		"1": {ID: "1", Name: "Acme Corporation", Website: "acme.com", Domains: []string{"acme.com"}, NameKey: "acme", Fields: map[string]string{"Owner": "Jane"}},
 		"2": {ID: "2", Name: "Société Générale", Website: "n/a", NameKey: "societe generale"},
+		"4": {ID: "4", Name: "Short duns", NameKey: "short duns"},
 	}
 	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)

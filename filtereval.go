@@ -20,17 +20,20 @@ const (
 // filters. A data source field of the same name takes precedence.
 var builtinFields = [...]string{"id", "name", "website"}
 
-// predicate tests one record.
-type predicate func(*Record) bool
-
-// compiledFilter is a Filter validated against a data source's fields and
-// turned into predicates.
-type compiledFilter struct {
-	all   []predicate
-	anyOf [][]predicate
+// compiled is a Filter validated against the fields of what it tests (a
+// record, a report row) and turned into predicates.
+type compiled[T any] struct {
+	all   []func(T) bool
+	anyOf [][]func(T) bool
 }
 
-func (c compiledFilter) match(r *Record) bool {
+// compiledFilter is a population filter over records.
+type compiledFilter = compiled[*Record]
+
+// resolver finds a field by name: its canonical name and how to read it.
+type resolver[T any] func(name string) (canonical string, get func(T) string, ok bool)
+
+func (c compiled[T]) match(r T) bool {
 	for _, p := range c.all {
 		if !p(r) {
 			return false
@@ -55,33 +58,43 @@ func (c compiledFilter) match(r *Record) bool {
 // the predicates and f with field names in their canonical spelling. Errors
 // wrap ErrInvalidInput and name the condition: "all[2]" or "any_of[0][1]".
 func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
+	return compileWith(f, func(name string) (string, func(*Record) string, bool) { return fieldGetter(name, fields) },
+		func(name string) string {
+			return fmt.Sprintf("field %.80q is not a field of the data source (fields: %s, and the built-in %s)",
+				name, quoteList(fields, 20), strings.Join(builtinFields[:], ", "))
+		})
+}
+
+// compileWith compiles f with fields found by resolve; unknown(name) says
+// what is wrong with a field that resolve does not know.
+func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string) string) (compiled[T], Filter, error) {
 	n := len(f.All)
 	for _, g := range f.AnyOf {
 		n += len(g)
 	}
 	if n > maxConditions {
-		return compiledFilter{}, Filter{}, fmt.Errorf("filter has %d conditions, more than %d: %w", n, maxConditions, ErrInvalidInput)
+		return compiled[T]{}, Filter{}, fmt.Errorf("filter has %d conditions, more than %d: %w", n, maxConditions, ErrInvalidInput)
 	}
-	var c compiledFilter
+	var c compiled[T]
 	canon := Filter{}
 	for i, cond := range f.All {
-		p, cc, err := compileCondition(cond, fields)
+		p, cc, err := compileCondition(cond, resolve, unknown)
 		if err != nil {
-			return compiledFilter{}, Filter{}, fmt.Errorf("filter all[%d]: %w", i, err)
+			return compiled[T]{}, Filter{}, fmt.Errorf("filter all[%d]: %w", i, err)
 		}
 		c.all = append(c.all, p)
 		canon.All = append(canon.All, cc)
 	}
 	for i, group := range f.AnyOf {
 		if len(group) == 0 {
-			return compiledFilter{}, Filter{}, fmt.Errorf("filter any_of[%d] is an empty group: %w", i, ErrInvalidInput)
+			return compiled[T]{}, Filter{}, fmt.Errorf("filter any_of[%d] is an empty group: %w", i, ErrInvalidInput)
 		}
-		var ps []predicate
+		var ps []func(T) bool
 		var cg []Condition
 		for j, cond := range group {
-			p, cc, err := compileCondition(cond, fields)
+			p, cc, err := compileCondition(cond, resolve, unknown)
 			if err != nil {
-				return compiledFilter{}, Filter{}, fmt.Errorf("filter any_of[%d][%d]: %w", i, j, err)
+				return compiled[T]{}, Filter{}, fmt.Errorf("filter any_of[%d][%d]: %w", i, j, err)
 			}
 			ps = append(ps, p)
 			cg = append(cg, cc)
@@ -110,14 +123,13 @@ func fieldGetter(name string, fields []string) (string, func(*Record) string, bo
 	return "", nil, false
 }
 
-func compileCondition(c Condition, fields []string) (predicate, Condition, error) {
-	field, get, ok := fieldGetter(strings.TrimSpace(c.Field), fields)
+func compileCondition[T any](c Condition, resolve resolver[T], unknown func(string) string) (func(T) bool, Condition, error) {
+	field, get, ok := resolve(strings.TrimSpace(c.Field))
 	if !ok {
-		return nil, Condition{}, fmt.Errorf("field %.80q is not a field of the data source (fields: %s, and the built-in %s): %w",
-			c.Field, quoteList(fields, 20), strings.Join(builtinFields[:], ", "), ErrInvalidInput)
+		return nil, Condition{}, fmt.Errorf("%s: %w", unknown(c.Field), ErrInvalidInput)
 	}
 	c.Field = field
-	bad := func(format string, args ...any) (predicate, Condition, error) {
+	bad := func(format string, args ...any) (func(T) bool, Condition, error) {
 		return nil, Condition{}, fmt.Errorf("field %q, operator %q: %s: %w", field, c.Op, fmt.Sprintf(format, args...), ErrInvalidInput)
 	}
 	if len(c.Value) > maxFilterValue || !utf8.ValidString(c.Value) {
@@ -139,18 +151,18 @@ func compileCondition(c Condition, fields []string) (predicate, Condition, error
 		}
 		want := strings.TrimSpace(c.Value)
 		if c.Op == Equals {
-			return func(r *Record) bool { return strings.EqualFold(strings.TrimSpace(get(r)), want) }, c, nil
+			return func(r T) bool { return strings.EqualFold(strings.TrimSpace(get(r)), want) }, c, nil
 		}
-		return func(r *Record) bool { return !strings.EqualFold(strings.TrimSpace(get(r)), want) }, c, nil
+		return func(r T) bool { return !strings.EqualFold(strings.TrimSpace(get(r)), want) }, c, nil
 	case Contains, StartsWith:
 		if err := needValue(); err != nil {
 			return bad("%v", err)
 		}
 		want := strings.ToLower(c.Value)
 		if c.Op == Contains {
-			return func(r *Record) bool { return strings.Contains(strings.ToLower(get(r)), want) }, c, nil
+			return func(r T) bool { return strings.Contains(strings.ToLower(get(r)), want) }, c, nil
 		}
-		return func(r *Record) bool { return hasPrefixFold(strings.TrimSpace(get(r)), want) }, c, nil
+		return func(r T) bool { return hasPrefixFold(strings.TrimSpace(get(r)), want) }, c, nil
 	case In, NotIn:
 		if c.Value != "" {
 			return bad("takes Values, not Value")
@@ -168,11 +180,11 @@ func compileCondition(c Condition, fields []string) (predicate, Condition, error
 			}
 			set[strings.ToLower(strings.TrimSpace(v))] = struct{}{}
 		}
-		in := func(r *Record) bool { _, ok := set[strings.ToLower(strings.TrimSpace(get(r)))]; return ok }
+		in := func(r T) bool { _, ok := set[strings.ToLower(strings.TrimSpace(get(r)))]; return ok }
 		if c.Op == In {
 			return in, c, nil
 		}
-		return func(r *Record) bool { return !in(r) }, c, nil
+		return func(r T) bool { return !in(r) }, c, nil
 	case GreaterThan, LessThan:
 		if err := needValue(); err != nil {
 			return bad("%v", err)
@@ -182,17 +194,17 @@ func compileCondition(c Condition, fields []string) (predicate, Condition, error
 			return bad("value %q is neither a number nor an ISO 8601 date", c.Value)
 		}
 		if c.Op == GreaterThan {
-			return func(r *Record) bool { s, ok := cmp(get(r)); return ok && s > 0 }, c, nil
+			return func(r T) bool { s, ok := cmp(get(r)); return ok && s > 0 }, c, nil
 		}
-		return func(r *Record) bool { s, ok := cmp(get(r)); return ok && s < 0 }, c, nil
+		return func(r T) bool { s, ok := cmp(get(r)); return ok && s < 0 }, c, nil
 	case IsEmpty, IsNotEmpty:
 		if c.Value != "" || len(c.Values) > 0 {
 			return bad("takes no value")
 		}
 		if c.Op == IsEmpty {
-			return func(r *Record) bool { return strings.TrimSpace(get(r)) == "" }, c, nil
+			return func(r T) bool { return strings.TrimSpace(get(r)) == "" }, c, nil
 		}
-		return func(r *Record) bool { return strings.TrimSpace(get(r)) != "" }, c, nil
+		return func(r T) bool { return strings.TrimSpace(get(r)) != "" }, c, nil
 	}
 	return bad("unknown operator (want one of equals, not_equals, contains, starts_with, in, not_in, greater_than, less_than, is_empty, is_not_empty)")
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acctmap/acctmap/internal/match"
 	"github.com/acctmap/acctmap/normalize"
 )
 
@@ -20,11 +21,16 @@ import (
 type Network struct {
 	store Store
 	cfg   config
+	// dict interns canonical keys for the matcher, shared by all indexes.
+	dict    *match.Dict
+	indexes indexCache
 }
 
 type config struct {
-	now        func() time.Time
-	normalizer *normalize.Normalizer
+	now           func() time.Time
+	normalizer    *normalize.Normalizer
+	nameMatching  bool
+	minConfidence int
 }
 
 // Option configures a Network.
@@ -41,17 +47,37 @@ func WithNormalizer(n *normalize.Normalizer) Option {
 	return func(c *config) { c.normalizer = n }
 }
 
+// WithNameMatching lets records without a usable domain match on their
+// company-name key, and lowers the match threshold to
+// ConfidenceNameOnly so that such matches count. Off by default: "Delta" is
+// an airline and a faucet maker.
+func WithNameMatching() Option {
+	return func(c *config) { c.nameMatching = true }
+}
+
+// WithMinConfidence sets the lowest match confidence that counts as an
+// overlap, from ConfidenceNameOnly (30) to ConfidenceRegistrationID (100).
+// The default, ConfidenceDomainNameMismatch (50), counts every shared
+// domain and registration id, and leaves out name-only matches.
+func WithMinConfidence(c int) Option {
+	return func(cfg *config) { cfg.minConfidence = c }
+}
+
 // New returns a Network persisted in store. It panics if store is nil: that
 // is a programming error, not bad input.
 func New(store Store, opts ...Option) *Network {
 	if store == nil {
 		panic("acctmap: New with a nil Store")
 	}
-	cfg := config{now: time.Now, normalizer: normalize.New()}
+	cfg := config{now: time.Now, normalizer: normalize.New(), minConfidence: ConfidenceDomainNameMismatch}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	return &Network{store: store, cfg: cfg}
+	if cfg.nameMatching {
+		cfg.minConfidence = min(cfg.minConfidence, ConfidenceNameOnly)
+	}
+	cfg.minConfidence = max(ConfidenceNameOnly, min(cfg.minConfidence, ConfidenceRegistrationID))
+	return &Network{store: store, cfg: cfg, dict: match.NewDict(), indexes: indexCache{m: map[string]*dsIndex{}}}
 }
 
 func (n *Network) now() time.Time { return n.cfg.now().UTC().Truncate(time.Microsecond) }

@@ -82,7 +82,9 @@ func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership
 }
 
 // Revoke ends an accepted partnership. Either side may revoke; from the
-// next call on, neither side sees anything of the other.
+// next call on, neither side sees anything of the other. Both sides' rules
+// for each other are removed, so that a later partnership starts again
+// from counts only.
 func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, error) {
 	return a.transition(ctx, partnerID, "revoke", func(u User, p Partnership) error {
 		if p.Status != Accepted {
@@ -90,6 +92,23 @@ func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, erro
 		}
 		return nil
 	}, Revoked)
+}
+
+// dropRulesFor removes org's per-partner sharing rules for partner.
+func dropRulesFor(tx Tx, org, partner string) error {
+	pops, err := tx.Populations(org)
+	if err != nil {
+		return err
+	}
+	for _, p := range pops {
+		if _, ok := p.Sharing.Partners[partner]; ok {
+			p.Sharing = setRule(p.Sharing, partner, nil)
+			if err := tx.PutPopulation(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // transition moves the partnership with otherID to status `to` after check.
@@ -111,6 +130,14 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 			return err
 		}
 		p.Status, p.UpdatedAt = to, a.n.now()
+		if to == Revoked {
+			if err := dropRulesFor(tx, p.Inviter, p.Invitee); err != nil {
+				return err
+			}
+			if err := dropRulesFor(tx, p.Invitee, p.Inviter); err != nil {
+				return err
+			}
+		}
 		return tx.PutPartnership(p)
 	})
 	if err != nil {

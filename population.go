@@ -279,8 +279,8 @@ func (a *Actor) Population(ctx context.Context, id string) (Population, error) {
 	return pop, err
 }
 
-// Populations lists the populations of an org: the acting user's own
-// (orgID "") or one of its offline partners'.
+// Populations lists the populations of an org, in creation order: the
+// acting user's own (orgID "") or one of its offline partners'.
 func (a *Actor) Populations(ctx context.Context, orgID string) ([]Population, error) {
 	var pops []Population
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
@@ -295,9 +295,20 @@ func (a *Actor) Populations(ctx context.Context, orgID string) ([]Population, er
 			return err
 		}
 		pops, err = tx.Populations(orgID)
+		sortByCreation(pops)
 		return err
 	})
 	return pops, err
+}
+
+// sortByCreation orders populations as users built them.
+func sortByCreation(pops []Population) {
+	slices.SortStableFunc(pops, func(a, b Population) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }
 
 // DeletePopulation deletes a population and its membership.

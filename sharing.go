@@ -64,3 +64,106 @@ func canSeePartnerUsers(tx ReadTx, viewer, owner string) error {
 	}
 	return nil
 }
+
+// popView is what a viewer org may see of one population.
+type popView struct {
+	// owner: the viewer owns the data (its own, or its offline partner's)
+	// and sees all of it.
+	owner bool
+	// visible: the population's name and overlap counts may be shown.
+	visible bool
+	// level is the partner's share level (Hidden … FullPopulation).
+	level ShareLevel
+	// fields are the record fields shared at a record level, canonical names.
+	fields []string
+}
+
+// recordLevel reports whether records of the population may be shown.
+func (v popView) recordLevel() bool {
+	return v.owner || v.level == OverlappingRecords || v.level == FullPopulation
+}
+
+// populationView decides what org viewer may see of population pop, owned
+// by org owner (pop.OrgID). It is the one visibility decision for
+// population data: every matrix cell, report row, export and listing of
+// another org's population goes through it.
+func populationView(tx ReadTx, viewer string, owner Org, pop Population) (popView, error) {
+	rel, err := relationOf(tx, viewer, owner.ID)
+	if err != nil {
+		return popView{}, err
+	}
+	switch rel {
+	case relSelf, relOfflineOwner:
+		return popView{owner: true, visible: true, level: FullPopulation}, nil
+	case relPartner:
+		rule := effectiveRule(pop.Sharing, viewer)
+		v := popView{level: rule.Level, visible: rule.Level != Hidden}
+		if v.recordLevel() {
+			v.fields = ruleFields(rule, owner.FieldPresets)
+		}
+		return v, nil
+	}
+	return popView{level: Hidden}, nil
+}
+
+// effectiveRule is the partner's own rule, else the population's default,
+// else counts only.
+func effectiveRule(s Sharing, partner string) ShareRule {
+	if r, ok := s.Partners[partner]; ok {
+		return r
+	}
+	if s.Default != nil {
+		return *s.Default
+	}
+	return ShareRule{Level: CountsOnly}
+}
+
+// ruleFields resolves the fields a rule shares. A preset that no longer
+// exists shares nothing: visibility fails closed.
+func ruleFields(r ShareRule, presets []FieldPreset) []string {
+	if r.Preset == "" {
+		return r.Fields
+	}
+	for _, p := range presets {
+		if p.Name == r.Preset {
+			return p.Fields
+		}
+	}
+	return nil
+}
+
+// sharedFields returns the fields of a partner's record that view allows:
+// a fresh map holding nothing else. Built-in fields are "name", "website"
+// and "id".
+func sharedFields(r *Record, view popView) map[string]string {
+	out := make(map[string]string, len(view.fields))
+	for _, f := range view.fields {
+		switch f {
+		case "name":
+			out[f] = r.Name
+		case "website":
+			out[f] = r.Website
+		case "id":
+			out[f] = r.ID
+		default:
+			if v, ok := r.Fields[f]; ok {
+				out[f] = v
+			}
+		}
+	}
+	return out
+}
+
+// canListPartnerPopulations allows a viewer to list an org's populations:
+// its own, its offline partners', and an accepted partner's (each then
+// filtered by populationView).
+func canListPartnerPopulations(tx ReadTx, viewer, owner string) error {
+	rel, err := relationOf(tx, viewer, owner)
+	if err != nil {
+		return err
+	}
+	if rel == relNone {
+		return fmt.Errorf("acctmap: org %q is not an accepted partner: %w", owner, ErrNotPartners)
+	}
+	return nil
+}

@@ -78,8 +78,10 @@ type ReadTx interface {
 	Record(dataSourceID, recordID string) (Record, error)
 	// Records calls fn for every record of the data source, in no
 	// particular order, stopping at and returning fn's first error. The
-	// Record is valid only during the call, and fn must not call methods
-	// of the transaction (a SQL store is streaming rows meanwhile).
+	// *Record pointer is valid only during the call, but the strings,
+	// slices and maps it holds may be kept: the store does not reuse them.
+	// fn must not call methods of the transaction (a SQL store is
+	// streaming rows meanwhile).
 	// ErrNotFound when the data source does not exist.
 	Records(dataSourceID string, fn func(*Record) error) error
 	// CountRecords returns the number of records of the data source;

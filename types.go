@@ -16,7 +16,18 @@ type Org struct {
 	// ExportedRecords counts the records the org has exported so far,
 	// checked against Limits.MaxExportedRecords.
 	ExportedRecords int64
-	CreatedAt       time.Time
+	// FieldPresets are named field choices the org reuses across sharing
+	// rules.
+	FieldPresets []FieldPreset
+	CreatedAt    time.Time
+}
+
+// FieldPreset is a named choice of fields to share, reusable across
+// sharing rules: a rule that names a preset shares the preset's fields as
+// they are when data is read.
+type FieldPreset struct {
+	Name   string
+	Fields []string
 }
 
 // Offline reports whether the org is an offline partner.
@@ -100,6 +111,33 @@ type Partnership struct {
 	Status    PartnershipStatus
 	InvitedAt time.Time
 	UpdatedAt time.Time
+	// Requests are the share requests either side has made of the other.
+	Requests []ShareRequest
+}
+
+// ShareRequestStatus is the state of a share request.
+type ShareRequestStatus string
+
+// Share request states.
+const (
+	RequestPending  ShareRequestStatus = "pending"
+	RequestApproved ShareRequestStatus = "approved"
+	RequestDeclined ShareRequestStatus = "declined"
+)
+
+// ShareRequest is a partner's request that a population's owner share it
+// at a record level, with some fields. Approving it creates the rule.
+type ShareRequest struct {
+	ID           string
+	From         string // the requesting org
+	To           string // the org that owns the population
+	PopulationID string
+	Level        ShareLevel
+	Fields       []string
+	Message      string
+	Status       ShareRequestStatus
+	CreatedAt    time.Time
+	DecidedAt    time.Time
 }
 
 // Other returns the id of the org on the other side from orgID.
@@ -130,10 +168,24 @@ type DataSource struct {
 	// Fields are the names of the record fields seen in the data source, in
 	// first-seen order: filters may name these and the built-in fields.
 	Fields []string
-	// Version increases with every change to the records.
-	Version   int64
+	// Version increases with every change to the records, their
+	// population membership or their private marks.
+	Version int64
+	// NotSame are the pairs of records that users of this data source's
+	// org marked as not the same company: they never match.
+	NotSame   []NotSameMark
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// NotSameMark records that a record of one data source and a record of
+// another are not the same company, whatever their keys say.
+type NotSameMark struct {
+	RecordID          string // in the data source that holds the mark
+	OtherDataSourceID string
+	OtherRecordID     string
+	MarkedBy          string // user id
+	MarkedAt          time.Time
 }
 
 // RegistrationID is a company registration number of a named scheme: "duns"
@@ -164,6 +216,10 @@ type Record struct {
 	// Populations is the set of population slots (see Population.Slot) the
 	// record belongs to, maintained by the Network.
 	Populations uint64
+	// Private records never appear in anything a partner sees, nor in a
+	// partner's counts; the owner still sees its own matches on them. The
+	// mark survives syncs and re-imports of the same record id.
+	Private bool
 }
 
 // PopulationKind tells a standard population from a custom one.
@@ -205,7 +261,50 @@ type Population struct {
 	Filter       Filter
 	// Slot is the population's bit in Record.Populations, unique among the
 	// populations of its data source.
-	Slot      int
+	Slot int
+	// Sharing is what the owner reveals of this population to partners.
+	Sharing   Sharing
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// ShareLevel is how much of a population an org reveals to a partner.
+type ShareLevel string
+
+// Share levels, from least to most. Nothing is revealed before a
+// partnership is accepted; after it, CountsOnly is the default.
+const (
+	// Hidden: the population's name and counts are not shown.
+	Hidden ShareLevel = "hidden"
+	// CountsOnly: the population's name and overlap counts are shown.
+	CountsOnly ShareLevel = "counts"
+	// OverlappingRecords: the chosen fields of the records that overlap
+	// with the partner are shown.
+	OverlappingRecords ShareLevel = "overlapping_records"
+	// FullPopulation: the chosen fields of every record are shown.
+	FullPopulation ShareLevel = "full_population"
+)
+
+// ShareRule is what an org reveals of one population to a partner.
+type ShareRule struct {
+	Level ShareLevel
+	// Fields are the fields shared at OverlappingRecords and
+	// FullPopulation: fields of the data source, or the built-in "name",
+	// "website" and "id" — company name and website are shared only when
+	// chosen, like any other field.
+	Fields []string
+	// Preset, when set, names one of the org's FieldPresets whose fields
+	// are shared instead of Fields.
+	Preset    string
+	UpdatedAt time.Time
+}
+
+// Sharing holds a population's sharing rules: an org-wide default for
+// every partner, and per-partner rules that override it.
+type Sharing struct {
+	// Default applies to every partner without a rule of its own; nil
+	// means CountsOnly.
+	Default *ShareRule
+	// Partners maps a partner org id to its rule.
+	Partners map[string]ShareRule
 }

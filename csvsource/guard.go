@@ -21,21 +21,26 @@ type guard struct {
 	crOnly   bool       // old Mac line ends: lone CR turned into LF
 	strict   bool       // UTF-8 input: reject invalid sequences
 	encName  string     // for messages
-	maxRow   int
-	maxField int
+	maxRow   int64
+	maxField int64
 	maxCols  int
+
+	// Sizes are differences of offsets in the text, so that counting a run
+	// of ordinary bytes is one addition and one comparison.
+	pos        int64 // offset of the next byte
+	limit      int64 // the first offset past the row's or the field's limit
+	lineStart  int64 // offset where the current line starts
+	rowStart   int64 // offset where the current row starts
+	fieldStart int64 // offset where the current field starts
 
 	quoted    bool
 	quoteLine int // where the open quote is
 	quoteCol  int
 	line      int // line of the next byte
-	col       int // bytes already seen on that line
 	rowLine   int // line where the current row starts
-	rowBytes  int
 	field     int // index of the current field in its row
 	fieldLine int // where the current field starts
 	fieldCol  int
-	fieldSize int
 
 	pend     [utf8.UTFMax]byte // incomplete rune at the end of the last read
 	npend    int
@@ -58,9 +63,10 @@ const (
 func newGuard(src io.Reader, delim byte, firstLine int, crOnly, strict bool, encName string, c *config) *guard {
 	g := &guard{
 		src: src, crOnly: crOnly, strict: strict, encName: encName,
-		maxRow: c.maxRowBytes, maxField: c.maxFieldBytes, maxCols: c.maxColumns,
+		maxRow: int64(c.maxRowBytes), maxField: int64(c.maxFieldBytes), maxCols: c.maxColumns,
 		line: firstLine, rowLine: firstLine, fieldLine: firstLine, fieldCol: 1,
 	}
+	g.limit = min(g.maxRow, g.maxField)
 	for b := 0x80; b < 0x100; b++ {
 		g.class[b] = clsHigh
 	}
@@ -91,6 +97,9 @@ func (g *guard) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// col returns the 1-based column of the byte at offset off of the current line.
+func (g *guard) col(off int64) int { return int(off-g.lineStart) + 1 }
+
 // scan checks b and returns how many of its bytes may be passed on: all of
 // them unless g.err is set.
 func (g *guard) scan(b []byte) int {
@@ -108,7 +117,8 @@ func (g *guard) scan(b []byte) int {
 			}
 			g.npend = 0
 		}
-		if !g.count(1) {
+		if g.pos++; g.pos > g.limit {
+			g.overLimit()
 			return 0
 		}
 	}
@@ -118,7 +128,8 @@ func (g *guard) scan(b []byte) int {
 		for i < len(b) && cls[b[i]] == 0 {
 			i++
 		}
-		if i > start && !g.count(i-start) {
+		if g.pos += int64(i - start); g.pos > g.limit {
+			g.overLimit()
 			return start
 		}
 		if i == len(b) {
@@ -126,50 +137,52 @@ func (g *guard) scan(b []byte) int {
 		}
 		switch cls[b[i]] {
 		case clsQuote:
-			if !g.count(1) {
+			if g.pos++; g.pos > g.limit {
+				g.overLimit()
 				return i
 			}
 			g.quoted = !g.quoted
 			if g.quoted {
-				g.quoteLine, g.quoteCol = g.line, g.col
+				g.quoteLine, g.quoteCol = g.line, g.col(g.pos-1)
 			}
 			i++
 		case clsDelim:
-			if g.quoted {
-				if !g.count(1) {
-					return i
-				}
-			} else {
-				g.rowBytes++
-				g.col++
-				if g.rowBytes > g.maxRow {
-					g.rowTooLarge()
-					return i
-				}
-				g.field++
-				if g.field >= g.maxCols {
+			if !g.quoted {
+				// A new field starts after the delimiter, which counts
+				// for the row only.
+				if g.field++; g.field >= g.maxCols {
 					g.err = &Error{Line: g.rowLine, Kind: ErrTooLarge, field: -1,
 						Msg: fmt.Sprintf("row has more than %d columns", g.maxCols)}
 					return i
 				}
-				g.fieldLine, g.fieldCol, g.fieldSize = g.line, g.col+1, 0
+				g.fieldStart = g.pos + 1
+				g.fieldLine, g.fieldCol = g.line, g.col(g.fieldStart)
+				g.limit = min(g.rowStart+g.maxRow, g.fieldStart+g.maxField)
+			}
+			if g.pos++; g.pos > g.limit {
+				g.overLimit()
+				return i
 			}
 			i++
 		case clsCR:
 			b[i] = '\n'
 			fallthrough
 		case clsNL:
+			g.pos++
 			if g.quoted {
-				if !g.count(1) {
+				if g.pos > g.limit {
+					g.overLimit()
 					return i
 				}
 			} else {
-				g.rowLine = g.line + 1
-				g.rowBytes, g.field, g.fieldSize = 0, 0, 0
+				// The row ends; its line break counts for no row.
+				g.rowStart, g.fieldStart = g.pos, g.pos
+				g.limit = min(g.rowStart+g.maxRow, g.fieldStart+g.maxField)
+				g.rowLine, g.field = g.line+1, 0
 				g.fieldLine, g.fieldCol = g.rowLine, 1
 			}
 			g.line++
-			g.col = 0
+			g.lineStart = g.pos
 			i++
 		case clsHigh:
 			r, size := utf8.DecodeRune(b[i:])
@@ -177,8 +190,9 @@ func (g *guard) scan(b []byte) int {
 				if !utf8.FullRune(b[i:]) {
 					// Split by the end of this read: check it on the next.
 					g.npend = copy(g.pend[:], b[i:])
-					g.pendLine, g.pendCol, g.pendFld = g.line, g.col+1, g.field
-					if !g.count(g.npend) {
+					g.pendLine, g.pendCol, g.pendFld = g.line, g.col(g.pos), g.field
+					if g.pos += int64(g.npend); g.pos > g.limit {
+						g.overLimit()
 						return i
 					}
 					return len(b)
@@ -186,11 +200,12 @@ func (g *guard) scan(b []byte) int {
 				// The decoders of other encodings produce U+FFFD for
 				// what they cannot decode: an error too.
 				if size == 1 || !g.strict {
-					g.encodingError(g.line, g.col+1, g.field, b[i])
+					g.encodingError(g.line, g.col(g.pos), g.field, b[i])
 					return i
 				}
 			}
-			if !g.count(size) {
+			if g.pos += int64(size); g.pos > g.limit {
+				g.overLimit()
 				return i
 			}
 			i += size
@@ -199,23 +214,15 @@ func (g *guard) scan(b []byte) int {
 	return len(b)
 }
 
-// count adds n bytes of the current field, failing if a limit is exceeded.
-func (g *guard) count(n int) bool {
-	g.col += n
-	g.rowBytes += n
-	g.fieldSize += n
-	if g.rowBytes > g.maxRow {
+// overLimit reports the row or the field that passed g.limit.
+func (g *guard) overLimit() {
+	if g.pos-g.rowStart > g.maxRow {
 		g.rowTooLarge()
-		return false
+		return
 	}
-	if g.fieldSize > g.maxField {
-		g.err = &Error{Line: g.fieldLine, Column: g.fieldCol, Kind: ErrTooLarge, field: g.field,
-			Msg: fmt.Sprintf("field is larger than %d bytes", g.maxField)}
-		return false
-	}
-	return true
+	g.err = &Error{Line: g.fieldLine, Column: g.fieldCol, Kind: ErrTooLarge, field: g.field,
+		Msg: fmt.Sprintf("field is larger than %d bytes", g.maxField)}
 }
-
 func (g *guard) rowTooLarge() {
 	msg := fmt.Sprintf("row is larger than %d bytes", g.maxRow)
 	if g.quoted && g.quoteLine > g.rowLine {

@@ -157,6 +157,11 @@ scan:
 		if !utf8.ValidString(host) {
 			return "", false, "invalid UTF-8", ErrNoDomain
 		}
+		// Punycode encoding is quadratic in the label length; no valid
+		// name is this long even in 4-byte characters.
+		if len(host) > maxIDNBytes {
+			return "", false, "host name longer than 253 characters", ErrNoDomain
+		}
 		h, ierr := idna.Lookup.ToASCII(host)
 		if ierr != nil {
 			return "", false, "invalid internationalized host name", ErrNoDomain
@@ -237,6 +242,10 @@ scan:
 	return key, owned, "", nil
 }
 
+// maxIDNBytes bounds the UTF-8 length of a host passed to IDNA: 253
+// characters of up to 4 bytes.
+const maxIDNBytes = 4 * 253
+
 // isPlatformHost reports whether host or one of its parent domains down to
 // the registrable domain (of length keyLen) is a platform host.
 func (n *Normalizer) isPlatformHost(host string, keyLen int) bool {
@@ -274,34 +283,67 @@ func hasPath(rest string) bool {
 // validation to validHost after IDNA. reason is "" for a valid name.
 func scanHost(h string) (reason string, upper, nonASCII bool) {
 	labelStart := 0
-	for i := 0; i <= len(h); i++ {
-		if i == len(h) || h[i] == '.' {
-			switch l := i - labelStart; {
-			case l == 0:
-				return "empty label", upper, false
-			case l > 63:
-				return "label longer than 63 characters", upper, false
-			case h[labelStart] == '-' || h[i-1] == '-':
-				return "label starts or ends with a hyphen", upper, false
+	for i := 0; i < len(h); i++ {
+		switch hostClass[h[i]] {
+		case classLDH:
+		case classDot:
+			if r := checkLabel(h, labelStart, i); r != "" {
+				return r, upper, false
 			}
 			labelStart = i + 1
-			continue
-		}
-		switch c := h[i]; {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-':
-		case 'A' <= c && c <= 'Z':
+		case classUpper:
 			upper = true
-		case c >= utf8.RuneSelf:
+		case classHigh:
 			return "", upper, true
 		default:
-			return "invalid character " + strconv.QuoteRune(rune(c)), upper, false
+			return "invalid character " + strconv.QuoteRune(rune(h[i])), upper, false
 		}
+	}
+	if r := checkLabel(h, labelStart, len(h)); r != "" {
+		return r, upper, false
 	}
 	if len(h) > 253 {
 		return "host name longer than 253 characters", upper, false
 	}
 	return "", upper, false
 }
+
+// checkLabel checks the label h[start:end].
+func checkLabel(h string, start, end int) string {
+	switch l := end - start; {
+	case l == 0:
+		return "empty label"
+	case l > 63:
+		return "label longer than 63 characters"
+	case h[start] == '-' || h[end-1] == '-':
+		return "label starts or ends with a hyphen"
+	}
+	return ""
+}
+
+// Byte classes for scanHost: a table lookup per byte instead of a chain
+// of comparisons, since this loop runs over every host.
+const (
+	classInvalid = iota
+	classLDH     // a-z, 0-9, '-'
+	classUpper   // A-Z
+	classDot
+	classHigh // a byte of a multi-byte UTF-8 sequence
+)
+
+var hostClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = classLDH, classUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classLDH
+	}
+	t['-'], t['.'] = classLDH, classDot
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = classHigh
+	}
+	return t
+}()
 
 // validHost checks a lower-case ASCII host name as scanHost does and
 // returns the reason it is invalid, or "".
@@ -369,6 +411,7 @@ func trimJunk(s string) string {
 		}
 		break
 	}
+	angle := false
 	for len(s) > 0 {
 		c := s[len(s)-1]
 		switch c {
@@ -376,11 +419,7 @@ func trimJunk(s string) string {
 			s = s[:len(s)-1]
 			continue
 		case '>':
-			// "Jane Doe <jane@acme.com>" keeps only the address.
-			s = s[:len(s)-1]
-			if i := strings.LastIndexByte(s, '<'); i >= 0 {
-				s = s[i+1:]
-			}
+			s, angle = s[:len(s)-1], true
 			continue
 		}
 		if c <= ' ' {
@@ -394,6 +433,13 @@ func trimJunk(s string) string {
 			}
 		}
 		break
+	}
+	if angle {
+		// "Jane Doe <jane@acme.com>" keeps only the address. What follows
+		// the last '<' has none, so this recurses once at most.
+		if i := strings.LastIndexByte(s, '<'); i >= 0 {
+			return trimJunk(s[i+1:])
+		}
 	}
 	return s
 }

@@ -5,9 +5,10 @@ package normalize
 
 // defaultGeneric lists registrable domains whose addresses belong to many
 // unrelated people: free-mail, ISP mailboxes and disposable-mail services.
-// Provider domains that are mainly a company's own site with a mail product
-// on the side (zoho.com, yandex.com is kept because its mail is the main use)
-// are judged case by case: a company's website column rarely holds them.
+// A domain that is mainly a company's own website with mail on the side is
+// left out (zoho.com, sky.com, rogers.com: zohomail.com is in), since an
+// account list may well hold that company; orange.fr and t-online.de are in
+// because their mail use dwarfs their use as a customer's website.
 var defaultGeneric = []string{
 	// Google, Microsoft, Yahoo/AOL, Apple.
 	"gmail.com", "googlemail.com",
@@ -44,10 +45,9 @@ var defaultGeneric = []string{
 	"wp.pl", "o2.pl", "onet.pl", "interia.pl", "seznam.cz", "centrum.cz",
 	// UK, North America, Australia.
 	"btinternet.com", "ntlworld.com", "talktalk.net", "blueyonder.co.uk",
-	"sky.com", "virginmedia.com",
 	"comcast.net", "att.net", "sbcglobal.net", "bellsouth.net", "cox.net",
 	"charter.net", "optonline.net", "frontiernet.net", "roadrunner.com",
-	"shaw.ca", "sympatico.ca", "rogers.com",
+	"shaw.ca", "sympatico.ca",
 	"bigpond.com", "bigpond.net.au", "optusnet.com.au",
 	// Russia, China, Korea, Japan, India, Latin America.
 	"mail.ru", "inbox.ru", "list.ru", "bk.ru", "yandex.ru", "yandex.com",

@@ -23,9 +23,10 @@ import (
 // Other scripts are kept, case-folded. Empty or punctuation-only input
 // gives "".
 //
-// The result is valid UTF-8 in NFC. Company names are matched the same way
-// whatever the Normalizer; the method exists so one value can be passed
-// around for both kinds of key.
+// The result is valid UTF-8, in NFC unless it holds characters outside the
+// Basic Multilingual Plane. Company names are matched the same way whatever
+// the Normalizer; the method exists so one value can be passed around for
+// both kinds of key.
 func (n *Normalizer) CompanyName(raw string) string {
 	return companyName(raw)
 }
@@ -33,9 +34,8 @@ func (n *Normalizer) CompanyName(raw string) string {
 // nameBufs holds the scratch buffers of the non-ASCII path, and a Caser:
 // x/text transformers may keep state, so each goroutine borrows its own.
 type nameBufs struct {
-	fold     cases.Caser
-	a, b, c  []byte
-	tokenBuf []byte
+	fold    cases.Caser
+	a, b, c []byte
 }
 
 var namePool = sync.Pool{New: func() any { return &nameBufs{fold: cases.Fold()} }}
@@ -43,6 +43,8 @@ var namePool = sync.Pool{New: func() any { return &nameBufs{fold: cases.Fold()} 
 // maxPooledBuf keeps one huge input from pinning big buffers in the pool.
 const maxPooledBuf = 64 << 10
 
+// companyName picks the cheapest path that gives the full Unicode result:
+// pure ASCII, Latin with precomputed replacements, or full Unicode.
 func companyName(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -73,7 +75,7 @@ func nameResult(b []byte, s string) string {
 }
 
 // latinName handles names whose non-ASCII characters all have an entry in
-// latinTable (accented Latin letters, typographic punctuation): each is
+// latinRanges (accented Latin letters, typographic punctuation): each is
 // replaced by what the full Unicode path would make of it, and the result
 // goes through the ASCII tokenizer. It reports false for anything else.
 func latinName(s string) (string, bool) {
@@ -107,6 +109,11 @@ func unicodeName(s string) string {
 			namePool.Put(p)
 		}
 	}()
+	// Invalid bytes would separate words anyway; as spaces they cannot
+	// confuse the normalizer about where a character starts.
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, " ")
+	}
 	if strings.ContainsAny(s, symbolLetters) {
 		s = symbolReplacer.Replace(s)
 	}

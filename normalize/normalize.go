@@ -13,6 +13,9 @@
 //   - [RegistrationID]: a registry number (DUNS, VAT, SIRET, ...) with
 //     formatting removed.
 //
+// The default generic-domain, platform and hosting lists are in lists.go,
+// each with the reasoning behind it; options replace or extend them.
+//
 // All functions are safe for concurrent use, never panic, and are
 // idempotent: normalizing a key again returns the same key.
 package normalize

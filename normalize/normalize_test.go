@@ -94,6 +94,9 @@ var domainCases = []domainCase{
 	{"acme.herokuapp.com", "acme.herokuapp.com", nil},
 	{"acme.wixsite.com/home", "acme.wixsite.com", nil},
 	{"acme.netlify.app", "acme.netlify.app", nil},
+	{"acme.vercel.app", "acme.vercel.app", nil},
+	{"acme.webflow.io", "acme.webflow.io", nil},
+	{"https://acme.notion.site/About-1234", "acme.notion.site", nil},
 	// Platforms themselves, and e-mail addresses at platforms.
 	{"facebook.com", "facebook.com", nil},
 	{"https://www.linkedin.com/", "linkedin.com", nil},
@@ -656,6 +659,11 @@ var nameCases = []struct{ in, want string }{
 	{"FLOWER CO.", "flower"},
 	{"Estimote, Inc.", "estimote"},
 	{"Mark Cuban Cost Plus Drug Company, PBC", "mark cuban cost plus drug"},
+	{"Acme Limited Partnership", "acme"},
+	{"Acme Limited Liability Partnership", "acme"},
+	{"Acme K/S", "acme"},
+	{"Acme Sp. zoo", "acme"},
+	{"Ħamrun Ŧech", "hamrun tech"},
 	{"Acme Group", "acme group"},
 	{"Acme Holdings", "acme holdings"},
 	// Never stripped to nothing.

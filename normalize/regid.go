@@ -13,7 +13,8 @@ const maxSchemeLen = 32
 
 // RegistrationID normalizes a company registration number of the given
 // scheme and returns it without the scheme. The scheme is case-insensitive
-// and must be a short token of ASCII letters, digits, '-' and '_'.
+// and must be a token of at most 32 ASCII letters, digits, '-' and '_'
+// (surrounding white space is ignored).
 //
 // For "duns" the id must be exactly 9 digits once dashes, dots and white
 // space are removed; leading zeros are kept, and a shorter number (typically
@@ -21,7 +22,9 @@ const maxSchemeLen = 32
 // since padding could invent a different company's number.
 //
 // Any other scheme ("vat", "siret", "lei", ...) is an opaque id: white
-// space, dashes and dots are removed and ASCII letters upper-cased.
+// space, dashes and dots are removed and ASCII letters upper-cased; other
+// characters are kept as they are, except control and invisible format
+// characters, which are an error.
 //
 // Errors wrap ErrInvalidID.
 func RegistrationID(scheme, raw string) (string, error) {

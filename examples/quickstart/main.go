@@ -1,8 +1,8 @@
 // Command quickstart is acctmap's first run: two companies, Acme Analytics
 // (ours.csv) and its partner Bolt Warehouse (partner.csv), each with a messy
 // CRM export. It sets up a network with both orgs, makes them partners,
-// imports each org's CSV, defines populations, and prints the accounts the
-// two share.
+// imports each org's CSV, defines populations, and prints the account
+// mapping matrix and a report of the accounts Bolt chose to share.
 //
 //	go run ./examples/quickstart
 package main
@@ -15,7 +15,7 @@ import (
 	"io"
 	"log"
 	"os"
-	"sort"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/acctmap/acctmap"
@@ -96,8 +96,66 @@ func run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "  %s population %-18q %d accounts\n", me.OrgID, pop.Name, pv.Count)
 	}
 
-	// The accounts both orgs have, by canonical domain.
-	return printShared(ctx, out, ann, acmeDS, bob, boltDS)
+	// The account mapping matrix, as Acme sees it: overlap counts for
+	// every pair of populations (Bolt shares counts by default).
+	mx, err := ann.Matrix(ctx, "bolt")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "\nAccount mapping matrix (Acme × Bolt):")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "\t")
+	for _, c := range mx.Cols {
+		fmt.Fprintf(tw, "Bolt %s\t", c.Name)
+	}
+	fmt.Fprintln(tw)
+	for i, r := range mx.Rows {
+		fmt.Fprintf(tw, "Acme %s\t", r.Name)
+		for j := range mx.Cols {
+			fmt.Fprintf(tw, "%d\t", mx.Counts[i][j])
+		}
+		fmt.Fprintln(tw)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	// Record level needs the owner's consent: Bolt shares its overlapping
+	// customers with their company name and CSM — nothing else.
+	boltPops, err := bob.Populations(ctx, "")
+	if err != nil {
+		return err
+	}
+	rule := acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "CSM"}}
+	if err := bob.SetShareRule(ctx, boltPops[0].ID, "acme", rule); err != nil {
+		return err
+	}
+	acmePops, err := ann.Populations(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, mine := range acmePops {
+		rep, err := ann.Report(ctx, acctmap.ReportSpec{
+			Partner: "bolt", Population: mine.ID, PartnerPopulation: boltPops[0].ID,
+			Columns: []string{"my.name", "my.Account Owner", "partner.name", "partner.CSM", acctmap.ColumnMatchKey, acctmap.ColumnConfidence},
+		})
+		if err != nil {
+			return err
+		}
+		if len(rep.Rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "\nReport: Acme %s × Bolt %s, %d shared:\n", mine.Name, boltPops[0].Name, rep.Total)
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  "+strings.Join(rep.Columns, "\t"))
+		for _, r := range rep.Rows {
+			fmt.Fprintln(tw, "  "+strings.Join(r.Values, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func upload(ctx context.Context, out io.Writer, a *acctmap.Actor, file string, data []byte, m csvsource.Mapping) (string, error) {
@@ -114,43 +172,4 @@ func upload(ctx context.Context, out io.Writer, a *acctmap.Actor, file string, d
 		fmt.Fprintf(out, "  line %d refused: %s\n", r.Line, r.Reason)
 	}
 	return ds.ID, nil
-}
-
-// printShared lists the accounts whose canonical domains both orgs hold.
-func printShared(ctx context.Context, out io.Writer, ann *acctmap.Actor, acmeDS string, bob *acctmap.Actor, boltDS string) error {
-	names := func(a *acctmap.Actor, ds string) (map[string]string, error) {
-		pv, err := a.PreviewPopulation(ctx, ds, acctmap.Filter{}, acctmap.MaxPreview)
-		if err != nil {
-			return nil, err
-		}
-		byDomain := map[string]string{}
-		for _, r := range pv.Records {
-			for _, d := range r.Domains {
-				byDomain[d] = r.Name
-			}
-		}
-		return byDomain, nil
-	}
-	ours, err := names(ann, acmeDS)
-	if err != nil {
-		return err
-	}
-	theirs, err := names(bob, boltDS)
-	if err != nil {
-		return err
-	}
-	var shared []string
-	for d := range ours {
-		if _, ok := theirs[d]; ok {
-			shared = append(shared, d)
-		}
-	}
-	sort.Strings(shared)
-	fmt.Fprintf(out, "\nShared accounts (%d):\n", len(shared))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  DOMAIN\tACME'S RECORD\tBOLT'S RECORD")
-	for _, d := range shared {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", d, ours[d], theirs[d])
-	}
-	return tw.Flush()
 }

@@ -1,0 +1,580 @@
+package match
+
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+)
+
+// Matrix holds overlap counts: Cells[i*Cols+j] is the number of matched
+// accounts (connected components of matches) that contain an account of
+// population slot i of the first index and one of slot j of the second.
+type Matrix struct {
+	Rows, Cols int     // slots in use on each side (Index.Slots)
+	Cells      []int64 // Rows×Cols, row-major
+	// Total counts matched accounts whatever their populations.
+	Total int64
+}
+
+func newMatrix(rows, cols int) Matrix {
+	return Matrix{Rows: rows, Cols: cols, Cells: make([]int64, rows*cols)}
+}
+
+// At returns the count for slot i of the first index and slot j of the
+// second; 0 outside the slots in use.
+func (m Matrix) At(i, j int) int64 {
+	if i < 0 || j < 0 || i >= m.Rows || j >= m.Cols {
+		return 0
+	}
+	return m.Cells[i*m.Cols+j]
+}
+
+// Transpose returns the matrix seen from the other side.
+func (m Matrix) Transpose() Matrix {
+	t := newMatrix(m.Cols, m.Rows)
+	t.Total = m.Total
+	for i := 0; i < m.Rows; i++ {
+		for j := 0; j < m.Cols; j++ {
+			t.Cells[j*t.Cols+i] = m.Cells[i*m.Cols+j]
+		}
+	}
+	return t
+}
+
+// Equal reports whether m and o hold the same counts, whatever their
+// shapes (a missing slot counts 0).
+func (m Matrix) Equal(o Matrix) bool {
+	if m.Total != o.Total {
+		return false
+	}
+	for i := 0; i < max(m.Rows, o.Rows); i++ {
+		for j := 0; j < max(m.Cols, o.Cols); j++ {
+			if m.At(i, j) != o.At(i, j) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// add counts one matched account with X populations mx and Y populations
+// my (delta -1 removes it).
+func (m *Matrix) add(mx, my uint64, delta int64) {
+	m.Total += delta
+	for ; mx != 0; mx &= mx - 1 {
+		row := m.Cells[bits.TrailingZeros64(mx)*m.Cols:]
+		for t := my; t != 0; t &= t - 1 {
+			row[bits.TrailingZeros64(t)] += delta
+		}
+	}
+}
+
+// addAll adds o's counts (o no larger than m).
+func (m *Matrix) addAll(o Matrix) {
+	m.Total += o.Total
+	for i := 0; i < o.Rows; i++ {
+		for j := 0; j < o.Cols; j++ {
+			m.Cells[i*m.Cols+j] += o.Cells[i*o.Cols+j]
+		}
+	}
+}
+
+// grow returns m reshaped to at least rows×cols.
+func (m Matrix) grow(rows, cols int) Matrix {
+	if rows <= m.Rows && cols <= m.Cols {
+		return m
+	}
+	g := newMatrix(max(rows, m.Rows), max(cols, m.Cols))
+	g.addAll(m)
+	return g
+}
+
+// side numbers the accounts of an index globally: base accounts first,
+// then the overlay's.
+type side struct {
+	segs [2]*segment
+	off  uint32 // first overlay account
+	nseg int
+	dead bitset
+	n    uint32
+}
+
+func sideOf(x *Index) *side {
+	s := &side{nseg: 1, dead: x.dead, n: uint32(x.base.n)}
+	s.segs[0] = x.base
+	s.off = uint32(x.base.n)
+	if x.ov != nil {
+		s.segs[1] = x.ov
+		s.nseg = 2
+		s.n += uint32(x.ov.n)
+	}
+	return s
+}
+
+// at returns the segment of global account g and g's number in it.
+func (s *side) at(g uint32) (*segment, uint32) {
+	if g >= s.off {
+		return s.segs[1], g - s.off
+	}
+	return s.segs[0], g
+}
+
+func (s *side) live(g uint32) bool { return g >= s.off || s.dead == nil || !s.dead.has(g) }
+
+func (s *side) mask(g uint32) uint64 {
+	seg, a := s.at(g)
+	return seg.masks.at(a)
+}
+
+// records returns the record ids of global account g.
+func (s *side) records(g uint32, out []string) []string {
+	seg, a := s.at(g)
+	for r := seg.recStart[a]; r < seg.recStart[a+1]; r++ {
+		out = append(out, seg.recID(r))
+	}
+	return out
+}
+
+// Candidate kinds, as flags.
+const (
+	kDom  uint8 = 1
+	kReg  uint8 = 2
+	kName uint8 = 4
+)
+
+// cand is a candidate pair of global accounts and the key they share.
+type cand struct {
+	x, y uint32
+	key  uint32
+	kind uint8
+}
+
+// evaluator decides candidate pairs. Copies share the indexes and options
+// and have their own scratch space, one per goroutine.
+type evaluator struct {
+	xs, ys *side
+	d      *Dict
+	opts   Options
+	min    int
+	names  bool // collect name-only candidates
+	exact  bool // compute the exact confidence (else: only whether it passes)
+	plain  bool // every domain candidate passes unless both have registration ids
+	ra, rb []regID
+	na, nb []uint32
+}
+
+func newEvaluator(x, y *Index, opts Options, exact bool) *evaluator {
+	if x.dict != y.dict {
+		panic("match: indexes built with different Dicts")
+	}
+	e := &evaluator{xs: sideOf(x), ys: sideOf(y), d: x.dict, opts: opts, min: opts.minConf(), exact: exact}
+	e.names = opts.nameMerge()
+	e.plain = e.min <= ConfDomainNameMismatch && opts.Exclude == nil
+	return e
+}
+
+// judge returns the confidence, kind and key of the candidate pair (a, b)
+// whose shared keys are flagged in flags (kind 0: not a match).
+func (e *evaluator) judge(a, b uint32, flags uint8) (int, Kind, uint32) {
+	sa, la := e.xs.at(a)
+	sb, lb := e.ys.at(b)
+	// A registration id of the same scheme on both sides decides.
+	if sa.hasReg.has(la) && sb.hasReg.has(lb) {
+		e.ra = sa.regsOf(la, e.ra[:0])
+		e.rb = sb.regsOf(lb, e.rb[:0])
+		same := false
+		key := uint32(0)
+		for _, p := range e.ra {
+			for _, q := range e.rb {
+				if p.scheme != q.scheme {
+					continue
+				}
+				same = true
+				if p.key == q.key && (key == 0 || e.d.String(p.key) < e.d.String(key)) {
+					key = p.key
+				}
+			}
+		}
+		if key != 0 {
+			return ConfRegistrationID, RegistrationID, key
+		}
+		if same {
+			return 0, 0, 0
+		}
+	}
+	if flags&kDom != 0 {
+		if !e.exact && e.min <= ConfDomainNameMismatch {
+			return ConfDomainNameMismatch, Domain, 0
+		}
+		e.na = sa.namesOf(la, e.na[:0])
+		e.nb = sb.namesOf(lb, e.nb[:0])
+		if len(e.na) == 0 || len(e.nb) == 0 {
+			return ConfDomain, Domain, 0
+		}
+		lvl := namesDisagree
+		for _, p := range e.na {
+			for _, q := range e.nb {
+				l := namesAgree
+				if p != q {
+					l = nameLevel(e.d.String(p), e.d.String(q))
+				}
+				lvl = max(lvl, l)
+			}
+		}
+		switch lvl {
+		case namesAgree:
+			return ConfDomainAndName, Domain, 0
+		case namesPartial:
+			return ConfDomain, Domain, 0
+		}
+		return ConfDomainNameMismatch, Domain, 0
+	}
+	if flags&kName != 0 && e.names && (int(la) >= sa.nDom || int(lb) >= sb.nDom) {
+		e.na = sa.namesOf(la, e.na[:0])
+		e.nb = sb.namesOf(lb, e.nb[:0])
+		key := uint32(0)
+		for _, p := range e.na {
+			for _, q := range e.nb {
+				if p == q && (key == 0 || e.d.String(p) < e.d.String(key)) {
+					key = p
+				}
+			}
+		}
+		if key != 0 {
+			return ConfNameOnly, Name, key
+		}
+	}
+	return 0, 0, 0
+}
+
+// excluded reports whether a user marked any record pair of a and b as
+// not the same company.
+func (e *evaluator) excluded(a, b uint32) bool {
+	if e.opts.Exclude == nil {
+		return false
+	}
+	sa, la := e.xs.at(a)
+	sb, lb := e.ys.at(b)
+	for r := sa.recStart[la]; r < sa.recStart[la+1]; r++ {
+		for q := sb.recStart[lb]; q < sb.recStart[lb+1]; q++ {
+			if e.opts.Exclude(sa.recID(r), sb.recID(q)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// accept judges a pair and applies the threshold and the exclusions.
+func (e *evaluator) accept(a, b uint32, flags uint8) (int, Kind, uint32, bool) {
+	conf, kind, key := e.judge(a, b, flags)
+	if kind == 0 || conf < e.min || e.excluded(a, b) {
+		return 0, 0, 0, false
+	}
+	return conf, kind, key, true
+}
+
+// collect appends every candidate pair of live accounts, except those of
+// the merge of the two bases' primary domains when skipMain is set.
+func (e *evaluator) collect(out []cand, skipMain bool) []cand {
+	var buf []pair
+	xs, ys := e.xs, e.ys
+	for si := 0; si < xs.nseg; si++ {
+		for sj := 0; sj < ys.nseg; sj++ {
+			sx, sy := xs.segs[si], ys.segs[sj]
+			ox, oy := uint32(0), uint32(0)
+			if si == 1 {
+				ox = xs.off
+			}
+			if sj == 1 {
+				oy = ys.off
+			}
+			add := func(a, b, key uint32, kind uint8) {
+				a, b = a+ox, b+oy
+				if xs.live(a) && ys.live(b) {
+					out = append(out, cand{a, b, key, kind})
+				}
+			}
+			if !skipMain || si != 0 || sj != 0 {
+				buf = intersect(sx.prim, sy.prim, buf[:0])
+				for _, p := range buf {
+					add(p.i, p.j, sx.prim[p.i], kDom)
+				}
+			}
+			buf = intersect(sx.prim, sy.extraKey, buf[:0])
+			for _, p := range buf {
+				add(p.i, sy.extraAcct[p.j], sx.prim[p.i], kDom)
+			}
+			buf = intersect(sx.extraKey, sy.prim, buf[:0])
+			for _, p := range buf {
+				add(sx.extraAcct[p.i], p.j, sy.prim[p.j], kDom)
+			}
+			buf = intersect(sx.extraKey, sy.extraKey, buf[:0])
+			for _, p := range buf {
+				add(sx.extraAcct[p.i], sy.extraAcct[p.j], sx.extraKey[p.i], kDom)
+			}
+			buf = intersect(sx.regKey, sy.regKey, buf[:0])
+			for _, p := range buf {
+				add(sx.regAcct[p.i], sy.regAcct[p.j], sx.regKey[p.i], kReg)
+			}
+			if e.names {
+				sx.buildNames()
+				sy.buildNames()
+				buf = join(sx.noDomKey, sy.nameKey, buf[:0])
+				for _, p := range buf {
+					add(sx.noDomAcct[p.i], sy.nameAcct[p.j], sx.noDomKey[p.i], kName)
+				}
+				buf = join(sx.nameKey, sy.noDomKey, buf[:0])
+				for _, p := range buf {
+					if int(sx.nameAcct[p.i]) < sx.nDom { // else found just above
+						add(sx.nameAcct[p.i], sy.noDomAcct[p.j], sx.nameKey[p.i], kName)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// edge is an accepted match between two global accounts.
+type edge struct {
+	x, y uint32
+	conf int
+	kind Kind
+	key  uint32
+}
+
+// component is one matched account: connected accounts of both sides.
+type component struct {
+	xa, ya []uint32
+	mx, my uint64
+	best   edge
+}
+
+// resolve judges the candidates (in any order, repeats allowed) and
+// returns the connected components of the accepted pairs. With keys set,
+// each component's best edge carries its key.
+func (e *evaluator) resolve(cands []cand, keys bool) []component {
+	if len(cands) == 0 {
+		return nil
+	}
+	slices.SortFunc(cands, func(p, q cand) int {
+		if c := cmp.Compare(p.x, q.x); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.y, q.y)
+	})
+	var edges []edge
+	for i := 0; i < len(cands); {
+		j := i
+		flags := uint8(0)
+		domKey := uint32(0)
+		for ; j < len(cands) && cands[j].x == cands[i].x && cands[j].y == cands[i].y; j++ {
+			c := cands[j]
+			flags |= c.kind
+			if keys && c.kind == kDom && (domKey == 0 || e.d.String(c.key) < e.d.String(domKey)) {
+				domKey = c.key
+			}
+		}
+		conf, kind, key, ok := e.accept(cands[i].x, cands[i].y, flags)
+		if ok {
+			if kind == Domain {
+				key = domKey
+			}
+			edges = append(edges, edge{cands[i].x, cands[i].y, conf, kind, key})
+		}
+		i = j
+	}
+	// Union-find over the accounts that have an accepted edge.
+	xi := make(map[uint32]uint32)
+	yi := make(map[uint32]uint32)
+	var nodes []uint32 // node → global account (X nodes and Y nodes mixed)
+	var isY []bool
+	node := func(m map[uint32]uint32, g uint32, y bool) uint32 {
+		if n, ok := m[g]; ok {
+			return n
+		}
+		n := uint32(len(nodes))
+		m[g] = n
+		nodes = append(nodes, g)
+		isY = append(isY, y)
+		return n
+	}
+	type link struct{ a, b uint32 }
+	links := make([]link, len(edges))
+	for k, ed := range edges {
+		links[k] = link{node(xi, ed.x, false), node(yi, ed.y, true)}
+	}
+	uf := make(unionFind, len(nodes))
+	for i := range uf {
+		uf[i] = uint32(i)
+	}
+	for _, l := range links {
+		uf.union(l.a, l.b)
+	}
+	compOf := make(map[uint32]int)
+	var comps []component
+	for n := range nodes {
+		r := uf.find(uint32(n))
+		ci, ok := compOf[r]
+		if !ok {
+			ci = len(comps)
+			compOf[r] = ci
+			comps = append(comps, component{})
+		}
+		c := &comps[ci]
+		g := nodes[n]
+		if isY[n] {
+			c.ya = append(c.ya, g)
+			c.my |= e.ys.mask(g)
+		} else {
+			c.xa = append(c.xa, g)
+			c.mx |= e.xs.mask(g)
+		}
+	}
+	for k, ed := range edges {
+		c := &comps[compOf[uf.find(links[k].a)]]
+		if c.best.kind == 0 || e.better(ed, c.best) {
+			c.best = ed
+		}
+	}
+	return comps
+}
+
+// better orders edges for a component's summary: higher confidence, then
+// the smaller key, then the smaller record ids, so that the choice does
+// not depend on id assignment.
+func (e *evaluator) better(p, q edge) bool {
+	if p.conf != q.conf {
+		return p.conf > q.conf
+	}
+	if p.key != q.key {
+		return e.d.String(p.key) < e.d.String(q.key)
+	}
+	if c := cmp.Compare(e.firstID(e.xs, p.x), e.firstID(e.xs, q.x)); c != 0 {
+		return c < 0
+	}
+	return e.firstID(e.ys, p.y) < e.firstID(e.ys, q.y)
+}
+
+func (e *evaluator) firstID(s *side, g uint32) string {
+	seg, a := s.at(g)
+	m := seg.recID(seg.recStart[a])
+	for r := seg.recStart[a] + 1; r < seg.recStart[a+1]; r++ {
+		m = min(m, seg.recID(r))
+	}
+	return m
+}
+
+// mainChunk is how many primary domains of X the main merge takes at a
+// time: the matches of a chunk fit in L1 before they are counted.
+const mainChunk = 4096
+
+// Overlap counts the matched accounts of x and y for every pair of
+// population slots. Overlap(y, x) is the transpose of Overlap(x, y) (with
+// Exclude's arguments swapped). Both indexes must share a Dict.
+//
+// The bulk of the work is one merge of the two sorted arrays of primary
+// domains, split across cores; a pair found there whose accounts have no
+// other candidate is a matched account by itself and is counted on the
+// spot. Every other candidate (aliases, registration ids, names, accounts
+// with several candidates) goes through union-find.
+func Overlap(x, y *Index, opts Options) Matrix {
+	e := newEvaluator(x, y, opts, false)
+	m := newMatrix(x.slots, y.slots)
+	slow := e.collect(nil, true)
+	var tx, ty bitset
+	if len(slow) > 0 {
+		tx, ty = newBitset(int(e.xs.n)), newBitset(int(e.ys.n))
+		for _, c := range slow {
+			tx.set(c.x)
+			ty.set(c.y)
+		}
+	}
+	a, b := x.base.prim, y.base.prim
+	w := workersFor(len(a) + len(b))
+	type part struct {
+		m    Matrix
+		slow []cand
+	}
+	parts := make([]part, w)
+	xb, yb := x.base, y.base
+	parallel(w, len(a), func(wi, lo, hi int) {
+		ev := *e
+		pm := newMatrix(x.slots, y.slots)
+		var sl []cand
+		var buf []pair
+		for c := lo; c < hi; c += mainChunk {
+			ce := min(c+mainChunk, hi)
+			blo := lowerBound(b, a[c])
+			bhi := blo + lowerBound(b[blo:], a[ce-1])
+			if bhi < len(b) && b[bhi] == a[ce-1] {
+				bhi++
+			}
+			buf = intersect(a[c:ce], b[blo:bhi], buf[:0])
+			for _, p := range buf {
+				i, j := uint32(c)+p.i, uint32(blo)+p.j
+				if (x.dead != nil && x.dead.has(i)) || (y.dead != nil && y.dead.has(j)) {
+					continue
+				}
+				if tx != nil && (tx.has(i) || ty.has(j)) {
+					sl = append(sl, cand{i, j, a[i], kDom})
+					continue
+				}
+				if ev.plain && !(xb.hasReg.has(i) && yb.hasReg.has(j)) {
+					pm.add(xb.masks.at(i), yb.masks.at(j), 1)
+				} else if _, _, _, ok := ev.accept(i, j, kDom); ok {
+					pm.add(xb.masks.at(i), yb.masks.at(j), 1)
+				}
+			}
+		}
+		parts[wi] = part{pm, sl}
+	})
+	for _, p := range parts {
+		m.addAll(p.m)
+		slow = append(slow, p.slow...)
+	}
+	for _, c := range e.resolve(slow, false) {
+		m.add(c.mx, c.my, 1)
+	}
+	return m
+}
+
+// Match is one matched account for a report.
+type Match struct {
+	X, Y       []string // ids of the records of the matched accounts, sorted
+	Kind       Kind     // what the best pair matched on
+	Key        string   // the domain, registration id or name key it matched on
+	Confidence int      // the best pair's confidence
+}
+
+// Matches returns the matched accounts that touch population mask maskX on
+// x's side and maskY on y's, sorted by their first X then Y record id.
+// Record ids are those of all the records of the matched accounts.
+func Matches(x, y *Index, opts Options, maskX, maskY uint64) []Match {
+	e := newEvaluator(x, y, opts, true)
+	comps := e.resolve(e.collect(nil, false), true)
+	var out []Match
+	for _, c := range comps {
+		if c.mx&maskX == 0 || c.my&maskY == 0 {
+			continue
+		}
+		mt := Match{Kind: c.best.kind, Key: e.d.String(c.best.key), Confidence: c.best.conf}
+		for _, g := range c.xa {
+			mt.X = e.xs.records(g, mt.X)
+		}
+		for _, g := range c.ya {
+			mt.Y = e.ys.records(g, mt.Y)
+		}
+		slices.Sort(mt.X)
+		slices.Sort(mt.Y)
+		out = append(out, mt)
+	}
+	slices.SortFunc(out, func(p, q Match) int {
+		if c := cmp.Compare(p.X[0], q.X[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(p.Y[0], q.Y[0])
+	})
+	return out
+}

@@ -1,0 +1,338 @@
+package match
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The reference implementation: maps, explicit union-find, strings only.
+
+type refAcct struct {
+	recs              []string
+	doms, regs, names map[string]bool
+	mask              uint64
+	firstID           string
+}
+
+type refUF map[int]int
+
+func (u refUF) find(i int) int {
+	for u[i] != i {
+		i = u[i]
+	}
+	return i
+}
+
+func (u refUF) union(a, b int) {
+	ra, rb := u.find(a), u.find(b)
+	if ra != rb {
+		u[ra] = rb
+	}
+}
+
+func refAccounts(recs []Record) []*refAcct {
+	uf := refUF{}
+	for i := range recs {
+		uf[i] = i
+	}
+	first := map[string]int{}
+	link := func(k string, i int) {
+		if j, ok := first[k]; ok {
+			uf.union(i, j)
+		} else {
+			first[k] = i
+		}
+	}
+	for i, r := range recs {
+		for _, d := range r.Domains {
+			link("d"+d, i)
+		}
+		if r.RegID != "" {
+			link("r"+r.RegID, i)
+		}
+	}
+	byRoot := map[int]*refAcct{}
+	var out []*refAcct
+	for i, r := range recs {
+		root := uf.find(i)
+		a := byRoot[root]
+		if a == nil {
+			a = &refAcct{doms: map[string]bool{}, regs: map[string]bool{}, names: map[string]bool{}}
+			byRoot[root] = a
+			out = append(out, a)
+		}
+		a.recs = append(a.recs, r.ID)
+		for _, d := range r.Domains {
+			a.doms[d] = true
+		}
+		if r.RegID != "" {
+			a.regs[r.RegID] = true
+		}
+		if r.NameKey != "" {
+			a.names[r.NameKey] = true
+		}
+		a.mask |= r.Mask
+	}
+	for _, a := range out {
+		slices.Sort(a.recs)
+		a.firstID = a.recs[0]
+	}
+	return out
+}
+
+func minShared(a, b map[string]bool) string {
+	best := ""
+	for k := range a {
+		if b[k] && (best == "" || k < best) {
+			best = k
+		}
+	}
+	return best
+}
+
+func refJudge(a, b *refAcct, opts Options) (int, Kind, string) {
+	same, eq := false, ""
+	for p := range a.regs {
+		for q := range b.regs {
+			if regScheme(p) == regScheme(q) {
+				same = true
+				if p == q && (eq == "" || p < eq) {
+					eq = p
+				}
+			}
+		}
+	}
+	if eq != "" {
+		return ConfRegistrationID, RegistrationID, eq
+	}
+	if same {
+		return 0, 0, ""
+	}
+	if d := minShared(a.doms, b.doms); d != "" {
+		if len(a.names) == 0 || len(b.names) == 0 {
+			return ConfDomain, Domain, d
+		}
+		lvl := namesDisagree
+		for p := range a.names {
+			for q := range b.names {
+				lvl = max(lvl, nameLevel(p, q))
+			}
+		}
+		return []int{ConfDomainNameMismatch, ConfDomain, ConfDomainAndName}[lvl], Domain, d
+	}
+	if opts.NameMatching && (len(a.doms) == 0 || len(b.doms) == 0) {
+		if n := minShared(a.names, b.names); n != "" {
+			return ConfNameOnly, Name, n
+		}
+	}
+	return 0, 0, ""
+}
+
+type refEdge struct {
+	a, b int
+	conf int
+	kind Kind
+	key  string
+}
+
+// refMatch computes the matrix and the matches the slow, obvious way.
+func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []string) {
+	xa, ya := refAccounts(xr), refAccounts(yr)
+	// Candidates through maps from key to Y accounts; every other pair
+	// shares no key and cannot match.
+	byKey := map[string][]int{}
+	for j, b := range ya {
+		for k := range b.doms {
+			byKey["d"+k] = append(byKey["d"+k], j)
+		}
+		for k := range b.regs {
+			byKey["r"+k] = append(byKey["r"+k], j)
+		}
+		for k := range b.names {
+			byKey["n"+k] = append(byKey["n"+k], j)
+		}
+	}
+	var edges []refEdge
+	for i, a := range xa {
+		cands := map[int]bool{}
+		for k := range a.doms {
+			for _, j := range byKey["d"+k] {
+				cands[j] = true
+			}
+		}
+		for k := range a.regs {
+			for _, j := range byKey["r"+k] {
+				cands[j] = true
+			}
+		}
+		for k := range a.names {
+			for _, j := range byKey["n"+k] {
+				cands[j] = true
+			}
+		}
+		for j := range cands {
+			b := ya[j]
+			conf, kind, key := refJudge(a, b, opts)
+			if kind == 0 || conf < opts.minConf() {
+				continue
+			}
+			excluded := false
+			for _, r := range a.recs {
+				for _, s := range b.recs {
+					if opts.Exclude != nil && opts.Exclude(r, s) {
+						excluded = true
+					}
+				}
+			}
+			if !excluded {
+				edges = append(edges, refEdge{i, j, conf, kind, key})
+			}
+		}
+	}
+	uf := refUF{}
+	for _, e := range edges {
+		uf[e.a] = e.a
+		uf[-1-e.b] = -1 - e.b
+	}
+	for _, e := range edges {
+		uf.union(e.a, -1-e.b)
+	}
+	type comp struct {
+		xs, ys []string
+		mx, my uint64
+		best   *refEdge
+	}
+	comps := map[int]*comp{}
+	for n := range uf {
+		r := uf.find(n)
+		c := comps[r]
+		if c == nil {
+			c = &comp{}
+			comps[r] = c
+		}
+		if n >= 0 {
+			c.xs = append(c.xs, xa[n].recs...)
+			c.mx |= xa[n].mask
+		} else {
+			c.ys = append(c.ys, ya[-1-n].recs...)
+			c.my |= ya[-1-n].mask
+		}
+	}
+	for k := range edges {
+		e := &edges[k]
+		c := comps[uf.find(e.a)]
+		b := c.best
+		if b == nil || e.conf > b.conf || (e.conf == b.conf && (e.key < b.key || (e.key == b.key &&
+			(xa[e.a].firstID < xa[b.a].firstID || (xa[e.a].firstID == xa[b.a].firstID && ya[e.b].firstID < ya[b.b].firstID))))) {
+			c.best = e
+		}
+	}
+	m := newMatrix(64, 64)
+	var ms []string
+	for _, c := range comps {
+		m.add(c.mx, c.my, 1)
+		if c.mx&maskX != 0 && c.my&maskY != 0 {
+			slices.Sort(c.xs)
+			slices.Sort(c.ys)
+			ms = append(ms, fmt.Sprintf("%s|%s|%s|%s|%d", strings.Join(c.xs, ","), strings.Join(c.ys, ","), c.best.kind, c.best.key, c.best.conf))
+		}
+	}
+	slices.Sort(ms) // "x…|y…" strings sort like Matches' order
+	return m, ms
+}
+
+// randomRecords draws records from small key pools so that they collide
+// often: shared domains, aliases, registration ids of two schemes, names
+// that agree, agree partly or disagree.
+func randomRecords(r *rand.Rand, prefix string, n, pool int) []Record {
+	names := []string{"acme", "acme labs", "ac me", "zeta", "zeta corp", "talkable", "curebit", "delta", "delta air", "omega"}
+	recs := make([]Record, n)
+	for i := range recs {
+		rc := Record{ID: fmt.Sprintf("%s%06d", prefix, i), Mask: r.Uint64N(16)}
+		for k := r.IntN(4) - 1; k > 0; k-- {
+			rc.Domains = append(rc.Domains, fmt.Sprintf("d%d.com", r.IntN(pool)))
+		}
+		if r.IntN(6) == 0 {
+			rc.RegID = fmt.Sprintf("%s:%d", []string{"duns", "vat"}[r.IntN(2)], r.IntN(pool/3+1))
+		}
+		switch {
+		case r.IntN(5) == 0:
+		case n < 1000:
+			rc.NameKey = names[r.IntN(len(names))]
+		default: // large inputs: names as rare as domains
+			rc.NameKey = names[r.IntN(len(names))] + fmt.Sprint(" ", r.IntN(pool))
+		}
+		recs[i] = rc
+	}
+	return recs
+}
+
+func randomOptions(r *rand.Rand, xr, yr []Record) Options {
+	opts := Options{
+		NameMatching:  r.IntN(2) == 0,
+		MinConfidence: []int{0, 30, 50, 70, 90, 100}[r.IntN(6)],
+	}
+	if r.IntN(2) == 0 {
+		ex := map[[2]string]bool{}
+		for range 5 {
+			ex[[2]string{xr[r.IntN(len(xr))].ID, yr[r.IntN(len(yr))].ID}] = true
+		}
+		opts.Exclude = func(x, y string) bool { return ex[[2]string{x, y}] }
+	}
+	return opts
+}
+
+func swapped(o Options) Options {
+	if ex := o.Exclude; ex != nil {
+		o.Exclude = func(a, b string) bool { return ex(b, a) }
+	}
+	return o
+}
+
+func TestPropertyAgainstReference(t *testing.T) {
+	for seed := range uint64(300) {
+		r := rand.New(rand.NewPCG(seed, 42))
+		n := 5 + r.IntN(60)
+		xr, yr := randomRecords(r, "x", n, 3*n/2), randomRecords(r, "y", 5+r.IntN(60), 3*n/2)
+		opts := randomOptions(r, xr, yr)
+		maskX, maskY := r.Uint64N(16)|1, r.Uint64N(16)|1
+		checkAgainstReference(t, fmt.Sprint("seed ", seed), xr, yr, opts, maskX, maskY)
+	}
+}
+
+// TestPropertyLarge runs sizes where the parallel paths (batched interning,
+// split merge) and the fast path for single pairs carry the load.
+func TestPropertyLarge(t *testing.T) {
+	for seed := range uint64(1) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		n := 20000
+		xr, yr := randomRecords(r, "x", n, 20*n), randomRecords(r, "y", n, 20*n)
+		checkAgainstReference(t, fmt.Sprint("seed ", seed), xr, yr, randomOptions(r, xr, yr), ^uint64(0), 3)
+	}
+}
+
+func checkAgainstReference(t *testing.T, what string, xr, yr []Record, opts Options, maskX, maskY uint64) {
+	t.Helper()
+	d := NewDict()
+	x, y := Build(d, xr), Build(d, yr)
+	wantM, wantMs := refMatch(xr, yr, opts, maskX, maskY)
+	got := Overlap(x, y, opts)
+	if !got.Equal(wantM) {
+		t.Fatalf("%s: Overlap = %v, want %v", what, got, wantM)
+	}
+	if back := Overlap(y, x, swapped(opts)); !back.Equal(got.Transpose()) {
+		t.Fatalf("%s: Overlap(y,x) is not the transpose", what)
+	}
+	gotMs := brief(Matches(x, y, opts, maskX, maskY))
+	if diff := cmp.Diff(wantMs, gotMs); diff != "" {
+		t.Fatalf("%s: Matches (-want +got):\n%s", what, diff)
+	}
+	if got, want := x.Accounts(), len(refAccounts(xr)); got != want {
+		t.Fatalf("%s: Accounts = %d, want %d", what, got, want)
+	}
+}

@@ -1,0 +1,106 @@
+package match
+
+import (
+	"runtime"
+	"sync"
+)
+
+// workersFor returns how many goroutines to use for n items: one below a
+// size where a goroutine's start-up would cost more than it saves.
+func workersFor(n int) int {
+	if n < 1<<14 {
+		return 1
+	}
+	return max(1, runtime.GOMAXPROCS(0))
+}
+
+// parallel splits [0, n) into workers contiguous ranges (the same split for
+// the same arguments, so that passes can share per-worker state) and runs f
+// on each, the last one on the calling goroutine.
+func parallel(workers, n int, f func(w, lo, hi int)) {
+	if workers <= 1 || n < workers {
+		f(0, 0, n)
+		for w := 1; w < workers; w++ {
+			f(w, n, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers-1; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			f(w, w*n/workers, (w+1)*n/workers)
+		}(w)
+	}
+	f(workers-1, (workers-1)*n/workers, n)
+	wg.Wait()
+}
+
+// sortHigh32 sorts a by its high 32 bits, stably (so the low 32 bits keep
+// their input order among equal high halves): an LSD radix sort in 3
+// passes of 11 bits, O(n) where sort.Slice would be O(n log n) with
+// indirect calls.
+func sortHigh32(a []uint64) {
+	if len(a) < 256 {
+		insertionSortHigh32(a)
+		return
+	}
+	if isSortedHigh32(a) {
+		return
+	}
+	tmp := make([]uint64, len(a))
+	src, dst := a, tmp
+	for shift := uint(32); shift < 64; shift += 11 {
+		var count [2049]int
+		for _, v := range src {
+			count[(v>>shift)&2047+1]++
+		}
+		if count[(src[0]>>shift)&2047+1] == len(src) {
+			continue // one digit value: the pass would not move anything
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, v := range src {
+			d := (v >> shift) & 2047
+			dst[count[d]] = v
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
+}
+
+func isSortedHigh32(a []uint64) bool {
+	for i := 1; i < len(a); i++ {
+		if a[i]>>32 < a[i-1]>>32 {
+			return false
+		}
+	}
+	return true
+}
+
+func insertionSortHigh32(a []uint64) {
+	for i := 1; i < len(a); i++ {
+		v := a[i]
+		j := i
+		for j > 0 && a[j-1]>>32 > v>>32 {
+			a[j] = a[j-1]
+			j--
+		}
+		a[j] = v
+	}
+}
+
+// bitset is a fixed-size set of small integers.
+type bitset []uint64
+
+func newBitset(n int) bitset       { return make(bitset, (n+63)/64) }
+func (b bitset) has(i uint32) bool { return b[i>>6]&(1<<(i&63)) != 0 }
+func (b bitset) set(i uint32)      { b[i>>6] |= 1 << (i & 63) }
+func (b bitset) hasSafe(i uint32) bool {
+	return int(i>>6) < len(b) && b[i>>6]&(1<<(i&63)) != 0
+}

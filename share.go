@@ -1,0 +1,496 @@
+package acctmap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// builtinShareFields are the record values that can be shared besides the
+// data source's fields.
+var builtinShareFields = []string{"name", "website", "id"}
+
+// checkShareFields validates and canonicalizes the fields of a rule or
+// request against the data source's fields and the built-in ones.
+func checkShareFields(fields []string, ds DataSource) ([]string, error) {
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		canon, ok := "", false
+		for _, known := range append(slices.Clone(ds.Fields), builtinShareFields...) {
+			if strings.EqualFold(strings.TrimSpace(f), known) {
+				canon, ok = known, true
+				break
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("acctmap: field %.80q is not a field of data source %q (fields: %s, and the built-in name, website, id): %w",
+				f, ds.Name, quoteList(ds.Fields, 20), ErrInvalidInput)
+		}
+		if !slices.Contains(out, canon) {
+			out = append(out, canon)
+		}
+	}
+	return out, nil
+}
+
+// checkRule validates a rule against the population's data source and the
+// org's presets, returning it with canonical field names.
+func checkRule(r ShareRule, ds DataSource, presets []FieldPreset) (ShareRule, error) {
+	switch r.Level {
+	case Hidden, CountsOnly:
+		if len(r.Fields) > 0 || r.Preset != "" {
+			return ShareRule{}, fmt.Errorf("acctmap: share level %q shares no fields: %w", r.Level, ErrInvalidInput)
+		}
+	case OverlappingRecords, FullPopulation:
+		if r.Preset != "" {
+			if len(r.Fields) > 0 {
+				return ShareRule{}, fmt.Errorf("acctmap: a rule names a preset or fields, not both: %w", ErrInvalidInput)
+			}
+			if !slices.ContainsFunc(presets, func(p FieldPreset) bool { return p.Name == r.Preset }) {
+				return ShareRule{}, fmt.Errorf("acctmap: field preset %q does not exist: %w", r.Preset, ErrNotFound)
+			}
+			return r, nil
+		}
+		fields, err := checkShareFields(r.Fields, ds)
+		if err != nil {
+			return ShareRule{}, err
+		}
+		r.Fields = fields
+	default:
+		return ShareRule{}, fmt.Errorf("acctmap: unknown share level %q (want hidden, counts, overlapping_records or full_population): %w", r.Level, ErrInvalidInput)
+	}
+	return r, nil
+}
+
+// SetShareRule sets what the acting user's org reveals of one of its
+// populations to one partner, or to every partner without a rule of its
+// own when partnerID is "". It takes effect on the very next read.
+func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string, rule ShareRule) error {
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		pop, err := a.populationFor(tx, ManageSharing, populationID)
+		if err != nil {
+			return err
+		}
+		owner, err := tx.Org(pop.OrgID)
+		if err != nil {
+			return err
+		}
+		if owner.Offline() {
+			return fmt.Errorf("acctmap: an offline partner's data is never shared: %w", ErrInvalidInput)
+		}
+		if partnerID != "" {
+			if _, err := tx.Org(partnerID); err != nil || partnerID == owner.ID {
+				return fmt.Errorf("acctmap: share rule: partner %q: %w", partnerID, ErrNotFound)
+			}
+		}
+		ds, err := tx.DataSource(pop.DataSourceID)
+		if err != nil {
+			return err
+		}
+		rule, err = checkRule(rule, ds, owner.FieldPresets)
+		if err != nil {
+			return fmt.Errorf("acctmap: share rule for population %q: %w", pop.Name, err)
+		}
+		rule.UpdatedAt = a.n.now()
+		pop.Sharing = setRule(pop.Sharing, partnerID, &rule)
+		return tx.PutPopulation(pop)
+	})
+}
+
+// RemoveShareRule removes a population's rule for one partner (who then
+// falls back to the default), or the default when partnerID is "" (counts
+// only from then on).
+func (a *Actor) RemoveShareRule(ctx context.Context, populationID, partnerID string) error {
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		pop, err := a.populationFor(tx, ManageSharing, populationID)
+		if err != nil {
+			return err
+		}
+		pop.Sharing = setRule(pop.Sharing, partnerID, nil)
+		return tx.PutPopulation(pop)
+	})
+}
+
+// setRule returns s with partner's rule (the default for "") set to r, or
+// removed for nil. It never modifies s, which the store may share.
+func setRule(s Sharing, partner string, r *ShareRule) Sharing {
+	out := Sharing{Default: s.Default, Partners: maps.Clone(s.Partners)}
+	switch {
+	case partner == "":
+		out.Default = r
+	case r == nil:
+		delete(out.Partners, partner)
+	default:
+		if out.Partners == nil {
+			out.Partners = map[string]ShareRule{}
+		}
+		out.Partners[partner] = *r
+	}
+	if len(out.Partners) == 0 {
+		out.Partners = nil
+	}
+	return out
+}
+
+// SaveFieldPreset saves (or replaces) a named choice of fields that sharing
+// rules can use; rules naming it share its new fields from the next read.
+// Fields are checked when a rule uses them.
+func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []string) error {
+	name, err := checkName("field preset", name)
+	if err != nil {
+		return err
+	}
+	if len(fields) == 0 {
+		return fmt.Errorf("acctmap: field preset %q has no fields: %w", name, ErrInvalidInput)
+	}
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManageSharing)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Org(u.OrgID)
+		if err != nil {
+			return err
+		}
+		presets := slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
+		org.FieldPresets = append(presets, FieldPreset{Name: name, Fields: slices.Clone(fields)})
+		slices.SortFunc(org.FieldPresets, func(x, y FieldPreset) int { return strings.Compare(x.Name, y.Name) })
+		return tx.PutOrg(org)
+	})
+}
+
+// DeleteFieldPreset deletes a preset; a preset that a rule uses cannot be
+// deleted (ErrConflict names the population).
+func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
+	return a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManageSharing)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Org(u.OrgID)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(org.FieldPresets, func(p FieldPreset) bool { return p.Name == name }) {
+			return fmt.Errorf("acctmap: field preset %q: %w", name, ErrNotFound)
+		}
+		pops, err := tx.Populations(org.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range pops {
+			uses := p.Sharing.Default != nil && p.Sharing.Default.Preset == name
+			for _, r := range p.Sharing.Partners {
+				uses = uses || r.Preset == name
+			}
+			if uses {
+				return fmt.Errorf("acctmap: field preset %q is used by population %q's sharing rules: %w", name, p.Name, ErrConflict)
+			}
+		}
+		org.FieldPresets = slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
+		return tx.PutOrg(org)
+	})
+}
+
+// FieldPresets lists the acting user's org's field presets.
+func (a *Actor) FieldPresets(ctx context.Context) ([]FieldPreset, error) {
+	var presets []FieldPreset
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Org(u.OrgID)
+		presets = org.FieldPresets
+		return err
+	})
+	return presets, err
+}
+
+// PopulationInfo is what a viewer may know of a population: for the
+// viewer's own, everything; for a partner's, its name and kind, and the
+// level and fields the partner shares with the viewer.
+type PopulationInfo struct {
+	ID     string
+	OrgID  string
+	Name   string
+	Kind   PopulationKind
+	Level  ShareLevel // FullPopulation for the viewer's own data
+	Fields []string   // fields shared at a record level (nil for own data: all)
+}
+
+// PartnerPopulations lists the populations of a partner that the acting
+// user's org may see (not those hidden from it), with what each shares.
+// For an offline partner of the org, it lists them all.
+func (a *Actor) PartnerPopulations(ctx context.Context, partnerID string) ([]PopulationInfo, error) {
+	var out []PopulationInfo
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		vs, err := visiblePopulations(tx, u.OrgID, partnerID)
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		for _, v := range vs {
+			out = append(out, v.info())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// visiblePop is a population with the viewer's view of it.
+type visiblePop struct {
+	pop  Population
+	view popView
+}
+
+func (v visiblePop) info() PopulationInfo {
+	info := PopulationInfo{ID: v.pop.ID, OrgID: v.pop.OrgID, Name: v.pop.Name, Kind: v.pop.Kind, Level: v.view.level}
+	if !v.view.owner {
+		info.Fields = slices.Clone(v.view.fields)
+	}
+	return info
+}
+
+// visiblePopulations returns the populations of org owner that viewer may
+// see, with their views, in creation order.
+func visiblePopulations(tx ReadTx, viewer, owner string) ([]visiblePop, error) {
+	if err := canListPartnerPopulations(tx, viewer, owner); err != nil {
+		return nil, err
+	}
+	org, err := tx.Org(owner)
+	if err != nil {
+		return nil, err
+	}
+	pops, err := tx.Populations(owner)
+	if err != nil {
+		return nil, err
+	}
+	sortByCreation(pops)
+	var out []visiblePop
+	for _, p := range pops {
+		v, err := populationView(tx, viewer, org, p)
+		if err != nil {
+			return nil, err
+		}
+		if v.visible {
+			out = append(out, visiblePop{pop: p, view: v})
+		}
+	}
+	return out, nil
+}
+
+// RequestShare asks a partner to share one of its populations (one the
+// acting user's org can see) at a record level with the given fields.
+func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string, level ShareLevel, fields []string, message string) (ShareRequest, error) {
+	if level != OverlappingRecords && level != FullPopulation {
+		return ShareRequest{}, fmt.Errorf("acctmap: request share: level %q is not a record level: %w", level, ErrInvalidInput)
+	}
+	if len(message) > 2000 {
+		return ShareRequest{}, fmt.Errorf("acctmap: request share: message longer than 2000 bytes: %w", ErrInvalidInput)
+	}
+	var req ShareRequest
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManageSharing)
+		if err != nil {
+			return err
+		}
+		rel, err := relationOf(tx, u.OrgID, partnerID)
+		if err != nil {
+			return err
+		}
+		if rel != relPartner {
+			return fmt.Errorf("acctmap: request share: org %q is not an accepted partner: %w", partnerID, ErrNotPartners)
+		}
+		p, err := tx.Partnership(u.OrgID, partnerID)
+		if err != nil {
+			return err
+		}
+		vs, err := visiblePopulations(tx, u.OrgID, partnerID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(vs, func(v visiblePop) bool { return v.pop.ID == populationID })
+		if i < 0 {
+			return fmt.Errorf("acctmap: request share: population %q: %w", populationID, ErrNotFound)
+		}
+		ds, err := tx.DataSource(vs[i].pop.DataSourceID)
+		if err != nil {
+			return err
+		}
+		fields, err := checkShareFields(fields, ds)
+		if err != nil {
+			return fmt.Errorf("acctmap: request share: %w", err)
+		}
+		req = ShareRequest{ID: newID("req"), From: u.OrgID, To: partnerID, PopulationID: populationID, Level: level,
+			Fields: fields, Message: strings.TrimSpace(message), Status: RequestPending, CreatedAt: a.n.now()}
+		p.Requests = append(slices.Clone(p.Requests), req)
+		return tx.PutPartnership(p)
+	})
+	return req, err
+}
+
+// ShareRequests lists the share requests between the acting user's org and
+// a partner, in both directions, oldest first.
+func (a *Actor) ShareRequests(ctx context.Context, partnerID string) ([]ShareRequest, error) {
+	var reqs []ShareRequest
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Partnership(u.OrgID, partnerID)
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("acctmap: share requests: org %q is not a partner: %w", partnerID, ErrNotPartners)
+		}
+		reqs = p.Requests
+		return err
+	})
+	return reqs, err
+}
+
+// ApproveShareRequest approves a pending request made of the acting user's
+// org: it creates (or replaces) the sharing rule for the requesting partner.
+func (a *Actor) ApproveShareRequest(ctx context.Context, partnerID, requestID string) (ShareRequest, error) {
+	return a.decide(ctx, partnerID, requestID, RequestApproved)
+}
+
+// DeclineShareRequest declines a pending request made of the acting user's
+// org; nothing is shared.
+func (a *Actor) DeclineShareRequest(ctx context.Context, partnerID, requestID string) (ShareRequest, error) {
+	return a.decide(ctx, partnerID, requestID, RequestDeclined)
+}
+
+func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to ShareRequestStatus) (ShareRequest, error) {
+	var req ShareRequest
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		u, err := a.user(tx, ManageSharing)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Partnership(u.OrgID, partnerID)
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("acctmap: share request: org %q is not a partner: %w", partnerID, ErrNotPartners)
+		}
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(p.Requests, func(r ShareRequest) bool { return r.ID == requestID })
+		if i < 0 {
+			return fmt.Errorf("acctmap: share request %q: %w", requestID, ErrNotFound)
+		}
+		req = p.Requests[i]
+		switch {
+		case req.To != u.OrgID:
+			return fmt.Errorf("acctmap: share request %q: only the owner of the population can decide it: %w", requestID, ErrPermissionDenied)
+		case req.Status != RequestPending:
+			return fmt.Errorf("acctmap: share request %q is %s, not pending: %w", requestID, req.Status, ErrConflict)
+		case to == RequestApproved && p.Status != Accepted:
+			return fmt.Errorf("acctmap: share request %q: the partnership is %s: %w", requestID, p.Status, ErrNotPartners)
+		}
+		req.Status, req.DecidedAt = to, a.n.now()
+		p.Requests = slices.Clone(p.Requests)
+		p.Requests[i] = req
+		if err := tx.PutPartnership(p); err != nil {
+			return err
+		}
+		if to != RequestApproved {
+			return nil
+		}
+		pop, err := tx.Population(req.PopulationID)
+		if err != nil {
+			return fmt.Errorf("acctmap: share request %q: population: %w", requestID, err)
+		}
+		ds, err := tx.DataSource(pop.DataSourceID)
+		if err != nil {
+			return err
+		}
+		rule, err := checkRule(ShareRule{Level: req.Level, Fields: req.Fields}, ds, nil)
+		if err != nil {
+			return fmt.Errorf("acctmap: share request %q: %w", requestID, err)
+		}
+		rule.UpdatedAt = req.DecidedAt
+		pop.Sharing = setRule(pop.Sharing, req.From, &rule)
+		return tx.PutPopulation(pop)
+	})
+	return req, err
+}
+
+// SetPrivate marks records of a data source private (or public again).
+// Private records never appear in anything a partner sees, nor in its
+// counts; the mark survives syncs and re-imports. It returns how many
+// records changed.
+func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs []string, private bool) (int, error) {
+	changed := 0
+	err := a.n.store.Update(ctx, func(tx Tx) error {
+		_, ds, err := a.dataSourceFor(tx, ManageSharing, dataSourceID)
+		if err != nil {
+			return err
+		}
+		changed = 0
+		var recs []Record
+		for _, id := range recordIDs {
+			r, err := tx.Record(ds.ID, id)
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("acctmap: set private: record %q of data source %q: %w", id, ds.Name, ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			if r.Private != private {
+				r.Private = private
+				recs = append(recs, r)
+				changed++
+			}
+		}
+		if changed == 0 {
+			return nil
+		}
+		if err := tx.PutRecords(ds.ID, recs); err != nil {
+			return err
+		}
+		return a.n.touch(tx, ds)
+	})
+	return changed, err
+}
+
+// carryPrivate keeps the private marks of existing records on the records
+// about to replace them (same ids). For a full replace it scans the data
+// source once; for an upsert it looks up each record.
+func carryPrivate(tx ReadTx, dsID string, recs []Record, replace bool) error {
+	if replace {
+		private := map[string]bool{}
+		err := tx.Records(dsID, func(r *Record) error {
+			if r.Private {
+				private[r.ID] = true
+			}
+			return nil
+		})
+		if err != nil || len(private) == 0 {
+			return err
+		}
+		for i := range recs {
+			recs[i].Private = private[recs[i].ID]
+		}
+		return nil
+	}
+	for i := range recs {
+		old, err := tx.Record(dsID, recs[i].ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			recs[i].Private = false
+		case err != nil:
+			return err
+		default:
+			recs[i].Private = old.Private
+		}
+	}
+	return nil
+}
