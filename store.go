@@ -35,7 +35,10 @@ import "context"
 // neither side: neither modifies them afterwards (the Network never does),
 // so a store may keep or return them without copying.
 //
-// Stores must round-trip every field, times in UTC to microsecond precision.
+// Stores must round-trip every field exactly: strings of any bytes (ids,
+// names and values may hold NUL or invalid UTF-8), times in UTC to
+// microsecond precision, and nil and empty slices and maps alike (either
+// may come back for the other).
 type Store interface {
 	View(ctx context.Context, fn func(tx ReadTx) error) error
 	Update(ctx context.Context, fn func(tx Tx) error) error
@@ -96,8 +99,9 @@ type ReadTx interface {
 // partners; a data source's records and populations). Put methods return an
 // error wrapping ErrNotFound when the item's parent does not exist: a
 // user's org, an offline partner's owner (Org.OfflineOf), a partnership's
-// orgs, a data source's org, a population's data source (whose OrgID the
-// population's OrgID equals), a record's data source.
+// orgs, a data source's org, a population's data source, a record's data
+// source. The Network keeps a population's OrgID equal to its data
+// source's and its Slot between 0 and 63; stores need not check either.
 //
 // Delete methods return ErrNotFound when the item does not exist, and
 // cascade to what belongs to the item:

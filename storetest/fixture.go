@@ -19,7 +19,9 @@ func at(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
 // orgs are partners of each other, acme on both sides of an invitation.
 var (
 	seedOrgs = []acctmap.Org{
-		{ID: "acme", Name: "Acme Corp", Limits: acctmap.Limits{MaxOfflinePartners: 5, MaxExportedRecords: 1000}, ExportedRecords: 12, CreatedAt: at(0)},
+		{ID: "acme", Name: "Acme Corp", Limits: acctmap.Limits{MaxOfflinePartners: 5, MaxExportedRecords: 1000}, ExportedRecords: 12,
+			FieldPresets: []acctmap.FieldPreset{{Name: "basics", Fields: []string{"name", "website"}}, {Name: "sales", Fields: []string{"owner"}}},
+			CreatedAt:    at(0)},
 		{ID: "globex", Name: "Globex", CreatedAt: at(1)},
 		{ID: "initech", Name: "Initech", Limits: acctmap.Limits{MaxExportedRecords: 1 << 40}, CreatedAt: at(2)},
 		{ID: "acme-off1", Name: "Acme's reseller", OfflineOf: "acme", CreatedAt: at(3)},
@@ -33,12 +35,19 @@ var (
 		{ID: "u-dave", OrgID: "initech", Name: "Dave", Email: "dave@initech.test", Role: acctmap.RoleAdmin, Permissions: acctmap.AllPermissions, CreatedAt: at(13)},
 	}
 	seedPartnerships = []acctmap.Partnership{
-		{Inviter: "acme", Invitee: "globex", Status: acctmap.Accepted, InvitedAt: at(20), UpdatedAt: at(21)},
+		{Inviter: "acme", Invitee: "globex", Status: acctmap.Accepted, InvitedAt: at(20), UpdatedAt: at(21), Requests: []acctmap.ShareRequest{
+			{ID: "req-1", From: "globex", To: "acme", PopulationID: "pop-acme-customers", Level: acctmap.OverlappingRecords,
+				Fields: []string{"name", "owner"}, Message: "for co-selling", Status: acctmap.RequestPending, CreatedAt: at(25)},
+			{ID: "req-2", From: "acme", To: "globex", PopulationID: "pop-globex-customers", Level: acctmap.FullPopulation,
+				Fields: []string{"website"}, Status: acctmap.RequestApproved, CreatedAt: at(26), DecidedAt: at(27)},
+		}},
 		{Inviter: "initech", Invitee: "acme", Status: acctmap.Pending, InvitedAt: at(22), UpdatedAt: at(22)},
 		{Inviter: "globex", Invitee: "initech", Status: acctmap.Declined, InvitedAt: at(23), UpdatedAt: at(24)},
 	}
 	seedDataSources = []acctmap.DataSource{
-		{ID: "ds-acme-crm", OrgID: "acme", Name: "Salesforce", Kind: acctmap.PushedSource, Fields: []string{"owner", "stage"}, Version: 3, CreatedAt: at(30), UpdatedAt: at(31)},
+		{ID: "ds-acme-crm", OrgID: "acme", Name: "Salesforce", Kind: acctmap.PushedSource, Fields: []string{"owner", "stage"}, Version: 3,
+			NotSame:   []acctmap.NotSameMark{{RecordID: "r1", OtherDataSourceID: "ds-globex", OtherRecordID: "r1", MarkedBy: "u-alice", MarkedAt: at(38)}},
+			CreatedAt: at(30), UpdatedAt: at(31)},
 		{ID: "ds-acme-csv", OrgID: "acme", Name: "Trade show leads", Kind: acctmap.CSVSource, Fields: []string{"event"}, Version: 1, CreatedAt: at(32), UpdatedAt: at(32)},
 		{ID: "ds-globex", OrgID: "globex", Name: "HubSpot", Kind: acctmap.PushedSource, Fields: []string{"stage"}, Version: 7, CreatedAt: at(33), UpdatedAt: at(34)},
 		{ID: "ds-off1", OrgID: "acme-off1", Name: "Reseller upload", Kind: acctmap.CSVSource, CreatedAt: at(35), UpdatedAt: at(35)},
@@ -47,7 +56,14 @@ var (
 	}
 	seedPopulations = []acctmap.Population{
 		{ID: "pop-acme-customers", OrgID: "acme", DataSourceID: "ds-acme-crm", Kind: acctmap.Customers, Name: "Customers", Slot: 0,
-			Filter:    acctmap.Filter{All: []acctmap.Condition{{Field: "stage", Op: acctmap.Equals, Value: "Closed Won"}}},
+			Filter: acctmap.Filter{All: []acctmap.Condition{{Field: "stage", Op: acctmap.Equals, Value: "Closed Won"}}},
+			Sharing: acctmap.Sharing{
+				Default: &acctmap.ShareRule{Level: acctmap.CountsOnly, UpdatedAt: at(48)},
+				Partners: map[string]acctmap.ShareRule{
+					"globex":  {Level: acctmap.OverlappingRecords, Fields: []string{"name", "owner"}, UpdatedAt: at(49)},
+					"initech": {Level: acctmap.FullPopulation, Preset: "basics", UpdatedAt: at(50)},
+				},
+			},
 			CreatedAt: at(40), UpdatedAt: at(40)},
 		{ID: "pop-acme-prospects", OrgID: "acme", DataSourceID: "ds-acme-crm", Kind: acctmap.Prospects, Name: "Prospects", Description: "Open pipeline", Slot: 1,
 			Filter: acctmap.Filter{
@@ -91,6 +107,7 @@ func record(ds string, i int) acctmap.Record {
 		NameKey: fmt.Sprintf("company %d", i),
 		Fields:  map[string]string{"owner": "owner" + fmt.Sprint(i%3), "stage": []string{"Closed Won", "Discovery", "Closed Lost"}[i%3]},
 	}
+	r.Private = i%4 == 2
 	switch i % 3 {
 	case 0:
 		r.RegistrationID = acctmap.RegistrationID{Scheme: "duns", Value: fmt.Sprintf("%09d", i)}

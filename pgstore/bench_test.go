@@ -1,0 +1,24 @@
+package pgstore
+
+import (
+	"testing"
+
+	"github.com/acctmap/acctmap"
+)
+
+// BenchmarkImport measures ReplaceRecords of 100,000 records, a full
+// re-import of a data source with as many: the delete of the old records
+// and keys, and the COPY of the new ones, committed.
+func BenchmarkImport(b *testing.B) {
+	const n = 100_000
+	s := openTest(b)
+	withDataSources(b, s, "ds")
+	recs := genRecords("r", 0, n)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := s.Update(b.Context(), func(tx acctmap.Tx) error { return tx.ReplaceRecords("ds", recs) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+}

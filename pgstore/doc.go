@@ -1,0 +1,149 @@
+// Package pgstore is the PostgreSQL acctmap.Store: durable, shared by every
+// process that opens it, and sized for networks that do not fit in one
+// process's memory.
+//
+//	s, err := pgstore.Open(ctx, "postgres://user:pass@host/db", pgstore.WithSchema("acctmap"))
+//	if err != nil { … }
+//	defer s.Close()
+//	net := acctmap.New(s)
+//
+// It passes the storetest conformance suite, so a Network behaves the same
+// on it as on memstore. It needs PostgreSQL 14 or later (15 in CI) and
+// talks to it through github.com/jackc/pgx/v5 (pgxpool).
+//
+// # Guarantees
+//
+// Isolation. View runs fn in a REPEATABLE READ, READ ONLY transaction: all
+// its reads see one snapshot, taken at its first read, and nothing
+// committed later. Update runs fn in a SERIALIZABLE transaction, so updates
+// behave as if they ran one at a time. PostgreSQL detects the conflicts
+// that would break that and aborts one of the transactions with a
+// serialization failure (SQLSTATE 40001), or a deadlock (40P01); Update
+// then rolls back and runs fn again after a short randomized backoff, up to
+// WithMaxAttempts times (DefaultMaxAttempts), as the Store contract
+// allows. Views never conflict and never wait for updates, nor updates for
+// views.
+//
+// Atomicity. Everything fn writes is one transaction: if fn returns an
+// error or panics, if any statement fails (even one whose error fn
+// ignored: PostgreSQL aborts the transaction), or if ctx is done before
+// the commit, Update rolls back and the database is as it was. Imports are
+// transactions like any other: ReplaceRecords deletes a data source's
+// records and COPYs the new ones in, and until the commit other
+// transactions see the old records; a failure or a cancelled ctx at any
+// point, the middle of the COPY included, leaves them intact.
+//
+// Context. ctx governs every statement: cancelling it interrupts the
+// statement running (pgx closes the connection, which rolls back), later
+// calls of the transaction fail with an error wrapping ctx's, and Update
+// returns ctx's error unless fn returned one. The commit itself is not
+// interrupted: once Update has decided to commit, what it returns says
+// whether the commit happened.
+//
+// Tenancy. Every query is scoped by the ids it is given, an org's or a data
+// source's: no query returns rows of another org than the one asked about
+// (but Orgs, which lists every org by definition), and records and keys
+// are always read and written by data source.
+//
+// # Data
+//
+// The tables live in one schema (WithSchema; DefaultSchema otherwise),
+// created by Open with its tables, so that several stores, or an
+// application's own tables, share a database. Open applies the schema
+// migrations embedded in the package (migrations/*.sql) that the schema
+// has not had, in one transaction holding an advisory lock keyed by the
+// schema name: processes that open the same store at once wait for each
+// other, and one migrates. Each migration is recorded in the schema's
+// schema_migrations table (version, name, applied_at); Open refuses a
+// schema migrated by a newer pgstore.
+//
+// Tables: orgs, users, partnerships (one row per unordered pair, stored as
+// org_lo ≤ org_hi), data_sources, populations, records (primary key
+// (data_source_id, id); domains text[], fields jsonb, Populations as a
+// bigint holding all 64 bits) and record_keys, the account keys of every
+// record (kind, canonical string, and its 64-bit xxhash as a bigint),
+// written with the records for overlap queries in the database. Scalar
+// fields are columns; what is nested in an item (an org's field presets, a
+// partnership's share requests, a data source's not-same marks, a
+// population's filter and sharing) is a jsonb column. Parents are foreign
+// keys, and the contract's cascades ON DELETE CASCADE (an offline
+// partner's owner too); record_keys is maintained by the statements that
+// write records.
+//
+// Ids are bytea: the contract allows any Go string as an id, NUL bytes and
+// invalid UTF-8 included, and bytea sorts as Go compares strings, so lists
+// come in the contract's order with no collation involved. Other strings
+// are text (and jsonb): the rare one that text cannot hold (a NUL byte,
+// invalid UTF-8) is stored with an escape, U+FFFF followed by a letter,
+// and restored on read, so that every string round-trips while SQL sees
+// ordinary strings as they are. Times are timestamptz, read back in UTC,
+// to the microsecond.
+//
+// Bulk writes use COPY: PutRecords deletes the ids that exist and COPYs the
+// records and their keys; ReplaceRecords deletes the data source's records
+// and COPYs; DeleteRecords is one statement (id = ANY($2)); SetMembers is
+// one UPDATE that flips the slot bit of exactly the records whose bit is
+// wrong, and DeletePopulation clears its bit in the statement that deletes
+// it.
+//
+// # Scaling out
+//
+// On a distributed PostgreSQL such as Citus, shard by data source:
+//
+//	SELECT create_reference_table('acctmap.orgs');
+//	SELECT create_reference_table('acctmap.users');
+//	SELECT create_reference_table('acctmap.partnerships');
+//	SELECT create_reference_table('acctmap.data_sources');
+//	SELECT create_reference_table('acctmap.populations');
+//	SELECT create_distributed_table('acctmap.records', 'data_source_id');
+//	SELECT create_distributed_table('acctmap.record_keys', 'data_source_id', colocate_with => 'acctmap.records');
+//
+// The distribution column is data_source_id, not the org id:
+//
+//   - It never changes. A data source can move to another org (the
+//     Network replaces it), which with rows sharded by org would move all
+//     its records between shards; Citus does not update a distribution
+//     column.
+//   - It is in every key of the big tables already (records' primary key
+//     is (data_source_id, id)), as Citus requires, and every record query
+//     names exactly one data source, so each is routed to one shard.
+//   - records and record_keys are co-located: an import, a SetMembers, a
+//     delete of records with their keys are single-shard statements, and
+//     the foreign key from records to data_sources (a reference table) is
+//     allowed.
+//   - The small tables (orgs, users, partnerships, data sources,
+//     populations: thousands of rows where records are hundreds of
+//     millions) are reference tables, copied to every node, so their
+//     foreign keys and cascades work unchanged.
+//
+// The overlap of two data sources joins their keys on key across two
+// shards: Citus runs it as a repartition join (citus.enable_repartition_joins)
+// or, better, part 2's query fetches both key sets by data source and joins
+// them on the coordinator. Sharding records by org id instead would make
+// one org's sources a single shard, no better for a join across two orgs,
+// and hot for a large org.
+//
+// # Tests
+//
+// The tests need a database in which they may create and drop schemas
+// (each test uses a fresh, randomly named schema, so they run in
+// parallel). Without ACCTMAP_TEST_POSTGRES_DSN they skip; with it, failing
+// to connect fails them:
+//
+//	pg_ctlcluster --skip-systemctl-redirect 15 main start
+//	su postgres -c "createuser -s root"; createdb acctmap_test
+//	export ACCTMAP_TEST_POSTGRES_DSN='postgres:///acctmap_test?host=/var/run/postgresql'
+//	go test -race ./pgstore/
+//	go test -run '^$' -bench Import ./pgstore/
+//
+// # Limits
+//
+// Open uses pgxpool's defaults: at most max(4, GOMAXPROCS) connections,
+// which pool_max_conns in the DSN changes (or pass a pool of your own with
+// WithPool). Each running View or Update holds one, so fn must not start
+// another transaction on the same Store: the pool can run out. Records streams rows
+// from the connection while fn runs, so fn must not call the transaction's
+// methods, as the contract says. A long Update holds row locks and can make
+// others wait or retry; split very large imports across data sources
+// rather than one transaction for everything.
+package pgstore
