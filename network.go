@@ -31,6 +31,7 @@ type config struct {
 	normalizer    *normalize.Normalizer
 	nameMatching  bool
 	minConfidence int
+	cacheBytes    int64
 }
 
 // Option configures a Network.
@@ -63,13 +64,21 @@ func WithMinConfidence(c int) Option {
 	return func(cfg *config) { cfg.minConfidence = c }
 }
 
+// WithIndexCache bounds the memory of the matcher indexes a Network keeps
+// between calls (default 1 GiB); the least recently used are rebuilt from
+// the store when needed again. Indexes hold keys and membership, about
+// 30 bytes per record, never field values.
+func WithIndexCache(bytes int64) Option {
+	return func(c *config) { c.cacheBytes = bytes }
+}
+
 // New returns a Network persisted in store. It panics if store is nil: that
 // is a programming error, not bad input.
 func New(store Store, opts ...Option) *Network {
 	if store == nil {
 		panic("acctmap: New with a nil Store")
 	}
-	cfg := config{now: time.Now, normalizer: normalize.New(), minConfidence: ConfidenceDomainNameMismatch}
+	cfg := config{now: time.Now, normalizer: normalize.New(), minConfidence: ConfidenceDomainNameMismatch, cacheBytes: 1 << 30}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -77,7 +86,7 @@ func New(store Store, opts ...Option) *Network {
 		cfg.minConfidence = min(cfg.minConfidence, ConfidenceNameOnly)
 	}
 	cfg.minConfidence = max(ConfidenceNameOnly, min(cfg.minConfidence, ConfidenceRegistrationID))
-	return &Network{store: store, cfg: cfg, dict: match.NewDict(), indexes: indexCache{m: map[string]*dsIndex{}}}
+	return &Network{store: store, cfg: cfg, dict: match.NewDict(), indexes: indexCache{m: map[string]*dsIndex{}, budget: cfg.cacheBytes}}
 }
 
 func (n *Network) now() time.Time { return n.cfg.now().UTC().Truncate(time.Microsecond) }

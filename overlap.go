@@ -32,10 +32,14 @@ const (
 // indexCache holds the matcher's index of each data source, valid for one
 // version of it. Indexes hold keys and membership only — no field values —
 // and are rebuilt when the version read in the caller's transaction
-// differs, so nothing stale is ever used.
+// differs, so nothing stale is ever used. The least recently used indexes
+// are dropped when their size passes the budget.
 type indexCache struct {
-	mu sync.Mutex
-	m  map[string]*dsIndex
+	mu     sync.Mutex
+	m      map[string]*dsIndex
+	budget int64 // bytes
+	bytes  int64
+	clock  uint64 // use counter, for LRU
 }
 
 // dsIndex is one version of a data source's indexes: all its records, and
@@ -43,15 +47,65 @@ type indexCache struct {
 type dsIndex struct {
 	version      int64
 	full, public *match.Index
-	private      int // private records
+	private      int    // private records
+	size         int64  // bytes of full and public
+	used         uint64 // indexCache.clock at the last use
+}
+
+// get returns the cached index of a data source at a version, if any.
+func (c *indexCache) get(id string, version int64) *dsIndex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	if e == nil || e.version != version {
+		return nil
+	}
+	c.clock++
+	e.used = c.clock
+	return e
+}
+
+// put caches e unless a newer version is there, then evicts the least
+// recently used entries while over budget (never e itself).
+func (c *indexCache) put(id string, e *dsIndex) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[id]; old != nil {
+		if old.version >= e.version {
+			return
+		}
+		c.bytes -= old.size
+	}
+	c.clock++
+	e.used = c.clock
+	c.m[id] = e
+	c.bytes += e.size
+	for c.bytes > c.budget && len(c.m) > 1 {
+		var victim string
+		var oldest uint64 = ^uint64(0)
+		for k, v := range c.m {
+			if v.used < oldest && k != id {
+				victim, oldest = k, v.used
+			}
+		}
+		c.bytes -= c.m[victim].size
+		delete(c.m, victim)
+	}
+}
+
+// drop forgets a data source's indexes.
+func (c *indexCache) drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil {
+		c.bytes -= e.size
+		delete(c.m, id)
+	}
 }
 
 // index returns the indexes of ds at the version the transaction sees.
 func (n *Network) index(tx ReadTx, ds DataSource) (*dsIndex, error) {
-	n.indexes.mu.Lock()
-	e := n.indexes.m[ds.ID]
-	n.indexes.mu.Unlock()
-	if e != nil && e.version == ds.Version {
+	if e := n.indexes.get(ds.ID, ds.Version); e != nil {
 		return e, nil
 	}
 	var all, public []match.Record
@@ -72,25 +126,18 @@ func (n *Network) index(tx ReadTx, ds DataSource) (*dsIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	e = &dsIndex{version: ds.Version, full: match.Build(n.dict, all), private: private}
-	e.public = e.full
+	e := &dsIndex{version: ds.Version, full: match.Build(n.dict, all), private: private}
+	e.public, e.size = e.full, e.full.Bytes()
 	if private > 0 {
 		e.public = match.Build(n.dict, public)
+		e.size += e.public.Bytes()
 	}
-	n.indexes.mu.Lock()
-	if old := n.indexes.m[ds.ID]; old == nil || old.version < e.version {
-		n.indexes.m[ds.ID] = e
-	}
-	n.indexes.mu.Unlock()
+	n.indexes.put(ds.ID, e)
 	return e, nil
 }
 
 // forget drops a deleted data source's indexes.
-func (n *Network) forget(dataSourceID string) {
-	n.indexes.mu.Lock()
-	delete(n.indexes.m, dataSourceID)
-	n.indexes.mu.Unlock()
-}
+func (n *Network) forget(dataSourceID string) { n.indexes.drop(dataSourceID) }
 
 // matchOptions are the network's matching rules for the pair of data
 // sources (x, y), with the pairs users of either marked not the same.

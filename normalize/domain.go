@@ -81,15 +81,14 @@ func (n *Normalizer) parse(s string) (key string, owned bool, reason string, err
 			break
 		}
 		sch, rest := s[:i], s[i:]
-		httpish := equalFoldASCII(sch, "http") || equalFoldASCII(sch, "https")
 		switch {
 		case rest[0] == ':' && (rest[1] == '/' || rest[1] == '\\'):
 			s = rest[1:] // "http://", "https:/", "htp://", "http:\\"
 		case rest[0] == ':' && equalFoldASCII(sch, "mailto"):
 			s, isEmail = rest[1:], true
-		case rest[0] == ':' && httpish:
+		case rest[0] == ':' && isHTTP(sch):
 			s = rest[1:] // "http:acme.com"
-		case rest[0] == '/' && rest[1] == '/' && httpish:
+		case rest[0] == '/' && rest[1] == '/' && isHTTP(sch):
 			s = rest // "http//acme.com"
 		default:
 			i = -1
@@ -110,13 +109,13 @@ func (n *Normalizer) parse(s string) (key string, owned bool, reason string, err
 	end, at, colon := len(s), -1, -1
 scan:
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '/', '\\', '?', '#':
+		switch hostClass[s[i]] {
+		case classEnd:
 			end = i
 			break scan
-		case '@':
+		case classAt:
 			at, colon = i, -1
-		case ':':
+		case classColon:
 			if colon < 0 {
 				colon = i
 			}
@@ -150,7 +149,7 @@ scan:
 	}
 
 	// Lower-case ASCII, IDNA for anything else. Only these allocate.
-	r, upper, nonASCII := scanHost(host)
+	r, upper, nonASCII, puny := scanHost(host)
 	switch {
 	case nonASCII:
 		// idna turns invalid UTF-8 into U+FFFD without complaint.
@@ -219,7 +218,7 @@ scan:
 	case "example.com", "example.net", "example.org":
 		return "", false, "reserved name", ErrNoDomain
 	}
-	if !nonASCII && strings.Contains(key, "xn--") {
+	if puny && !nonASCII && strings.Contains(key, "xn--") {
 		// An ASCII-typed punycode label must be one idna produces, or the
 		// same name would get two keys.
 		if h, ierr := idna.Lookup.ToASCII(key); ierr != nil || h != key {
@@ -279,33 +278,37 @@ func hasPath(rest string) bool {
 
 // scanHost checks an ASCII host name in one pass: LDH labels of 1 to 63
 // bytes, not starting or ending with a hyphen, 253 bytes in all; upper case
-// is allowed and reported. It stops at the first non-ASCII byte, leaving
-// validation to validHost after IDNA. reason is "" for a valid name.
-func scanHost(h string) (reason string, upper, nonASCII bool) {
+// is allowed and reported, and so is a label starting with "xn--"
+// (punycode). It stops at the first non-ASCII byte, leaving validation to
+// validHost after IDNA. reason is "" for a valid name.
+func scanHost(h string) (reason string, upper, nonASCII, puny bool) {
 	labelStart := 0
 	for i := 0; i < len(h); i++ {
 		switch hostClass[h[i]] {
 		case classLDH:
 		case classDot:
 			if r := checkLabel(h, labelStart, i); r != "" {
-				return r, upper, false
+				return r, upper, false, puny
 			}
 			labelStart = i + 1
 		case classUpper:
 			upper = true
 		case classHigh:
-			return "", upper, true
+			return "", upper, true, puny
 		default:
-			return "invalid character " + strconv.QuoteRune(rune(h[i])), upper, false
+			return "invalid character " + strconv.QuoteRune(rune(h[i])), upper, false, puny
+		}
+		if i == labelStart && i+3 < len(h) && h[i+2] == '-' && h[i+3] == '-' {
+			puny = true // checked exactly later, on the registrable part only
 		}
 	}
 	if r := checkLabel(h, labelStart, len(h)); r != "" {
-		return r, upper, false
+		return r, upper, false, puny
 	}
 	if len(h) > 253 {
-		return "host name longer than 253 characters", upper, false
+		return "host name longer than 253 characters", upper, false, puny
 	}
-	return "", upper, false
+	return "", upper, false, puny
 }
 
 // checkLabel checks the label h[start:end].
@@ -321,14 +324,18 @@ func checkLabel(h string, start, end int) string {
 	return ""
 }
 
-// Byte classes for scanHost: a table lookup per byte instead of a chain
-// of comparisons, since this loop runs over every host.
+// Byte classes for the authority scan and scanHost: a table lookup per
+// byte instead of a chain of comparisons, since these loops run over every
+// value.
 const (
 	classInvalid = iota
 	classLDH     // a-z, 0-9, '-'
 	classUpper   // A-Z
 	classDot
-	classHigh // a byte of a multi-byte UTF-8 sequence
+	classHigh  // a byte of a multi-byte UTF-8 sequence
+	classEnd   // '/', '\\', '?', '#': the authority ends
+	classAt    // '@': user info or e-mail address before it
+	classColon // ':': a port after it
 )
 
 var hostClass = func() (t [256]uint8) {
@@ -342,13 +349,20 @@ var hostClass = func() (t [256]uint8) {
 	for c := utf8.RuneSelf; c < 256; c++ {
 		t[c] = classHigh
 	}
+	t['/'], t['\\'], t['?'], t['#'] = classEnd, classEnd, classEnd, classEnd
+	t['@'], t[':'] = classAt, classColon
 	return t
 }()
+
+// isHTTP reports whether a scheme name is "http" or "https", any case.
+func isHTTP(s string) bool {
+	return equalFoldASCII(s, "http") || equalFoldASCII(s, "https")
+}
 
 // validHost checks a lower-case ASCII host name as scanHost does and
 // returns the reason it is invalid, or "".
 func validHost(h string) string {
-	r, upper, nonASCII := scanHost(h)
+	r, upper, nonASCII, _ := scanHost(h)
 	switch {
 	case r != "":
 		return r
