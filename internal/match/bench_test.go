@@ -3,9 +3,14 @@ package match
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/cespare/xxhash/v2"
 )
+
+func xxhashString(s string) uint64 { return xxhash.Sum64String(s) }
 
 // synth makes n normalized records of which a fraction overlap share their
 // domain with the records of the same number from another call (same
@@ -93,4 +98,151 @@ func BenchmarkMatches(b *testing.B) {
 	for b.Loop() {
 		Matches(x, y, Options{}, 1, 1)
 	}
+}
+
+// BenchmarkApply applies 1,000 changes to a large index and brings the
+// matrix current.
+func BenchmarkApply(b *testing.B) {
+	n := benchSize(b)
+	d := NewDict()
+	xr := synth(1, "x", n, 0.3, 8)
+	x, y := Build(d, xr), Build(d, synth(2, "y", n, 0.3, 8))
+	m := Overlap(x, y, Options{})
+	x.Apply(nil, []string{"none"}) // the id table, once per base
+	ups := synth(3, "x", 1000, 0.3, 8)
+	for i := range ups {
+		if i%2 == 0 {
+			ups[i].ID = xr[i*7].ID // half updates, half inserts
+		} else {
+			ups[i].ID = "new" + ups[i].ID
+		}
+	}
+	var changed []string
+	for _, r := range ups {
+		changed = append(changed, r.ID)
+	}
+	for b.Loop() {
+		nx := x.Apply(ups, nil)
+		UpdateOverlap(m, x, nx, y, Options{}, changed)
+	}
+	b.ReportMetric(1000*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// benchPartners makes one index of n accounts and k partners of m.
+func benchPartners(n, k, m int) (*Index, []*Index) {
+	d := NewDict()
+	x := Build(d, synth(1, "x", n, 0.3, 8))
+	ps := make([]*Index, k)
+	for i := range ps {
+		ps[i] = Build(d, synth(uint64(i+2), "p", m, 0.3, 8))
+	}
+	return x, ps
+}
+
+func BenchmarkEcosystem(b *testing.B) {
+	n, k, m := 1000000, 100, 100000
+	if testing.Short() {
+		n, k, m = 20000, 20, 2000
+	}
+	x, ps := benchPartners(n, k, m)
+	b.Run("one-pass", func(b *testing.B) {
+		for b.Loop() {
+			Ecosystem(x, ps, Options{})
+		}
+		b.ReportMetric(float64(k*m)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	})
+	b.Run("overlap-per-partner", func(b *testing.B) {
+		for b.Loop() {
+			for _, p := range ps {
+				Overlap(x, p, Options{})
+			}
+		}
+		b.ReportMetric(float64(k*m)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	})
+	for _, bl := range []bool{false, true} {
+		b.Run(fmt.Sprintf("screen-bloom=%v", bl), func(b *testing.B) {
+			for b.Loop() {
+				Screen(x, 1, ps, ScreenOptions{Bloom: bl})
+			}
+			b.ReportMetric(float64(k*m)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// BenchmarkMergeVerify measures the alternative design: sorted
+// xxhash64 keys per index, with the canonical strings compared on every
+// hit to rule out collisions, against the Dict's uint32 ids, which need no
+// verification.
+func BenchmarkMergeVerify(b *testing.B) {
+	n := benchSize(b)
+	xr, yr := synth(1, "x", n, 0.3, 8), synth(2, "y", n, 0.3, 8)
+	type hk struct {
+		h uint64
+		s string
+	}
+	keys := func(rs []Record) []hk {
+		var out []hk
+		for _, r := range rs {
+			if len(r.Domains) > 0 {
+				out = append(out, hk{xxhashString(r.Domains[0]), r.Domains[0]})
+			}
+		}
+		slices.SortFunc(out, func(p, q hk) int { return cmpU64(p.h, q.h) })
+		return out
+	}
+	xk, yk := keys(xr), keys(yr)
+	// Hashes and strings in separate arrays, as an index would hold them:
+	// the merge streams 8-byte hashes and touches strings only on a hit.
+	split := func(k []hk) ([]uint64, []string) {
+		h, str := make([]uint64, len(k)), make([]string, len(k))
+		for i := range k {
+			h[i], str[i] = k[i].h, k[i].s
+		}
+		return h, str
+	}
+	xh, xs := split(xk)
+	yh, ys := split(yk)
+	for _, verify := range []bool{false, true} {
+		b.Run(fmt.Sprintf("xxhash64-verify=%v", verify), func(b *testing.B) {
+			hits := 0
+			for b.Loop() {
+				hits = 0
+				i, j := 0, 0
+				for i < len(xh) && j < len(yh) {
+					switch {
+					case xh[i] < yh[j]:
+						i++
+					case xh[i] > yh[j]:
+						j++
+					default:
+						if !verify || xs[i] == ys[j] {
+							hits++
+						}
+						i++
+						j++
+					}
+				}
+			}
+			b.ReportMetric(float64(hits), "hits")
+		})
+	}
+	d := NewDict()
+	x, y := Build(d, xr), Build(d, yr)
+	b.Run("dict-ids", func(b *testing.B) {
+		var buf []pair
+		for b.Loop() {
+			buf = intersect(x.base.prim, y.base.prim, buf[:0])
+		}
+		b.ReportMetric(float64(len(buf)), "hits")
+	})
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

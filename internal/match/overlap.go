@@ -274,63 +274,103 @@ func (e *evaluator) accept(a, b uint32, flags uint8) (int, Kind, uint32, bool) {
 	return conf, kind, key, true
 }
 
-// collect appends every candidate pair of live accounts, except those of
-// the merge of the two bases' primary domains when skipMain is set.
-func (e *evaluator) collect(out []cand, skipMain bool) []cand {
+// What collect leaves out.
+const (
+	collectAll    = iota
+	skipMainMerge // the merge of the two bases' primary domains
+	skipBaseBase  // every candidate between the two bases
+)
+
+// collect appends the candidate pairs of live accounts, less what mode
+// leaves out.
+func (e *evaluator) collect(out []cand, mode int) []cand {
+	for si := 0; si < e.xs.nseg; si++ {
+		for sj := 0; sj < e.ys.nseg; sj++ {
+			if si == 0 && sj == 0 && mode == skipBaseBase {
+				continue
+			}
+			out = e.collectPair(out, si, sj, si == 0 && sj == 0 && mode == skipMainMerge)
+			if e.names {
+				out = e.collectNames(out, si, sj)
+			}
+		}
+	}
+	return out
+}
+
+// offsets returns the global number of the first account of segment si of
+// x's side and sj of y's.
+func (e *evaluator) offsets(si, sj int) (uint32, uint32) {
+	ox, oy := uint32(0), uint32(0)
+	if si == 1 {
+		ox = e.xs.off
+	}
+	if sj == 1 {
+		oy = e.ys.off
+	}
+	return ox, oy
+}
+
+// collectPair appends the domain and registration id candidates between
+// segment si of x and sj of y.
+func (e *evaluator) collectPair(out []cand, si, sj int, skipPrim bool) []cand {
 	var buf []pair
 	xs, ys := e.xs, e.ys
-	for si := 0; si < xs.nseg; si++ {
-		for sj := 0; sj < ys.nseg; sj++ {
-			sx, sy := xs.segs[si], ys.segs[sj]
-			ox, oy := uint32(0), uint32(0)
-			if si == 1 {
-				ox = xs.off
-			}
-			if sj == 1 {
-				oy = ys.off
-			}
-			add := func(a, b, key uint32, kind uint8) {
-				a, b = a+ox, b+oy
-				if xs.live(a) && ys.live(b) {
-					out = append(out, cand{a, b, key, kind})
-				}
-			}
-			if !skipMain || si != 0 || sj != 0 {
-				buf = intersect(sx.prim, sy.prim, buf[:0])
-				for _, p := range buf {
-					add(p.i, p.j, sx.prim[p.i], kDom)
-				}
-			}
-			buf = intersect(sx.prim, sy.extraKey, buf[:0])
-			for _, p := range buf {
-				add(p.i, sy.extraAcct[p.j], sx.prim[p.i], kDom)
-			}
-			buf = intersect(sx.extraKey, sy.prim, buf[:0])
-			for _, p := range buf {
-				add(sx.extraAcct[p.i], p.j, sy.prim[p.j], kDom)
-			}
-			buf = intersect(sx.extraKey, sy.extraKey, buf[:0])
-			for _, p := range buf {
-				add(sx.extraAcct[p.i], sy.extraAcct[p.j], sx.extraKey[p.i], kDom)
-			}
-			buf = intersect(sx.regKey, sy.regKey, buf[:0])
-			for _, p := range buf {
-				add(sx.regAcct[p.i], sy.regAcct[p.j], sx.regKey[p.i], kReg)
-			}
-			if e.names {
-				sx.buildNames()
-				sy.buildNames()
-				buf = join(sx.noDomKey, sy.nameKey, buf[:0])
-				for _, p := range buf {
-					add(sx.noDomAcct[p.i], sy.nameAcct[p.j], sx.noDomKey[p.i], kName)
-				}
-				buf = join(sx.nameKey, sy.noDomKey, buf[:0])
-				for _, p := range buf {
-					if int(sx.nameAcct[p.i]) < sx.nDom { // else found just above
-						add(sx.nameAcct[p.i], sy.noDomAcct[p.j], sx.nameKey[p.i], kName)
-					}
-				}
-			}
+	sx, sy := xs.segs[si], ys.segs[sj]
+	ox, oy := e.offsets(si, sj)
+	add := func(a, b, key uint32, kind uint8) {
+		a, b = a+ox, b+oy
+		if xs.live(a) && ys.live(b) {
+			out = append(out, cand{a, b, key, kind})
+		}
+	}
+	if !skipPrim {
+		buf = intersect(sx.prim, sy.prim, buf[:0])
+		for _, p := range buf {
+			add(p.i, p.j, sx.prim[p.i], kDom)
+		}
+	}
+	buf = intersect(sx.prim, sy.extraKey, buf[:0])
+	for _, p := range buf {
+		add(p.i, sy.extraAcct[p.j], sx.prim[p.i], kDom)
+	}
+	buf = intersect(sx.extraKey, sy.prim, buf[:0])
+	for _, p := range buf {
+		add(sx.extraAcct[p.i], p.j, sy.prim[p.j], kDom)
+	}
+	buf = intersect(sx.extraKey, sy.extraKey, buf[:0])
+	for _, p := range buf {
+		add(sx.extraAcct[p.i], sy.extraAcct[p.j], sx.extraKey[p.i], kDom)
+	}
+	buf = intersect(sx.regKey, sy.regKey, buf[:0])
+	for _, p := range buf {
+		add(sx.regAcct[p.i], sy.regAcct[p.j], sx.regKey[p.i], kReg)
+	}
+	return out
+}
+
+// collectNames appends the name-only candidates between segment si of x
+// and sj of y: equal name keys where at least one side has no domain.
+func (e *evaluator) collectNames(out []cand, si, sj int) []cand {
+	xs, ys := e.xs, e.ys
+	sx, sy := xs.segs[si], ys.segs[sj]
+	ox, oy := e.offsets(si, sj)
+	add := func(a, b, key uint32) {
+		a, b = a+ox, b+oy
+		if xs.live(a) && ys.live(b) {
+			out = append(out, cand{a, b, key, kName})
+		}
+	}
+	sx.buildNames()
+	sy.buildNames()
+	buf := join(sx.noDomKey, sy.nameKey, nil)
+	for _, p := range buf {
+		add(sx.noDomAcct[p.i], sy.nameAcct[p.j], sx.noDomKey[p.i])
+	}
+	buf = join(sx.nameKey, sy.noDomKey, buf[:0])
+	for _, p := range buf {
+		if int(sx.nameAcct[p.i]) < sx.nDom { // else found just above
+			add(sx.nameAcct[p.i], sy.noDomAcct[p.j], sx.nameKey[p.i])
 		}
 	}
 	return out
@@ -385,17 +425,19 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 		i = j
 	}
-	// Union-find over the accounts that have an accepted edge.
-	xi := make(map[uint32]uint32)
-	yi := make(map[uint32]uint32)
+	// Union-find over the accounts that have an accepted edge, numbered
+	// densely through arrays over the global accounts (maps cost 3× more
+	// here when many candidates take this path).
+	xi := make([]int32, e.xs.n)
+	yi := make([]int32, e.ys.n)
 	var nodes []uint32 // node → global account (X nodes and Y nodes mixed)
 	var isY []bool
-	node := func(m map[uint32]uint32, g uint32, y bool) uint32 {
-		if n, ok := m[g]; ok {
-			return n
+	node := func(m []int32, g uint32, y bool) uint32 {
+		if m[g] != 0 {
+			return uint32(m[g] - 1)
 		}
 		n := uint32(len(nodes))
-		m[g] = n
+		m[g] = int32(n + 1)
 		nodes = append(nodes, g)
 		isY = append(isY, y)
 		return n
@@ -412,17 +454,15 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 	for _, l := range links {
 		uf.union(l.a, l.b)
 	}
-	compOf := make(map[uint32]int)
+	compOf := make([]int32, len(nodes)) // root node → component+1
 	var comps []component
 	for n := range nodes {
 		r := uf.find(uint32(n))
-		ci, ok := compOf[r]
-		if !ok {
-			ci = len(comps)
-			compOf[r] = ci
+		if compOf[r] == 0 {
 			comps = append(comps, component{})
+			compOf[r] = int32(len(comps))
 		}
-		c := &comps[ci]
+		c := &comps[compOf[r]-1]
 		g := nodes[n]
 		if isY[n] {
 			c.ya = append(c.ya, g)
@@ -433,7 +473,7 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 	}
 	for k, ed := range edges {
-		c := &comps[compOf[uf.find(links[k].a)]]
+		c := &comps[compOf[uf.find(links[k].a)]-1]
 		if c.best.kind == 0 || e.better(ed, c.best) {
 			c.best = ed
 		}
@@ -472,7 +512,8 @@ const mainChunk = 4096
 
 // Overlap counts the matched accounts of x and y for every pair of
 // population slots. Overlap(y, x) is the transpose of Overlap(x, y) (with
-// Exclude's arguments swapped). Both indexes must share a Dict.
+// Exclude's arguments swapped). Both indexes must share a Dict (it panics
+// otherwise: a programming error).
 //
 // The bulk of the work is one merge of the two sorted arrays of primary
 // domains, split across cores; a pair found there whose accounts have no
@@ -482,7 +523,7 @@ const mainChunk = 4096
 func Overlap(x, y *Index, opts Options) Matrix {
 	e := newEvaluator(x, y, opts, false)
 	m := newMatrix(x.slots, y.slots)
-	slow := e.collect(nil, true)
+	slow := e.collect(nil, skipMainMerge)
 	var tx, ty bitset
 	if len(slow) > 0 {
 		tx, ty = newBitset(int(e.xs.n)), newBitset(int(e.ys.n))
@@ -553,7 +594,7 @@ type Match struct {
 // Record ids are those of all the records of the matched accounts.
 func Matches(x, y *Index, opts Options, maskX, maskY uint64) []Match {
 	e := newEvaluator(x, y, opts, true)
-	comps := e.resolve(e.collect(nil, false), true)
+	comps := e.resolve(e.collect(nil, collectAll), true)
 	var out []Match
 	for _, c := range comps {
 		if c.mx&maskX == 0 || c.my&maskY == 0 {

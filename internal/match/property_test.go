@@ -328,6 +328,44 @@ func checkAgainstReference(t *testing.T, what string, xr, yr []Record, opts Opti
 	if back := Overlap(y, x, swapped(opts)); !back.Equal(got.Transpose()) {
 		t.Fatalf("%s: Overlap(y,x) is not the transpose", what)
 	}
+	z := Build(d, yr[:len(yr)/2])
+	eco := Ecosystem(x, []*Index{y, z, x}, opts)
+	for k, p := range []*Index{y, z, x} {
+		if want := Overlap(x, p, opts); !eco[k].Equal(want) {
+			t.Fatalf("%s: Ecosystem[%d] = %v, want Overlap %v", what, k, eco[k], want)
+		}
+	}
+	// Screen: partner accounts sharing a domain or id with slot 0 of x.
+	slotKeys := map[string]bool{}
+	for _, a := range refAccounts(xr) {
+		if a.mask&1 != 0 {
+			for k := range a.doms {
+				slotKeys["d"+k] = true
+			}
+			for k := range a.regs {
+				slotKeys["r"+k] = true
+			}
+		}
+	}
+	wantScreen := 0
+	for _, b := range refAccounts(yr) {
+		hit := false
+		for k := range b.doms {
+			hit = hit || slotKeys["d"+k]
+		}
+		for k := range b.regs {
+			hit = hit || slotKeys["r"+k]
+		}
+		if hit {
+			wantScreen++
+		}
+	}
+	if got := Screen(x, 0, []*Index{y}, ScreenOptions{}); got[0] != wantScreen {
+		t.Fatalf("%s: Screen = %d, want %d", what, got[0], wantScreen)
+	}
+	if got := Screen(x, 0, []*Index{y}, ScreenOptions{Bloom: true}); got[0] < wantScreen {
+		t.Fatalf("%s: Screen with Bloom = %d, want ≥ %d", what, got[0], wantScreen)
+	}
 	gotMs := brief(Matches(x, y, opts, maskX, maskY))
 	if diff := cmp.Diff(wantMs, gotMs); diff != "" {
 		t.Fatalf("%s: Matches (-want +got):\n%s", what, diff)

@@ -1,0 +1,407 @@
+package match
+
+import (
+	"slices"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Apply returns a new snapshot with upserts applied (a record replaces the
+// one with the same id, or is added) and the records with ids in deletes
+// removed (unknown ids are ignored). x stays valid and unchanged.
+//
+// The new snapshot shares x's base and rebuilds only the accounts the
+// change touches (those holding a changed record or sharing a key with an
+// upserted one) into a small overlay, in time proportional to the change
+// and the overlay, with O(log N) lookups in the base. When the overlay
+// outgrows 1/64 of the base, everything is compacted into a new base.
+// The first Apply on a base builds its record id table (O(N), once).
+func (x *Index) Apply(upserts []Record, deletes []string) *Index {
+	d := x.dict
+	xs := sideOf(x)
+	up := internRecords(d, upserts)
+	gone := make(map[string]bool, len(upserts)+len(deletes))
+	for _, id := range deletes {
+		gone[id] = true
+	}
+	for _, r := range upserts {
+		gone[r.ID] = true
+	}
+
+	// Affected accounts: those holding a changed record, and those sharing
+	// a domain or registration id with an upserted record (they may merge).
+	affected := map[uint32]bool{}
+	for id := range gone {
+		if g, ok := x.accountOf(id); ok {
+			affected[g] = true
+		}
+	}
+	for i := 0; i < up.len(); i++ {
+		for _, k := range up.recDoms(i) {
+			for _, g := range xs.withKey(kDom, k, nil) {
+				affected[g] = true
+			}
+		}
+		if up.reg[i] != 0 {
+			for _, g := range xs.withKey(kReg, up.reg[i], nil) {
+				affected[g] = true
+			}
+		}
+	}
+
+	// The new overlay: the old overlay's accounts and the affected ones,
+	// less the changed records, plus the upserts.
+	in := &irecs{}
+	var dead bitset
+	if x.dead != nil {
+		dead = slices.Clone(x.dead)
+	}
+	nDead, deadRecs := x.nDead, x.deadRecs
+	for g := range affected {
+		if g < xs.off {
+			if dead == nil {
+				dead = newBitset(x.base.n)
+			}
+			dead.set(g)
+			nDead++
+			deadRecs += int(x.base.recStart[g+1] - x.base.recStart[g])
+			x.base.appendRecords(g, in, gone)
+		}
+	}
+	if x.ov != nil {
+		for a := 0; a < x.ov.n; a++ {
+			x.ov.appendRecords(uint32(a), in, gone)
+		}
+	}
+	for i := 0; i < up.len(); i++ {
+		in.add(up.ids[i], up.recDoms(i), up.reg[i], up.scheme[i], up.name[i], up.mask[i])
+	}
+	nx := &Index{dict: d, base: x.base, dead: dead, nDead: nDead, deadRecs: deadRecs, maxOverlay: x.maxOverlay}
+	if in.len() > 0 {
+		nx.ov = buildSegment(in)
+	}
+	nx.slots = x.base.slots
+	if nx.ov != nil {
+		nx.slots = max(nx.slots, nx.ov.slots)
+	}
+	limit := x.maxOverlay
+	if limit == 0 {
+		limit = 256 + x.base.n/64
+	}
+	if nx.ov != nil && nx.ov.n > limit {
+		nx.compact()
+	}
+	return nx
+}
+
+// compact rebuilds base and overlay into one new base.
+func (x *Index) compact() {
+	in := &irecs{}
+	for a := 0; a < x.base.n; a++ {
+		if x.dead == nil || !x.dead.has(uint32(a)) {
+			x.base.appendRecords(uint32(a), in, nil)
+		}
+	}
+	if x.ov != nil {
+		for a := 0; a < x.ov.n; a++ {
+			x.ov.appendRecords(uint32(a), in, nil)
+		}
+	}
+	x.base, x.ov, x.dead, x.nDead, x.deadRecs = buildSegment(in), nil, nil, 0, 0
+	x.slots = x.base.slots
+}
+
+// appendRecords appends the records of account a, with their own keys, to
+// out, except those whose id is in skip.
+func (s *segment) appendRecords(a uint32, out *irecs, skip map[string]bool) {
+	lo, hi := s.recStart[a], s.recStart[a+1]
+	if hi-lo == 1 {
+		// A single record has its account's keys.
+		id := s.recID(lo)
+		if skip[id] {
+			return
+		}
+		doms := s.domainsOf(a, nil)
+		reg, scheme := uint32(0), uint32(0)
+		if rs := s.regsOf(a, nil); len(rs) > 0 {
+			reg, scheme = rs[0].key, rs[0].scheme
+		}
+		out.add(id, doms, reg, scheme, s.name[a], s.masks.at(a))
+		return
+	}
+	for r := lo; r < hi; r++ {
+		id := s.recID(r)
+		if skip[id] {
+			continue
+		}
+		k := search(s.multiAt, r)
+		m := s.multi
+		out.add(id, m.recDoms(k), m.reg[k], m.scheme[k], m.name[k], m.mask[k])
+	}
+}
+
+// accountOf returns the live account holding record id.
+func (x *Index) accountOf(id string) (uint32, bool) {
+	if x.ov != nil {
+		if r, ok := x.ov.findRecord(id); ok {
+			return uint32(x.base.n) + x.ov.accountOfRecord(r), true
+		}
+	}
+	if r, ok := x.base.findRecord(id); ok {
+		a := x.base.accountOfRecord(r)
+		if x.dead == nil || !x.dead.has(a) {
+			return a, true
+		}
+	}
+	return 0, false
+}
+
+// findRecord returns the position of record id, building the id table on
+// first use.
+func (s *segment) findRecord(id string) (uint32, bool) {
+	s.idsOnce.Do(s.buildIDs)
+	h := xxhash.Sum64String(id)
+	for p := h & s.idTableMask; ; p = (p + 1) & s.idTableMask {
+		e := s.idTable[p]
+		if e == 0 {
+			return 0, false
+		}
+		if s.recID(e-1) == id {
+			return e - 1, true
+		}
+	}
+}
+
+func (s *segment) buildIDs() {
+	size := uint64(16)
+	for size < 2*uint64(s.nRec) {
+		size *= 2
+	}
+	s.idTable = make([]uint32, size)
+	s.idTableMask = size - 1
+	for r := uint32(0); r < uint32(s.nRec); r++ {
+		for p := xxhash.Sum64String(s.recID(r)) & s.idTableMask; ; p = (p + 1) & s.idTableMask {
+			if s.idTable[p] == 0 {
+				s.idTable[p] = r + 1
+				break
+			}
+		}
+	}
+}
+
+// withKey appends the live global accounts holding key k of kind kind
+// (kDom or kReg): at most one per segment.
+func (sd *side) withKey(kind uint8, k uint32, out []uint32) []uint32 {
+	for si := 0; si < sd.nseg; si++ {
+		s, off := sd.segs[si], uint32(0)
+		if si == 1 {
+			off = sd.off
+		}
+		a := -1
+		switch kind {
+		case kDom:
+			if p := search(s.prim, k); p >= 0 {
+				a = p
+			} else if p := search(s.extraKey, k); p >= 0 {
+				a = int(s.extraAcct[p])
+			}
+		case kReg:
+			if p := search(s.regKey, k); p >= 0 {
+				a = int(s.regAcct[p])
+			}
+		}
+		if a >= 0 && sd.live(off+uint32(a)) {
+			out = append(out, off+uint32(a))
+		}
+	}
+	return out
+}
+
+// withName appends the live global accounts whose name keys include k.
+func (sd *side) withName(k uint32, out []uint32) []uint32 {
+	for si := 0; si < sd.nseg; si++ {
+		s, off := sd.segs[si], uint32(0)
+		if si == 1 {
+			off = sd.off
+		}
+		s.buildNames()
+		for p := lowerBound(s.nameKey, k); p < len(s.nameKey) && s.nameKey[p] == k; p++ {
+			if g := off + s.nameAcct[p]; sd.live(g) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// hasDomain reports whether global account g has a domain.
+func (sd *side) hasDomain(g uint32) bool {
+	s, a := sd.at(g)
+	return int(a) < s.nDom
+}
+
+// neighbors returns the accounts of other sharing a key with account g of
+// from, with the kinds of keys they share.
+func neighbors(from, other *side, g uint32, names bool) map[uint32]uint8 {
+	s, a := from.at(g)
+	nb := map[uint32]uint8{}
+	var buf []uint32
+	for _, k := range s.domainsOf(a, nil) {
+		for _, h := range other.withKey(kDom, k, buf[:0]) {
+			nb[h] |= kDom
+		}
+	}
+	for _, r := range s.regsOf(a, nil) {
+		for _, h := range other.withKey(kReg, r.key, buf[:0]) {
+			nb[h] |= kReg
+		}
+	}
+	if names {
+		noDom := !from.hasDomain(g)
+		for _, k := range s.namesOf(a, nil) {
+			for _, h := range other.withName(k, buf[:0]) {
+				if noDom || !other.hasDomain(h) {
+					nb[h] |= kName
+				}
+			}
+		}
+	}
+	return nb
+}
+
+// UpdateOverlap brings prev = Overlap(oldX, y, opts) current for newX, a
+// snapshot derived from oldX by changing (upserting or deleting) the
+// records with ids in changed, in time proportional to the matched
+// accounts the change touches rather than to the sizes of the indexes. It
+// returns a new Matrix; prev is not modified.
+//
+// It finds the accounts holding changed records in both snapshots (and,
+// to a fixpoint, every account sharing records with those), then the
+// matched accounts (components) of the old graph that contain them and of
+// the new graph that contain them, again to a fixpoint over the Y accounts
+// they hold so that a merge or a split is seen whole; it subtracts the
+// former and adds the latter.
+func UpdateOverlap(prev Matrix, oldX, newX, y *Index, opts Options, changed []string) Matrix {
+	eo := newEvaluator(oldX, y, opts, false)
+	en := newEvaluator(newX, y, opts, false)
+	m := prev.grow(newX.slots, y.slots)
+	m.Cells = slices.Clone(m.Cells)
+
+	// Records to a fixpoint: every account of either snapshot holding one
+	// of them holds only such records.
+	recs := map[string]bool{}
+	queue := slices.Clone(changed)
+	oa, na := map[uint32]bool{}, map[uint32]bool{}
+	for len(queue) > 0 {
+		id := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if recs[id] {
+			continue
+		}
+		recs[id] = true
+		for _, sn := range []struct {
+			x   *Index
+			set map[uint32]bool
+		}{{oldX, oa}, {newX, na}} {
+			if g, ok := sn.x.accountOf(id); ok && !sn.set[g] {
+				sn.set[g] = true
+				queue = sideOf(sn.x).records(g, queue)
+			}
+		}
+	}
+
+	// Components to a fixpoint over both graphs, exchanging Y accounts
+	// (the same in both): an unaffected X account has the same edges in
+	// both graphs, so a component changes only if it holds an affected X
+	// account or a Y account that a changed component holds.
+	old := &ugraph{e: eo, seedX: oa, seenX: map[uint32]bool{}, seenY: map[uint32]bool{}}
+	cur := &ugraph{e: en, seedX: na, seenX: map[uint32]bool{}, seenY: map[uint32]bool{}}
+	seedY := map[uint32]bool{}
+	for grew := true; grew; {
+		grew = false
+		for _, gr := range []*ugraph{old, cur} {
+			found := func(c component) {
+				grew = true
+				gr.comps = append(gr.comps, c)
+				for _, h := range c.ya {
+					seedY[h] = true
+				}
+			}
+			for g := range gr.seedX {
+				if !gr.seenX[g] {
+					found(gr.component(g, false))
+				}
+			}
+			for h := range seedY {
+				if !gr.seenY[h] {
+					found(gr.component(h, true))
+				}
+			}
+		}
+	}
+	for _, c := range old.comps {
+		if len(c.xa) > 0 && len(c.ya) > 0 {
+			m.add(c.mx, c.my, -1)
+		}
+	}
+	for _, c := range cur.comps {
+		if len(c.xa) > 0 && len(c.ya) > 0 {
+			m.add(c.mx, c.my, 1)
+		}
+	}
+	return m
+}
+
+// ugraph explores the match graph of one snapshot of X against Y, one
+// component at a time.
+type ugraph struct {
+	e            *evaluator
+	seedX        map[uint32]bool // X accounts whose components are needed
+	seenX, seenY map[uint32]bool
+	comps        []component
+}
+
+// component returns the component of account g (of Y if isY, else of X),
+// marking its accounts seen. A lone account has an empty other side.
+func (gr *ugraph) component(g uint32, isY bool) component {
+	e := gr.e
+	var c component
+	type node struct {
+		g uint32
+		y bool
+	}
+	stack := []node{{g, isY}}
+	if isY {
+		gr.seenY[g] = true
+	} else {
+		gr.seenX[g] = true
+	}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n.y {
+			c.ya = append(c.ya, n.g)
+			c.my |= e.ys.mask(n.g)
+			for h, fl := range neighbors(e.ys, e.xs, n.g, e.names) {
+				if !gr.seenX[h] {
+					if _, _, _, ok := e.accept(h, n.g, fl); ok {
+						gr.seenX[h] = true
+						stack = append(stack, node{h, false})
+					}
+				}
+			}
+		} else {
+			c.xa = append(c.xa, n.g)
+			c.mx |= e.xs.mask(n.g)
+			for h, fl := range neighbors(e.xs, e.ys, n.g, e.names) {
+				if !gr.seenY[h] {
+					if _, _, _, ok := e.accept(n.g, h, fl); ok {
+						gr.seenY[h] = true
+						stack = append(stack, node{h, true})
+					}
+				}
+			}
+		}
+	}
+	return c
+}
