@@ -333,11 +333,13 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		recs = append(recs, r)
 	}
 	sum.Accepted = len(recs)
+	var from int64 // the version the change applies to
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
+		from = ds.Version
 		if ds.Kind != PushedSource {
 			return fmt.Errorf("acctmap: data source %q is a %s source: records are pushed into pushed sources only: %w", ds.Name, ds.Kind, ErrInvalidInput)
 		}
@@ -364,6 +366,11 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	if replace {
+		a.n.forget(dataSourceID)
+	} else {
+		a.n.advance(dataSourceID, from, recs, nil)
+	}
 	return sum, nil
 }
 
@@ -371,11 +378,13 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 // ignored. It returns how many records were deleted.
 func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []string) (int, error) {
 	deleted := 0
+	var from int64
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
+		from = ds.Version
 		if ds.Kind != PushedSource {
 			return fmt.Errorf("acctmap: data source %q is a %s source: records are deleted from pushed sources only: %w", ds.Name, ds.Kind, ErrInvalidInput)
 		}
@@ -396,6 +405,7 @@ func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []st
 	if err != nil {
 		return 0, err
 	}
+	a.n.advance(dataSourceID, from, nil, ids)
 	return deleted, nil
 }
 

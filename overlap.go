@@ -47,7 +47,7 @@ type indexCache struct {
 type dsIndex struct {
 	version      int64
 	full, public *match.Index
-	private      int    // private records
+	hasPrivate   bool   // public differs from full
 	size         int64  // bytes of full and public
 	used         uint64 // indexCache.clock at the last use
 }
@@ -109,16 +109,10 @@ func (n *Network) index(tx ReadTx, ds DataSource) (*dsIndex, error) {
 		return e, nil
 	}
 	var all, public []match.Record
-	private := 0
 	err := tx.Records(ds.ID, func(r *Record) error {
-		mr := match.Record{ID: r.ID, Domains: r.Domains, NameKey: r.NameKey, Mask: r.Populations}
-		if !r.RegistrationID.IsZero() {
-			mr.RegID = r.RegistrationID.Scheme + ":" + r.RegistrationID.Value
-		}
+		mr := matchRecord(r)
 		all = append(all, mr)
-		if r.Private {
-			private++
-		} else {
+		if !r.Private {
 			public = append(public, mr)
 		}
 		return nil
@@ -126,37 +120,105 @@ func (n *Network) index(tx ReadTx, ds DataSource) (*dsIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &dsIndex{version: ds.Version, full: match.Build(n.dict, all), private: private}
-	e.public, e.size = e.full, e.full.Bytes()
-	if private > 0 {
+	e := &dsIndex{version: ds.Version, full: match.Build(n.dict, all), hasPrivate: len(public) < len(all)}
+	e.public = e.full
+	if e.hasPrivate {
 		e.public = match.Build(n.dict, public)
-		e.size += e.public.Bytes()
 	}
+	e.size = e.bytes()
 	n.indexes.put(ds.ID, e)
 	return e, nil
+}
+
+func (e *dsIndex) bytes() int64 {
+	b := e.full.Bytes()
+	if e.public != e.full {
+		b += e.public.Bytes()
+	}
+	return b
+}
+
+// matchRecord is what the matcher needs of a record.
+func matchRecord(r *Record) match.Record {
+	mr := match.Record{ID: r.ID, Domains: r.Domains, NameKey: r.NameKey, Mask: r.Populations}
+	if !r.RegistrationID.IsZero() {
+		mr.RegID = r.RegistrationID.Scheme + ":" + r.RegistrationID.Value
+	}
+	return mr
+}
+
+// advance brings a cached index from version `from` to from+1 after a
+// committed change of k records (upserted with their final membership and
+// private marks, or deleted), in time proportional to k. Without a cached
+// index at `from` (another change came first), it does nothing: the next
+// read rebuilds from the store.
+func (n *Network) advance(dataSourceID string, from int64, upserts []Record, deletes []string) {
+	e := n.indexes.get(dataSourceID, from)
+	if e == nil {
+		return
+	}
+	ne := &dsIndex{version: from + 1, hasPrivate: e.hasPrivate}
+	all := make([]match.Record, len(upserts))
+	var public []match.Record
+	publicDeletes := deletes
+	for i := range upserts {
+		all[i] = matchRecord(&upserts[i])
+		if upserts[i].Private {
+			ne.hasPrivate = true
+			publicDeletes = append(slices.Clone(publicDeletes), upserts[i].ID)
+		} else {
+			public = append(public, all[i])
+		}
+	}
+	ne.full = e.full.Apply(all, deletes)
+	ne.public = ne.full
+	if ne.hasPrivate {
+		ne.public = e.public.Apply(public, publicDeletes)
+	}
+	ne.size = ne.bytes()
+	n.indexes.put(dataSourceID, ne)
 }
 
 // forget drops a deleted data source's indexes.
 func (n *Network) forget(dataSourceID string) { n.indexes.drop(dataSourceID) }
 
-// matchOptions are the network's matching rules for the pair of data
-// sources (x, y), with the pairs users of either marked not the same.
-func (n *Network) matchOptions(x, y DataSource) match.Options {
-	excluded := map[[2]string]bool{}
+// matchOptions are the network's matching rules for the data sources x
+// and y, with the pairs their users marked not the same company. A mark
+// names two records but applies to their accounts as resolved over all
+// records (xFull, yFull): it holds in every view, including those that
+// leave private records — possibly the marked ones — out.
+func (n *Network) matchOptions(x, y DataSource, xFull, yFull *match.Index) match.Options {
+	opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
+	var marks [][2]string // (x record, y record)
 	for _, m := range x.NotSame {
 		if m.OtherDataSourceID == y.ID {
-			excluded[[2]string{m.RecordID, m.OtherRecordID}] = true
+			marks = append(marks, [2]string{m.RecordID, m.OtherRecordID})
 		}
 	}
 	for _, m := range y.NotSame {
 		if m.OtherDataSourceID == x.ID {
-			excluded[[2]string{m.OtherRecordID, m.RecordID}] = true
+			marks = append(marks, [2]string{m.OtherRecordID, m.RecordID})
 		}
 	}
-	opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
-	if len(excluded) > 0 {
-		opts.Exclude = func(xID, yID string) bool { return excluded[[2]string{xID, yID}] }
+	if len(marks) == 0 {
+		return opts
 	}
+	excluded := map[[2]string]bool{}
+	for _, m := range marks {
+		xs, ys := xFull.AccountOf(m[0]), yFull.AccountOf(m[1])
+		if xs == nil {
+			xs = []string{m[0]}
+		}
+		if ys == nil {
+			ys = []string{m[1]}
+		}
+		for _, xr := range xs {
+			for _, yr := range ys {
+				excluded[[2]string{xr, yr}] = true
+			}
+		}
+	}
+	opts.Exclude = func(xID, yID string) bool { return excluded[[2]string{xID, yID}] }
 	return opts
 }
 
@@ -172,8 +234,9 @@ type OverlapMatrix struct {
 	Cols    []PopulationInfo // the partner's populations the viewer may see
 	// Counts[i][j] is the overlap of Rows[i] and Cols[j].
 	Counts [][]int64
-	// HiddenFromPartner[i][j] is how many of Counts[i][j] are matches on
-	// the viewer's private records, which the partner does not see.
+	// HiddenFromPartner[i][j] is how many more accounts the viewer counts
+	// in Counts[i][j] than the partner counts for the same pair, because
+	// of the viewer's private records, which the partner does not see.
 	HiddenFromPartner [][]int64
 }
 
@@ -206,9 +269,23 @@ func (a *Actor) Ecosystem(ctx context.Context) ([]OverlapMatrix, error) {
 		if err != nil {
 			return err
 		}
+		mine, err := loadSide(tx, u.OrgID, u.OrgID)
+		if err != nil {
+			return err
+		}
+		sides := make([]side, len(partners))
+		for i, p := range partners {
+			if sides[i], err = loadSide(tx, u.OrgID, p); err != nil {
+				return err
+			}
+		}
+		results, err := a.n.ecosystemCounts(tx, mine, sides)
+		if err != nil {
+			return err
+		}
 		out = out[:0]
-		for _, p := range partners {
-			m, err := a.n.matrix(tx, u.OrgID, p)
+		for i, p := range partners {
+			m, err := a.n.matrixOf(tx, p, mine, sides[i], results)
 			if err != nil {
 				return err
 			}
@@ -217,6 +294,77 @@ func (a *Actor) Ecosystem(ctx context.Context) ([]OverlapMatrix, error) {
 		return nil
 	})
 	return out, err
+}
+
+// dsPair names the data sources of one overlap: the viewer's and a partner's.
+type dsPair struct{ x, y string }
+
+// pairResult is one overlap with the viewer's records, and with its public
+// records only (to tell what is hidden from the partner).
+type pairResult struct{ counts, public match.Matrix }
+
+// ecosystemCounts overlaps each of the viewer's data sources with every
+// partner data source in one pass of the engine (match.Ecosystem). Pairs
+// with "not the same company" marks need their own exclusions and are left
+// to pairCounts.
+func (n *Network) ecosystemCounts(tx ReadTx, mine side, partners []side) (map[dsPair]pairResult, error) {
+	results := map[dsPair]pairResult{}
+	for _, xID := range sortedKeys(mine.ds) {
+		x := mine.ds[xID]
+		xi, err := n.index(tx, x)
+		if err != nil {
+			return nil, err
+		}
+		var ys []*match.Index
+		var pairs []dsPair
+		var owned []bool // y is the viewer's offline partner's: nothing is hidden from it
+		seen := map[string]bool{}
+		for _, ps := range partners {
+			owns := len(ps.pops) > 0 && ps.pops[0].view.owner
+			for _, yID := range sortedKeys(ps.ds) {
+				y := ps.ds[yID]
+				if seen[yID] || hasMarks(x, y) {
+					continue
+				}
+				seen[yID] = true
+				yi, err := n.index(tx, y)
+				if err != nil {
+					return nil, err
+				}
+				if owns {
+					ys = append(ys, yi.full)
+				} else {
+					ys = append(ys, yi.public)
+				}
+				pairs = append(pairs, dsPair{xID, yID})
+				owned = append(owned, owns)
+			}
+		}
+		if len(ys) == 0 {
+			continue
+		}
+		opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
+		counts := match.Ecosystem(xi.full, ys, opts)
+		public := counts
+		if xi.hasPrivate {
+			public = match.Ecosystem(xi.public, ys, opts)
+		}
+		for i, p := range pairs {
+			r := pairResult{counts[i], public[i]}
+			if owned[i] {
+				r.public = r.counts
+			}
+			results[p] = r
+		}
+	}
+	return results, nil
+}
+
+// hasMarks reports whether users marked pairs of records of x and y as not
+// the same company.
+func hasMarks(x, y DataSource) bool {
+	return slices.ContainsFunc(x.NotSame, func(m NotSameMark) bool { return m.OtherDataSourceID == y.ID }) ||
+		slices.ContainsFunc(y.NotSame, func(m NotSameMark) bool { return m.OtherDataSourceID == x.ID })
 }
 
 // partnerIDs lists an org's accepted partners and offline partners, by id.
@@ -280,6 +428,12 @@ func (n *Network) matrix(tx ReadTx, viewer, partner string) (OverlapMatrix, erro
 	if err != nil {
 		return OverlapMatrix{}, err
 	}
+	return n.matrixOf(tx, partner, mine, theirs, map[dsPair]pairResult{})
+}
+
+// matrixOf fills the matrix of the viewer's side against a partner's, with
+// overlaps from results where present and computed (and added) otherwise.
+func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results map[dsPair]pairResult) (OverlapMatrix, error) {
 	m := OverlapMatrix{Partner: partner}
 	for _, v := range mine.pops {
 		m.Rows = append(m.Rows, v.info())
@@ -290,14 +444,12 @@ func (n *Network) matrix(tx ReadTx, viewer, partner string) (OverlapMatrix, erro
 	m.Counts = grid(len(m.Rows), len(m.Cols))
 	m.HiddenFromPartner = grid(len(m.Rows), len(m.Cols))
 	// One overlap per pair of data sources serves all of its cells.
-	type pair struct{ x, y string }
-	type result struct{ counts, public match.Matrix }
-	results := map[pair]result{}
 	for i, mv := range mine.pops {
 		for j, tv := range theirs.pops {
-			p := pair{mv.pop.DataSourceID, tv.pop.DataSourceID}
+			p := dsPair{mv.pop.DataSourceID, tv.pop.DataSourceID}
 			r, ok := results[p]
 			if !ok {
+				var err error
 				r.counts, r.public, err = n.pairCounts(tx, mine.ds[p.x], theirs.ds[p.y], tv.view.owner)
 				if err != nil {
 					return OverlapMatrix{}, err
@@ -306,7 +458,10 @@ func (n *Network) matrix(tx ReadTx, viewer, partner string) (OverlapMatrix, erro
 			}
 			si, sj := mv.pop.Slot, tv.pop.Slot
 			m.Counts[i][j] = r.counts.At(si, sj)
-			m.HiddenFromPartner[i][j] = r.counts.At(si, sj) - r.public.At(si, sj)
+			// Without its private records an account can split in two (a
+			// private record may be what linked two domains), so the
+			// difference can be negative: nothing is hidden then.
+			m.HiddenFromPartner[i][j] = max(0, r.counts.At(si, sj)-r.public.At(si, sj))
 		}
 	}
 	return m, nil
@@ -328,10 +483,10 @@ func (n *Network) pairCounts(tx ReadTx, x, y DataSource, ownsY bool) (counts, pu
 	if ownsY {
 		ys = yi.full
 	}
-	opts := n.matchOptions(x, y)
+	opts := n.matchOptions(x, y, xi.full, yi.full)
 	counts = match.Overlap(xi.full, ys, opts)
 	public = counts
-	if xi.private > 0 && !ownsY {
+	if xi.hasPrivate && !ownsY {
 		public = match.Overlap(xi.public, ys, opts)
 	}
 	return counts, public, nil

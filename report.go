@@ -148,7 +148,7 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	if tp.view.owner {
 		ys = yi.full
 	}
-	matches := match.Matches(xi.full, ys, n.matchOptions(x, y), 1<<uint(myPop.Slot), 1<<uint(tp.pop.Slot))
+	matches := match.Matches(xi.full, ys, n.matchOptions(x, y, xi.full, yi.full), 1<<uint(myPop.Slot), 1<<uint(tp.pop.Slot))
 	if len(matches) > maxReportRows {
 		return nil, nil, fmt.Errorf("acctmap: report: %d rows, more than %d: %w", len(matches), maxReportRows, ErrLimitExceeded)
 	}
@@ -541,7 +541,7 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 				for _, v := range pops {
 					mask |= 1 << uint(v.pop.Slot)
 				}
-				for _, m := range match.Matches(xi.full, ys, a.n.matchOptions(x, y), 1<<uint(myPop.Slot), mask) {
+				for _, m := range match.Matches(xi.full, ys, a.n.matchOptions(x, y, xi.full, yi.full), 1<<uint(myPop.Slot), mask) {
 					hit, err := partnerHit(tx, y.ID, m.Y, pops, public)
 					if err != nil {
 						return err

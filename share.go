@@ -49,8 +49,12 @@ func checkRule(r ShareRule, ds DataSource, presets []FieldPreset) (ShareRule, er
 			if len(r.Fields) > 0 {
 				return ShareRule{}, fmt.Errorf("acctmap: a rule names a preset or fields, not both: %w", ErrInvalidInput)
 			}
-			if !slices.ContainsFunc(presets, func(p FieldPreset) bool { return p.Name == r.Preset }) {
+			i := slices.IndexFunc(presets, func(p FieldPreset) bool { return p.Name == r.Preset })
+			if i < 0 {
 				return ShareRule{}, fmt.Errorf("acctmap: field preset %q does not exist: %w", r.Preset, ErrNotFound)
+			}
+			if _, err := checkShareFields(presets[i].Fields, ds); err != nil {
+				return ShareRule{}, fmt.Errorf("acctmap: field preset %q: %w", r.Preset, err)
 			}
 			return r, nil
 		}
@@ -137,7 +141,8 @@ func setRule(s Sharing, partner string, r *ShareRule) Sharing {
 
 // SaveFieldPreset saves (or replaces) a named choice of fields that sharing
 // rules can use; rules naming it share its new fields from the next read.
-// Fields are checked when a rule uses them.
+// Fields are checked against the data source of every population whose
+// rules use the preset, and again when a rule starts using it.
 func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []string) error {
 	name, err := checkName("field preset", name)
 	if err != nil {
@@ -154,6 +159,23 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 		org, err := tx.Org(u.OrgID)
 		if err != nil {
 			return err
+		}
+		// The populations whose rules use the preset must have its fields.
+		pops, err := tx.Populations(org.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range pops {
+			if !usesPreset(p.Sharing, name) {
+				continue
+			}
+			ds, err := tx.DataSource(p.DataSourceID)
+			if err != nil {
+				return err
+			}
+			if _, err := checkShareFields(fields, ds); err != nil {
+				return fmt.Errorf("acctmap: field preset %q is used by population %q: %w", name, p.Name, err)
+			}
 		}
 		presets := slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
 		org.FieldPresets = append(presets, FieldPreset{Name: name, Fields: slices.Clone(fields)})
@@ -182,17 +204,22 @@ func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
 			return err
 		}
 		for _, p := range pops {
-			uses := p.Sharing.Default != nil && p.Sharing.Default.Preset == name
-			for _, r := range p.Sharing.Partners {
-				uses = uses || r.Preset == name
-			}
-			if uses {
+			if usesPreset(p.Sharing, name) {
 				return fmt.Errorf("acctmap: field preset %q is used by population %q's sharing rules: %w", name, p.Name, ErrConflict)
 			}
 		}
 		org.FieldPresets = slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
 		return tx.PutOrg(org)
 	})
+}
+
+// usesPreset reports whether any rule of s names the preset.
+func usesPreset(s Sharing, name string) bool {
+	uses := s.Default != nil && s.Default.Preset == name
+	for _, r := range s.Partners {
+		uses = uses || r.Preset == name
+	}
+	return uses
 }
 
 // FieldPresets lists the acting user's org's field presets.
@@ -429,13 +456,14 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 // records changed.
 func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs []string, private bool) (int, error) {
 	changed := 0
+	var from int64
+	var recs []Record
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageSharing, dataSourceID)
 		if err != nil {
 			return err
 		}
-		changed = 0
-		var recs []Record
+		from, changed, recs = ds.Version, 0, nil
 		for _, id := range recordIDs {
 			r, err := tx.Record(ds.ID, id)
 			if errors.Is(err, ErrNotFound) {
@@ -458,6 +486,9 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 		}
 		return a.n.touch(tx, ds)
 	})
+	if err == nil && changed > 0 {
+		a.n.advance(dataSourceID, from, recs, nil)
+	}
 	return changed, err
 }
 

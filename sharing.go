@@ -3,6 +3,8 @@ package acctmap
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // This file is the one place that decides what one org may see of another
@@ -99,7 +101,11 @@ func populationView(tx ReadTx, viewer string, owner Org, pop Population) (popVie
 		rule := effectiveRule(pop.Sharing, viewer)
 		v := popView{level: rule.Level, visible: rule.Level != Hidden}
 		if v.recordLevel() {
-			v.fields = ruleFields(rule, owner.FieldPresets)
+			ds, err := tx.DataSource(pop.DataSourceID)
+			if err != nil {
+				return popView{}, err
+			}
+			v.fields = knownFields(ruleFields(rule, owner.FieldPresets), ds)
 		}
 		return v, nil
 	}
@@ -130,6 +136,22 @@ func ruleFields(r ShareRule, presets []FieldPreset) []string {
 		}
 	}
 	return nil
+}
+
+// knownFields canonicalizes field names against a data source (a preset
+// may spell them in another case) and drops those it does not have:
+// visibility fails closed.
+func knownFields(fields []string, ds DataSource) []string {
+	var out []string
+	for _, f := range fields {
+		for _, known := range append(slices.Clone(builtinShareFields), ds.Fields...) {
+			if strings.EqualFold(f, known) && !slices.Contains(out, known) {
+				out = append(out, known)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // sharedFields returns the fields of a partner's record that view allows:

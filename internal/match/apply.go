@@ -405,3 +405,16 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 	}
 	return c
 }
+
+// AccountOf returns the ids of the records of the account that holds
+// record id (id included), or nil if the index has no such record. A
+// caller matching an index without private records can use it on the full
+// index to apply an exclusion marked on a private record to the account it
+// belongs to. The first call on a base builds its record id table.
+func (x *Index) AccountOf(id string) []string {
+	g, ok := x.accountOf(id)
+	if !ok {
+		return nil
+	}
+	return sideOf(x).records(g, nil)
+}

@@ -166,3 +166,19 @@ func TestApplyConcurrentReaders(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestAccountOf(t *testing.T) {
+	x := Build(NewDict(), []Record{rec("a1", 1, "acme", "acme.com"), rec("a2", 1, "acme", "acme.com"), rec("b1", 1, "beta", "beta.com")})
+	if got := x.AccountOf("a2"); !cmp.Equal(got, []string{"a1", "a2"}) && !cmp.Equal(got, []string{"a2", "a1"}) {
+		t.Errorf("AccountOf(a2) = %v", got)
+	}
+	nx := x.Apply([]Record{rec("a3", 1, "acme", "acme.com")}, []string{"a1"})
+	got := nx.AccountOf("a3")
+	slices.Sort(got)
+	if !cmp.Equal(got, []string{"a2", "a3"}) {
+		t.Errorf("after Apply, AccountOf(a3) = %v", got)
+	}
+	if nx.AccountOf("a1") != nil || x.AccountOf("zz") != nil {
+		t.Error("AccountOf of a missing record is not nil")
+	}
+}
