@@ -115,7 +115,7 @@ func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
-	sum, err = w.adminA.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "5", Name: "Initech", Website: "initech.com",
+	_, err = w.adminA.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "5", Name: "Initech", Website: "initech.com",
 		Aliases: []string{"acme.de; acme.fr"}, RegistrationID: acctmap.RegistrationID{Scheme: "duns", Value: "001234567"}}})
 	wantErr(t, "upsert aliases", err, nil)
 	r, err := w.readerA.Record(ctx, ds.ID, "5")
@@ -143,7 +143,7 @@ func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
 	_, err = w.adminA.Record(ctx, ds.ID, "1")
 	wantErr(t, "deleted record", err, acctmap.ErrNotFound)
 
-	sum, err = w.adminA.ReplaceRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "9", Name: "Umbrella", Fields: map[string]string{"Tier": "1"}}})
+	_, err = w.adminA.ReplaceRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "9", Name: "Umbrella", Fields: map[string]string{"Tier": "1"}}})
 	wantErr(t, "ReplaceRecords", err, nil)
 	if got := records(t, w.adminA, w.store, ds.ID); len(got) != 1 || got["9"].Name != "Umbrella" {
 		t.Errorf("after replace: %v, want only record 9", got)
