@@ -114,17 +114,11 @@ func (a *Actor) DataSource(ctx context.Context, id string) (DataSource, error) {
 func (a *Actor) DataSources(ctx context.Context, orgID string) ([]DataSource, error) {
 	var list []DataSource
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
-		u, err := a.user(tx, 0)
+		org, err := a.readableOrg(tx, orgID)
 		if err != nil {
 			return err
 		}
-		if orgID == "" {
-			orgID = u.OrgID
-		}
-		if _, _, err := a.actOn(tx, 0, orgID); err != nil {
-			return err
-		}
-		list, err = tx.DataSources(orgID)
+		list, err = tx.DataSources(org)
 		return err
 	})
 	return list, err
@@ -340,8 +334,8 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 			return err
 		}
 		from = ds.Version
-		if ds.Kind != PushedSource {
-			return fmt.Errorf("acctmap: data source %q is a %s source: records are pushed into pushed sources only: %w", ds.Name, ds.Kind, ErrInvalidInput)
+		if err := requirePushed(ds); err != nil {
+			return err
 		}
 		if replace {
 			ds.Fields = nil
@@ -385,8 +379,8 @@ func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []st
 			return err
 		}
 		from = ds.Version
-		if ds.Kind != PushedSource {
-			return fmt.Errorf("acctmap: data source %q is a %s source: records are deleted from pushed sources only: %w", ds.Name, ds.Kind, ErrInvalidInput)
+		if err := requirePushed(ds); err != nil {
+			return err
 		}
 		before, err := tx.CountRecords(ds.ID)
 		if err != nil {
@@ -407,6 +401,15 @@ func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []st
 	}
 	a.n.advance(dataSourceID, from, nil, ids)
 	return deleted, nil
+}
+
+// requirePushed refuses record-level syncs on sources filled by uploads.
+func requirePushed(ds DataSource) error {
+	if ds.Kind != PushedSource {
+		return fmt.Errorf("acctmap: data source %q is a %s source: records are pushed into and deleted from pushed sources only: %w",
+			ds.Name, ds.Kind, ErrInvalidInput)
+	}
+	return nil
 }
 
 // touch records a change to a data source's records.

@@ -325,16 +325,42 @@ func (a *Actor) actOn(tx ReadTx, perm Permission, orgID string) (User, Org, erro
 		return User{}, Org{}, err
 	}
 	org, err := tx.Org(orgID)
+	if errors.Is(err, ErrNotFound) {
+		return User{}, Org{}, fmt.Errorf("acctmap: the data belongs neither to the user's org nor to one of its offline partners: %w", ErrPermissionDenied)
+	}
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return User{}, Org{}, fmt.Errorf("acctmap: org %q: %w", orgID, ErrPermissionDenied)
-		}
 		return User{}, Org{}, err
 	}
 	if org.ID != u.OrgID && org.OfflineOf != u.OrgID {
-		return User{}, Org{}, fmt.Errorf("acctmap: org %q is not the user's org nor one of its offline partners: %w", orgID, ErrPermissionDenied)
+		// The message names no org: the caller may have named only a data
+		// source or a population, whose owner is not its to know.
+		return User{}, Org{}, fmt.Errorf("acctmap: the data belongs neither to the user's org nor to one of its offline partners: %w", ErrPermissionDenied)
 	}
 	return u, org, nil
+}
+
+// readableOrg resolves orgID ("" for the acting user's own org) and checks
+// that the user may read that org's data: its own org's or an offline
+// partner's of it.
+func (a *Actor) readableOrg(tx ReadTx, orgID string) (string, error) {
+	u, err := a.user(tx, 0)
+	if err != nil {
+		return "", err
+	}
+	if orgID == "" {
+		orgID = u.OrgID
+	}
+	_, _, err = a.actOn(tx, 0, orgID)
+	return orgID, err
+}
+
+// ownOrg loads the acting user's org, checking the user holds perm.
+func (a *Actor) ownOrg(tx ReadTx, perm Permission) (Org, error) {
+	u, err := a.user(tx, perm)
+	if err != nil {
+		return Org{}, err
+	}
+	return tx.Org(u.OrgID)
 }
 
 // Me returns the acting user.

@@ -30,11 +30,7 @@ func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Popu
 		if err != nil {
 			return err
 		}
-		org, err := tx.Org(ds.OrgID)
-		if err != nil {
-			return err
-		}
-		pops, err := tx.Populations(ds.OrgID)
+		org, pops, err := populationContext(tx, ds)
 		if err != nil {
 			return err
 		}
@@ -82,11 +78,7 @@ func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec Population
 		if err != nil {
 			return err
 		}
-		org, err := tx.Org(ds.OrgID)
-		if err != nil {
-			return err
-		}
-		pops, err := tx.Populations(ds.OrgID)
+		org, pops, err := populationContext(tx, ds)
 		if err != nil {
 			return err
 		}
@@ -105,6 +97,17 @@ func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec Population
 		return Population{}, err
 	}
 	return pop, nil
+}
+
+// populationContext loads what a population of ds is checked against: the
+// data source's org and that org's populations.
+func populationContext(tx ReadTx, ds DataSource) (Org, []Population, error) {
+	org, err := tx.Org(ds.OrgID)
+	if err != nil {
+		return Org{}, nil, err
+	}
+	pops, err := tx.Populations(ds.OrgID)
+	return org, pops, err
 }
 
 // fillPopulation validates spec against the org, the data source and the
@@ -284,17 +287,11 @@ func (a *Actor) Population(ctx context.Context, id string) (Population, error) {
 func (a *Actor) Populations(ctx context.Context, orgID string) ([]Population, error) {
 	var pops []Population
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
-		u, err := a.user(tx, 0)
+		org, err := a.readableOrg(tx, orgID)
 		if err != nil {
 			return err
 		}
-		if orgID == "" {
-			orgID = u.OrgID
-		}
-		if _, _, err := a.actOn(tx, 0, orgID); err != nil {
-			return err
-		}
-		pops, err = tx.Populations(orgID)
+		pops, err = tx.Populations(org)
 		sortByCreation(pops)
 		return err
 	})

@@ -553,15 +553,8 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 					key := m.X[0]
 					acc := byRecord[key]
 					if acc == nil {
-						acc = &AccountPartners{}
-						for _, id := range m.X {
-							r, err := tx.Record(x.ID, id)
-							if err == nil && r.Populations&(1<<uint(myPop.Slot)) != 0 {
-								if len(acc.RecordIDs) == 0 {
-									acc.Name, acc.Website = r.Name, r.Website
-								}
-								acc.RecordIDs = append(acc.RecordIDs, id)
-							}
+						if acc, err = viewerAccount(tx, x.ID, m.X, myPop.Slot); err != nil {
+							return err
 						}
 						if len(acc.RecordIDs) == 0 {
 							continue
@@ -580,6 +573,29 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 		return nil
 	})
 	return out, err
+}
+
+// viewerAccount is the viewer's side of a matched account: its records in
+// population slot, named after the first.
+func viewerAccount(tx ReadTx, dsID string, ids []string, slot int) (*AccountPartners, error) {
+	acc := &AccountPartners{}
+	for _, id := range ids {
+		r, err := tx.Record(dsID, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if r.Populations&(1<<uint(slot)) == 0 {
+			continue
+		}
+		if len(acc.RecordIDs) == 0 {
+			acc.Name, acc.Website = r.Name, r.Website
+		}
+		acc.RecordIDs = append(acc.RecordIDs, id)
+	}
+	return acc, nil
 }
 
 // partnerHit names the visible populations that hold any of the records.

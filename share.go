@@ -85,9 +85,14 @@ func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string
 		if owner.Offline() {
 			return fmt.Errorf("acctmap: an offline partner's data is never shared: %w", ErrInvalidInput)
 		}
+		if partnerID == owner.ID {
+			return fmt.Errorf("acctmap: share rule: an org is not its own partner: %w", ErrInvalidInput)
+		}
 		if partnerID != "" {
-			if _, err := tx.Org(partnerID); err != nil || partnerID == owner.ID {
+			if _, err := tx.Org(partnerID); errors.Is(err, ErrNotFound) {
 				return fmt.Errorf("acctmap: share rule: partner %q: %w", partnerID, ErrNotFound)
+			} else if err != nil {
+				return err
 			}
 		}
 		ds, err := tx.DataSource(pop.DataSourceID)
@@ -152,11 +157,7 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 		return fmt.Errorf("acctmap: field preset %q has no fields: %w", name, ErrInvalidInput)
 	}
 	return a.n.store.Update(ctx, func(tx Tx) error {
-		u, err := a.user(tx, ManageSharing)
-		if err != nil {
-			return err
-		}
-		org, err := tx.Org(u.OrgID)
+		org, err := a.ownOrg(tx, ManageSharing)
 		if err != nil {
 			return err
 		}
@@ -188,11 +189,7 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 // deleted (ErrConflict names the population).
 func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
 	return a.n.store.Update(ctx, func(tx Tx) error {
-		u, err := a.user(tx, ManageSharing)
-		if err != nil {
-			return err
-		}
-		org, err := tx.Org(u.OrgID)
+		org, err := a.ownOrg(tx, ManageSharing)
 		if err != nil {
 			return err
 		}
@@ -226,11 +223,7 @@ func usesPreset(s Sharing, name string) bool {
 func (a *Actor) FieldPresets(ctx context.Context) ([]FieldPreset, error) {
 	var presets []FieldPreset
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
-		u, err := a.user(tx, 0)
-		if err != nil {
-			return err
-		}
-		org, err := tx.Org(u.OrgID)
+		org, err := a.ownOrg(tx, 0)
 		presets = org.FieldPresets
 		return err
 	})
