@@ -207,8 +207,37 @@ func (s *ImportSummary) warn(r Rejection) {
 	}
 }
 
-// maxFieldsPerRecord bounds the named fields of a pushed record.
-const maxFieldsPerRecord = 1000
+// Bounds on a pushed record, as the CSV reader bounds a row: memory stays
+// bounded whatever a sync sends.
+const (
+	maxFieldsPerRecord = 1000
+	maxFieldNameBytes  = 1000
+	maxValueBytes      = csvsource.DefaultMaxFieldBytes
+)
+
+// oversized names the first value of in that is over the bounds, or "".
+func oversized(in RecordInput) string {
+	if len(in.Name) > maxValueBytes {
+		return "name"
+	}
+	if len(in.Website) > maxValueBytes {
+		return "website"
+	}
+	for _, a := range in.Aliases {
+		if len(a) > maxValueBytes {
+			return "alias"
+		}
+	}
+	for k, v := range in.Fields {
+		if len(k) > maxFieldNameBytes {
+			return "a field name"
+		}
+		if len(v) > maxValueBytes {
+			return fmt.Sprintf("field %.40q", k)
+		}
+	}
+	return ""
+}
 
 // recordFromInput normalizes a pushed record once, at ingest. A record
 // needs an id and at least one key: a domain, a name key or a registration
@@ -223,6 +252,9 @@ func (n *Network) recordFromInput(in RecordInput) (r Record, reject, warning str
 	}
 	if len(in.Fields) > maxFieldsPerRecord {
 		return Record{}, fmt.Sprintf("record has %d fields, more than %d", len(in.Fields), maxFieldsPerRecord), ""
+	}
+	if what := oversized(in); what != "" {
+		return Record{}, fmt.Sprintf("%s is longer than %d bytes (field names: %d)", what, maxValueBytes, maxFieldNameBytes), ""
 	}
 	r = Record{ID: id, Name: strings.TrimSpace(in.Name), Website: strings.TrimSpace(in.Website), Fields: in.Fields}
 	norm := n.cfg.normalizer
@@ -455,7 +487,9 @@ type CSVImport struct {
 // ImportCSV replaces the content of a data source with a CSV file's rows,
 // atomically: if reading fails or ctx is cancelled, the previous content is
 // left intact. Rows without any usable key are refused and listed in the
-// summary. Without an id column, a row's id is its line number.
+// summary. A file with no data rows, or none that gives a key, is an error
+// (returned with the summary) and changes nothing. Without an id column, a
+// row's id is its line number.
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	// Fail fast, before reading a large file, when the user may not import.
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
@@ -470,7 +504,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	}
 	recs, fields, sum, err := readCSV(ctx, r, imp, opts)
 	if err != nil {
-		return ImportSummary{}, err
+		return sum, err
 	}
 	err = a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
@@ -558,6 +592,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Reason: fmt.Sprintf("empty record id in column %q", imp.Mapping.ID)})
 			continue
+		} else if checkID("record", rec.ID) != nil {
+			sum.reject(Rejection{Line: row.Line, Reason: fmt.Sprintf("record id in column %q is longer than 200 bytes or has control characters", imp.Mapping.ID)})
+			continue
 		}
 		if j, dup := pos[rec.ID]; dup {
 			recs[j] = rec
@@ -579,6 +616,23 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	}
 	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)
+	// Replacing a data source with nothing is never what an upload means:
+	// an empty export or a wrong column mapping would wipe the data.
+	name := imp.FileName
+	if name == "" {
+		name = "the CSV input"
+	}
+	switch {
+	case sum.Rows == 0:
+		return nil, nil, sum, fmt.Errorf("acctmap: import: %s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
+	case len(recs) == 0:
+		reason := ""
+		if len(sum.Rejections) > 0 {
+			reason = fmt.Sprintf(" (line %d: %s)", sum.Rejections[0].Line, sum.Rejections[0].Reason)
+		}
+		return nil, nil, sum, fmt.Errorf("acctmap: import: none of the %d rows of %s gave a usable key%s; check the column mapping; the data source keeps its records: %w",
+			sum.Rows, name, reason, ErrInvalidInput)
+	}
 	return recs, fields, sum, nil
 }
 
