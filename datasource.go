@@ -359,6 +359,13 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		recs = append(recs, r)
 	}
 	sum.Accepted = len(recs)
+	switch {
+	case replace && len(in) > 0 && len(recs) == 0:
+		// Replacing everything with nothing because every record was
+		// refused would wipe the data source: refuse the call instead.
+		return sum, fmt.Errorf("acctmap: replace records: none of the %d records is usable (%s); the data source keeps its records: %w",
+			len(in), sum.Rejections[0].Reason, ErrInvalidInput)
+	}
 	var from int64 // the version the change applies to
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
@@ -368,6 +375,9 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		from = ds.Version
 		if err := requirePushed(ds); err != nil {
 			return err
+		}
+		if !replace && len(recs) == 0 {
+			return nil // nothing to write: the data source's version stays
 		}
 		if replace {
 			ds.Fields = nil
@@ -392,9 +402,10 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	if err != nil {
 		return ImportSummary{}, err
 	}
-	if replace {
+	switch {
+	case replace:
 		a.n.forget(dataSourceID)
-	} else {
+	case len(recs) > 0:
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
 	return sum, nil

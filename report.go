@@ -109,6 +109,9 @@ func (a *Actor) Report(ctx context.Context, spec ReportSpec) (Report, error) {
 
 // cellRows computes the rows of one matrix cell and the columns they have.
 func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []string, error) {
+	if spec.Partner == viewer {
+		return nil, nil, fmt.Errorf("acctmap: report: an org is not its own partner: %w", ErrInvalidInput)
+	}
 	myPop, err := tx.Population(spec.Population)
 	if errors.Is(err, ErrNotFound) || (err == nil && myPop.OrgID != viewer) {
 		return nil, nil, fmt.Errorf("acctmap: report: population %q of your org: %w", spec.Population, ErrNotFound)
@@ -407,6 +410,9 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 		u, err := a.user(tx, 0)
 		if err != nil {
 			return err
+		}
+		if spec.Partner == u.OrgID {
+			return fmt.Errorf("acctmap: partner records: an org is not its own partner: %w", ErrInvalidInput)
 		}
 		theirs, err := visiblePopulations(tx, u.OrgID, spec.Partner)
 		if err != nil {
