@@ -153,9 +153,13 @@ type meas struct {
 	peak      int64
 }
 
-// measure runs f once. The peak RSS is reset first (Linux clear_refs), so
-// it is the peak of f's run on top of what the process already held.
+// measure runs f once. The heap is collected first, as testing does before
+// a benchmark, so that f does not pay for collecting the garbage of what
+// ran before it (it still pays for the collections its own allocations
+// trigger). The peak RSS is reset first (Linux clear_refs), so it is the
+// peak of f's run on top of what the process already held.
 func measure(f func()) meas {
+	runtime.GC()
 	resetPeak()
 	c0 := cpuTime()
 	t0 := time.Now()

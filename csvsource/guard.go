@@ -6,11 +6,12 @@ import (
 	"unicode/utf8"
 )
 
-// guard sits between the decoded text and encoding/csv. It follows quotes the
-// way the CSV parser does, so it knows where rows and fields end, and it fails
-// before encoding/csv would buffer an oversized row: csv.Reader keeps a whole
-// line (a whole file, without line breaks) in memory. It also checks the
-// text's encoding, so that the error names the exact line and column.
+// guard sits between the decoded text and the row parser (rowReader, which
+// parses as encoding/csv does). It follows quotes the way the parser does,
+// so it knows where rows and fields end, and it fails before the parser
+// would buffer an oversized row: the parser keeps a whole line (a whole
+// file, without line breaks) in memory. It also checks the text's
+// encoding, so that the error names the exact line and column.
 //
 // It runs ahead of the parser (by the parser's buffer): rows before the one at
 // fault still reach the caller, because bufio.Reader hands over buffered data
@@ -125,9 +126,16 @@ func (g *guard) scan(b []byte) int {
 	cls := &g.class
 	for i < len(b) {
 		start := i
-		for i < len(b) && cls[b[i]] == 0 {
-			i++
+		// A range loop: no bounds check per byte (this loop sees every
+		// byte of the input).
+		n := len(b) - i
+		for k, c := range b[i:] {
+			if cls[c] != 0 {
+				n = k
+				break
+			}
 		}
+		i += n
 		if g.pos += int64(i - start); g.pos > g.limit {
 			g.overLimit()
 			return start

@@ -26,7 +26,7 @@ type source struct {
 	delim      rune
 	lineOffset int // lines consumed before the parser saw any (a "sep=" line)
 	guard      *guard
-	csv        *csv.Reader
+	rows       *rowReader
 	header     []string // trimmed names
 	headerLine int
 }
@@ -101,23 +101,20 @@ func open(r io.Reader, cfg config) (*source, error) {
 	}
 
 	s.guard = newGuard(text, byte(s.delim), 1+s.lineOffset, crOnly, s.enc == UTF8, s.enc, &cfg)
-	s.csv = csv.NewReader(s.guard)
-	s.csv.Comma = s.delim
-	s.csv.ReuseRecord = true
-	// Values are trimmed anyway; this also accepts `a, "b"`. Not with tabs:
-	// the parser would then skip empty tab-separated fields.
-	s.csv.TrimLeadingSpace = s.delim != '\t'
-	// FieldsPerRecord 0: the parser takes the header's length and then
+	// Values are trimmed anyway; trimming leading space also accepts
+	// `a, "b"`. Not with tabs: the parser would then skip empty
+	// tab-separated fields. The parser takes the header's length and then
 	// reports every row of another length.
+	s.rows = newRowReader(s.guard, byte(s.delim), s.delim != '\t')
 
-	rec, err := s.csv.Read()
+	rec, err := s.rows.read()
 	if err == io.EOF {
 		return nil, &Error{File: cfg.name, Kind: ErrNoHeader, field: -1, Msg: "no header line: the input has only blank lines"}
 	}
 	if err != nil {
 		return nil, s.wrap(err, rec)
 	}
-	s.headerLine, _ = s.csv.FieldPos(0)
+	s.headerLine, _ = s.rows.fieldPos(0)
 	s.headerLine += s.lineOffset
 	s.header = make([]string, len(rec))
 	named := false
@@ -135,7 +132,7 @@ func open(r io.Reader, cfg config) (*source, error) {
 		}
 		k := foldKey(h)
 		if j, dup := seen[k]; dup {
-			_, col := s.csv.FieldPos(i)
+			_, col := s.rows.fieldPos(i)
 			return nil, &Error{File: cfg.name, Line: s.headerLine, Column: col, Field: h, Kind: ErrDuplicateHeader, field: -1,
 				Msg: fmt.Sprintf("duplicate column name: column %d %q and column %d %q", j+1, s.header[j], i+1, h)}
 		}
@@ -324,7 +321,7 @@ func (s *source) ioError(err error) error {
 // empty cells) count as blank, and so do lines of spaces.
 func (s *source) readRow() ([]string, int, error) {
 	for {
-		rec, err := s.csv.Read()
+		rec, err := s.rows.read()
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
@@ -341,15 +338,23 @@ func (s *source) readRow() ([]string, int, error) {
 		}
 		blank := true
 		for i, v := range rec {
-			rec[i] = strings.TrimSpace(v)
+			if n := len(v); n == 0 || !plainEnds(v[0], v[n-1]) {
+				rec[i] = strings.TrimSpace(v)
+			}
 			blank = blank && rec[i] == ""
 		}
 		if !blank {
-			line, _ := s.csv.FieldPos(0)
+			line, _ := s.rows.fieldPos(0)
 			return rec, line + s.lineOffset, nil
 		}
 	}
 }
+
+// plainEnds reports whether a value starting with byte a and ending with
+// byte b has nothing for strings.TrimSpace to remove: both are ASCII and
+// above the space character (white space is at or below it in ASCII, and
+// multi-byte elsewhere).
+func plainEnds(a, b byte) bool { return ' ' < a && a < 0x80 && ' ' < b && b < 0x80 }
 
 func plural(n int, noun string) string {
 	if n == 1 {

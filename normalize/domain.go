@@ -109,7 +109,11 @@ func (n *Normalizer) parse(s string) (key string, owned bool, reason string, err
 	end, at, colon := len(s), -1, -1
 scan:
 	for i := 0; i < len(s); i++ {
-		switch hostClass[s[i]] {
+		c := hostClass[s[i]]
+		if c < classEnd {
+			continue // most bytes: one test
+		}
+		switch c {
 		case classEnd:
 			end = i
 			break scan
@@ -281,25 +285,30 @@ func hasPath(rest string) bool {
 // is allowed and reported, and so is a label starting with "xn--"
 // (punycode). It stops at the first non-ASCII byte, leaving validation to
 // validHost after IDNA. reason is "" for a valid name.
+//
+// puny is meaningful only for a valid ASCII name: it is noted where each
+// label starts, rather than tested at every byte.
 func scanHost(h string) (reason string, upper, nonASCII, puny bool) {
+	puny = punyAt(h, 0) // checked exactly later, on the registrable part only
 	labelStart := 0
 	for i := 0; i < len(h); i++ {
-		switch hostClass[h[i]] {
-		case classLDH:
+		c := hostClass[h[i]]
+		if c == classLDH {
+			continue // most bytes: one test
+		}
+		switch c {
 		case classDot:
 			if r := checkLabel(h, labelStart, i); r != "" {
 				return r, upper, false, puny
 			}
 			labelStart = i + 1
+			puny = puny || punyAt(h, labelStart)
 		case classUpper:
 			upper = true
 		case classHigh:
 			return "", upper, true, puny
 		default:
 			return "invalid character " + strconv.QuoteRune(rune(h[i])), upper, false, puny
-		}
-		if i == labelStart && i+3 < len(h) && h[i+2] == '-' && h[i+3] == '-' {
-			puny = true // checked exactly later, on the registrable part only
 		}
 	}
 	if r := checkLabel(h, labelStart, len(h)); r != "" {
@@ -310,6 +319,10 @@ func scanHost(h string) (reason string, upper, nonASCII, puny bool) {
 	}
 	return "", upper, false, puny
 }
+
+// punyAt reports whether the label starting at h[i] looks like punycode
+// ("xn--"; any "??--" is taken, and checked exactly later).
+func punyAt(h string, i int) bool { return i+3 < len(h) && h[i+2] == '-' && h[i+3] == '-' }
 
 // checkLabel checks the label h[start:end].
 func checkLabel(h string, start, end int) string {

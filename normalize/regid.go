@@ -32,24 +32,16 @@ func RegistrationID(scheme, raw string) (string, error) {
 	if !ok {
 		return "", idError(scheme, raw, "invalid scheme name")
 	}
-	if !utf8.ValidString(raw) {
-		return "", idError(sch, raw, "invalid UTF-8")
-	}
-	var b strings.Builder
-	b.Grow(len(raw))
-	for _, r := range raw {
-		switch {
-		case r == '.' || unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || r == '\u2212':
-			// Formatting: "123-456-789", "FR 123 456 789", "12.345.678".
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+	id := raw
+	if !isCanonicalID(raw) {
+		if !utf8.ValidString(raw) {
+			return "", idError(sch, raw, "invalid UTF-8")
+		}
+		var ok bool
+		if id, ok = cleanID(raw); !ok {
 			return "", idError(sch, raw, "control character")
-		case 'a' <= r && r <= 'z':
-			b.WriteByte(byte(r) - ('a' - 'A'))
-		default:
-			b.WriteRune(r)
 		}
 	}
-	id := b.String()
 	if id == "" {
 		return "", idError(sch, raw, "empty")
 	}
@@ -64,6 +56,41 @@ func RegistrationID(scheme, raw string) (string, error) {
 		}
 	}
 	return id, nil
+}
+
+// cleanID removes formatting from a valid UTF-8 id and upper-cases its
+// ASCII letters; it reports false for control and format characters.
+func cleanID(raw string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for _, r := range raw {
+		switch {
+		case r == '.' || unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || r == '\u2212':
+			// Formatting: "123-456-789", "FR 123 456 789", "12.345.678".
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return "", false
+		case 'a' <= r && r <= 'z':
+			b.WriteByte(byte(r) - ('a' - 'A'))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), true
+}
+
+// isCanonicalID reports whether raw is already its own normalized form:
+// printable ASCII other than the formatting characters removed ('.', '-';
+// white space and controls are outside the range) and lower-case letters.
+// Most ids in real exports are ("001234567"), and then need no copy and no
+// Unicode class lookups per character.
+func isCanonicalID(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c <= ' ' || c >= 0x7f || c == '.' || c == '-' || 'a' <= c && c <= 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // normScheme lower-cases and checks a scheme name.

@@ -20,6 +20,7 @@ func (x *Index) Apply(upserts []Record, deletes []string) *Index {
 	d := x.dict
 	xs := sideOf(x)
 	up := internRecords(d, upserts)
+	up.toColumns()
 	gone := make(map[string]bool, len(upserts)+len(deletes))
 	for _, id := range deletes {
 		gone[id] = true
@@ -64,7 +65,8 @@ func (x *Index) Apply(upserts []Record, deletes []string) *Index {
 			}
 			dead.set(g)
 			nDead++
-			deadRecs += int(x.base.recStart[g+1] - x.base.recStart[g])
+			lo, hi := x.base.recRange(g)
+			deadRecs += int(hi - lo)
 			x.base.appendRecords(g, in, gone)
 		}
 	}
@@ -74,7 +76,7 @@ func (x *Index) Apply(upserts []Record, deletes []string) *Index {
 		}
 	}
 	for i := 0; i < up.len(); i++ {
-		in.add(up.ids[i], up.recDoms(i), up.reg[i], up.scheme[i], up.name[i], up.mask[i])
+		in.add(up.id(i), up.name(i), up.recDoms(i), up.reg[i], up.scheme[i], up.maskOf(i))
 	}
 	nx := &Index{dict: d, base: x.base, dead: dead, nDead: nDead, deadRecs: deadRecs, maxOverlay: x.maxOverlay}
 	if in.len() > 0 {
@@ -114,7 +116,7 @@ func (x *Index) compact() {
 // appendRecords appends the records of account a, with their own keys, to
 // out, except those whose id is in skip.
 func (s *segment) appendRecords(a uint32, out *irecs, skip map[string]bool) {
-	lo, hi := s.recStart[a], s.recStart[a+1]
+	lo, hi := s.recRange(a)
 	if hi-lo == 1 {
 		// A single record has its account's keys.
 		id := s.recID(lo)
@@ -126,7 +128,7 @@ func (s *segment) appendRecords(a uint32, out *irecs, skip map[string]bool) {
 		if rs := s.regsOf(a, nil); len(rs) > 0 {
 			reg, scheme = rs[0].key, rs[0].scheme
 		}
-		out.add(id, doms, reg, scheme, s.name[a], s.masks.at(a))
+		out.add(id, s.recName(lo), doms, reg, scheme, s.masks.at(a))
 		return
 	}
 	for r := lo; r < hi; r++ {
@@ -136,7 +138,7 @@ func (s *segment) appendRecords(a uint32, out *irecs, skip map[string]bool) {
 		}
 		k := search(s.multiAt, r)
 		m := s.multi
-		out.add(id, m.recDoms(k), m.reg[k], m.scheme[k], m.name[k], m.mask[k])
+		out.add(id, s.recName(r), m.recDoms(k), m.reg[k], m.scheme[k], m.mask[k])
 	}
 }
 
@@ -217,14 +219,22 @@ func (sd *side) withKey(kind uint8, k uint32, out []uint32) []uint32 {
 	return out
 }
 
-// withName appends the live global accounts whose name keys include k.
-func (sd *side) withName(k uint32, out []uint32) []uint32 {
+// withName appends the live global accounts whose name keys include nm.
+// Name keys are interned on first use (buildNames): a name no segment has
+// interned is in no segment's postings.
+func (sd *side) withName(d *Dict, nm string, out []uint32) []uint32 {
+	for si := 0; si < sd.nseg; si++ {
+		sd.segs[si].buildNames(d)
+	}
+	k, ok := d.Lookup(nm)
+	if !ok {
+		return out
+	}
 	for si := 0; si < sd.nseg; si++ {
 		s, off := sd.segs[si], uint32(0)
 		if si == 1 {
 			off = sd.off
 		}
-		s.buildNames()
 		for p := lowerBound(s.nameKey, k); p < len(s.nameKey) && s.nameKey[p] == k; p++ {
 			if g := off + s.nameAcct[p]; sd.live(g) {
 				out = append(out, g)
@@ -242,7 +252,7 @@ func (sd *side) hasDomain(g uint32) bool {
 
 // neighbors returns the accounts of other sharing a key with account g of
 // from, with the kinds of keys they share.
-func neighbors(from, other *side, g uint32, names bool) map[uint32]uint8 {
+func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint8 {
 	s, a := from.at(g)
 	nb := map[uint32]uint8{}
 	var buf []uint32
@@ -259,7 +269,7 @@ func neighbors(from, other *side, g uint32, names bool) map[uint32]uint8 {
 	if names {
 		noDom := !from.hasDomain(g)
 		for _, k := range s.namesOf(a, nil) {
-			for _, h := range other.withName(k, buf[:0]) {
+			for _, h := range other.withName(d, k, buf[:0]) {
 				if noDom || !other.hasDomain(h) {
 					nb[h] |= kName
 				}
@@ -382,7 +392,7 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 		if n.y {
 			c.ya = append(c.ya, n.g)
 			c.my |= e.ys.mask(n.g)
-			for h, fl := range neighbors(e.ys, e.xs, n.g, e.names) {
+			for h, fl := range neighbors(e.d, e.ys, e.xs, n.g, e.names) {
 				if !gr.seenX[h] {
 					if _, _, _, ok := e.accept(h, n.g, fl); ok {
 						gr.seenX[h] = true
@@ -393,7 +403,7 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 		} else {
 			c.xa = append(c.xa, n.g)
 			c.mx |= e.xs.mask(n.g)
-			for h, fl := range neighbors(e.xs, e.ys, n.g, e.names) {
+			for h, fl := range neighbors(e.d, e.xs, e.ys, n.g, e.names) {
 				if !gr.seenY[h] {
 					if _, _, _, ok := e.accept(n.g, h, fl); ok {
 						gr.seenY[h] = true

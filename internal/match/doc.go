@@ -28,6 +28,15 @@
 // hashes with the verification (BenchmarkMergeVerify): the verification
 // misses the cache on every hit.
 //
+// Name keys are not interned when an index is built: only name matching
+// compares them as ids (it interns them on first use), and a candidate's
+// confidence compares them as strings, so an index keeps them with its
+// record ids. Build interns a batch's keys shard by shard: each core
+// hashes its share of the records' keys into per-shard buffers, each shard
+// is then locked once, and the ids come back as postings (id<<32 | record)
+// ready to sort, not written to the caller's order (those writes missed the
+// cache on every key).
+//
 // An Index numbers its accounts in the order of their smallest domain id,
 // so one sorted uint32 array (4 bytes per account) is both the domain
 // postings and, by position, the account: the overlap of two indexes is

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"strings"
 	"sync"
@@ -37,9 +38,11 @@ type Index struct {
 	maxOverlay int
 }
 
-// Build resolves recs into accounts and indexes their keys, interning the
-// keys into d. It uses all cores for large inputs. Record ids are expected
-// to be unique (the caller's store guarantees it).
+// Build resolves recs into accounts and indexes their keys, interning
+// their domains and registration ids into d (name keys are kept as strings,
+// and interned only when name matching first needs them). It uses all
+// cores for large inputs. Record ids are expected to be unique (the
+// caller's store guarantees it).
 func Build(d *Dict, recs []Record) *Index {
 	in := internRecords(d, recs)
 	seg := buildSegment(in)
@@ -82,33 +85,144 @@ func (x *Index) Bytes() int64 {
 	return b
 }
 
-// irecs are records with interned keys, as columns.
+// irecs are records with interned keys. Build's irecs read ids, names and
+// masks straight from the caller's records (src) rather than copying their
+// headers (16 B per string, and memory for the collector to scan); Apply's
+// hold their own columns.
+//
+// Keys come in one of two forms: as columns (record i's domains are
+// doms[domStart[i]:domStart[i+1]], its registration id reg[i]), which Apply
+// edits, or as postings (dp, rp: key<<32 | record, in no order), which
+// interning produces and buildSegment sorts.
 type irecs struct {
-	ids      []string
-	domStart []uint32 // len n+1: record i's domains are doms[domStart[i]:domStart[i+1]]
+	n     int
+	src   []Record // if set, ids, names and masks come from here
+	ids   []string
+	names []string
+	mask  []uint64
+
+	domStart []uint32
 	doms     []uint32
 	reg      []uint32 // 0 = none
-	scheme   []uint32 // the registration id's scheme, interned
-	name     []uint32 // 0 = none
-	mask     []uint64
+	dp, rp   []uint64
+
+	// Per record: the registration id's scheme, interned (nil if no
+	// record has a registration id).
+	scheme []uint32
+
+	// Filled while interning (nil for columns): the size of each record's
+	// data in the segment (recData), the ids' share of them, and the union
+	// of the masks.
+	recSize []uint32
+	idBytes int64
+	all     uint64
+	// scratch is memory for sorting dp, if interning left some.
+	scratch []uint64
 }
 
-func (r *irecs) len() int { return len(r.ids) }
+func (r *irecs) len() int { return r.n }
 
-func (r *irecs) add(id string, doms []uint32, reg, scheme, name uint32, mask uint64) {
+func (r *irecs) id(i int) string {
+	if r.src != nil {
+		return r.src[i].ID
+	}
+	return r.ids[i]
+}
+
+func (r *irecs) name(i int) string {
+	if r.src != nil {
+		return r.src[i].NameKey
+	}
+	return r.names[i]
+}
+
+func (r *irecs) maskOf(i int) uint64 {
+	if r.src != nil {
+		return r.src[i].Mask
+	}
+	return r.mask[i]
+}
+
+// add appends a record (to columns without src).
+func (r *irecs) add(id, name string, doms []uint32, reg, scheme uint32, mask uint64) {
+	r.ids = append(r.ids, id)
+	r.names = append(r.names, name)
+	r.addKeys(doms, reg, scheme, mask)
+}
+
+// addKeys appends a record's keys and mask only (a segment's multi, whose
+// ids and names are in the segment's record data).
+func (r *irecs) addKeys(doms []uint32, reg, scheme uint32, mask uint64) {
 	if len(r.domStart) == 0 {
 		r.domStart = append(r.domStart, 0)
 	}
-	r.ids = append(r.ids, id)
+	r.n++
 	r.doms = append(r.doms, doms...)
 	r.domStart = append(r.domStart, uint32(len(r.doms)))
 	r.reg = append(r.reg, reg)
 	r.scheme = append(r.scheme, scheme)
-	r.name = append(r.name, name)
 	r.mask = append(r.mask, mask)
 }
 
 func (r *irecs) recDoms(i int) []uint32 { return r.doms[r.domStart[i]:r.domStart[i+1]] }
+
+// schemeOf returns the scheme of record i's registration id (0 if none).
+func (r *irecs) schemeOf(i int) uint32 {
+	if r.scheme == nil {
+		return 0
+	}
+	return r.scheme[i]
+}
+
+// recDataSize is the size of a record's data in recData (see segment).
+func recDataSize(id, name string) uint32 {
+	return uint32(uvarintLen(len(name)) + uvarintLen(len(id)) + len(name) + len(id))
+}
+
+// postings returns the key postings, from the columns if need be.
+func (r *irecs) postings() (dp, rp []uint64) {
+	if r.dp != nil || r.domStart == nil {
+		return r.dp, r.rp
+	}
+	dp = make([]uint64, len(r.doms))
+	for i := 0; i < r.n; i++ {
+		for k := r.domStart[i]; k < r.domStart[i+1]; k++ {
+			dp[k] = uint64(r.doms[k])<<32 | uint64(i)
+		}
+	}
+	for i, g := range r.reg {
+		if g != 0 {
+			rp = append(rp, uint64(g)<<32|uint64(i))
+		}
+	}
+	return dp, rp
+}
+
+// toColumns fills the columns from the postings (Apply's upserts).
+func (r *irecs) toColumns() {
+	byRec := make([]uint64, len(r.dp))
+	for k, p := range r.dp {
+		byRec[k] = p<<32 | p>>32
+	}
+	sortHigh32(byRec) // stable: a record's domains keep their order
+	r.domStart = make([]uint32, r.n+1)
+	r.doms = make([]uint32, len(byRec))
+	for k, p := range byRec {
+		r.domStart[uint32(p>>32)+1]++
+		r.doms[k] = uint32(p)
+	}
+	for i := 0; i < r.n; i++ {
+		r.domStart[i+1] += r.domStart[i]
+	}
+	r.reg = make([]uint32, r.n)
+	for _, p := range r.rp {
+		r.reg[uint32(p)] = uint32(p >> 32)
+	}
+	if r.scheme == nil {
+		r.scheme = make([]uint32, r.n)
+	}
+	r.dp, r.rp = nil, nil
+}
 
 // regScheme returns the scheme part of a "scheme:value" id ("" if none).
 func regScheme(s string) string {
@@ -118,43 +232,97 @@ func regScheme(s string) string {
 	return ""
 }
 
-// internRecords interns every key of recs in one batch per kind.
+// internRecords interns the domains and registration ids of recs in one
+// batch, as postings. Name keys are not interned: only name matching needs
+// them as ids, and it interns them on first use (segment.buildNames); the
+// confidence of a candidate compares the strings. They were 43% of the
+// keys interned. Schemes ("duns") are few: each worker interns one only
+// when it differs from the previous record's.
 func internRecords(d *Dict, recs []Record) *irecs {
 	n := len(recs)
-	in := &irecs{
-		ids:      make([]string, n),
-		domStart: make([]uint32, n+1),
-		reg:      make([]uint32, n),
-		scheme:   make([]uint32, n),
-		name:     make([]uint32, n),
-		mask:     make([]uint64, n),
-	}
-	nd := 0
-	for i := range recs {
-		nd += len(recs[i].Domains)
-		in.domStart[i+1] = uint32(nd)
-	}
-	// One batch for every key: domains at their flat position, then name
-	// keys, registration ids and their schemes at nd+i, nd+n+i, nd+2n+i.
-	ids := make([]uint32, nd+3*n)
+	in := &irecs{n: n, src: recs, recSize: make([]uint32, n)}
 	w := workersFor(n)
-	d.internBatch(n, func(lo, hi int, emit func(uint32, string)) {
+	// The batch's buffers are sized from the keys of a sample of records.
+	sample := min(n, 1024)
+	keys, keyBytes := 0, 0
+	for i := range sample {
+		r := &recs[i]
+		keys += len(r.Domains)
+		for _, dom := range r.Domains {
+			keyBytes += len(dom)
+		}
+		if r.RegID != "" {
+			keys++
+			keyBytes += len(r.RegID)
+		}
+	}
+	avg := keyBytes / max(1, keys)
+	keys = keys*n/max(1, sample) + 64
+	var mu sync.Mutex
+	var schemeOnce sync.Once
+	b := d.intern(n, keys, avg, func(lo, hi int, emit func(uint32, string)) {
+		// While the record is at hand: what buildSegment will need of it.
+		var all uint64
+		var idBytes int
+		lastScheme, lastID := "", uint32(0)
 		for i := lo; i < hi; i++ {
 			r := &recs[i]
-			in.ids[i] = r.ID
-			in.mask[i] = r.Mask
-			for k, dom := range r.Domains {
-				emit(in.domStart[i]+uint32(k), dom)
+			in.recSize[i] = recDataSize(r.ID, r.NameKey)
+			idBytes += len(r.ID)
+			all |= r.Mask
+			for _, dom := range r.Domains {
+				emit(uint32(i), dom)
 			}
-			emit(uint32(nd+i), r.NameKey)
-			emit(uint32(nd+n+i), r.RegID)
-			emit(uint32(nd+2*n+i), regScheme(r.RegID))
+			if r.RegID == "" {
+				continue
+			}
+			emit(uint32(i)|tagKind1, r.RegID)
+			if sc := regScheme(r.RegID); sc != "" {
+				if sc != lastScheme || lastID == 0 {
+					lastScheme, lastID = sc, d.Intern(sc)
+				}
+				// Allocated for the first registration id seen: many
+				// sources have none.
+				schemeOnce.Do(func() { in.scheme = make([]uint32, n) })
+				in.scheme[i] = lastID
+			}
 		}
-	}, ids, w)
-	in.doms = ids[:nd:nd]
-	copy(in.name, ids[nd:nd+n])
-	copy(in.reg, ids[nd+n:nd+2*n])
-	copy(in.scheme, ids[nd+2*n:])
+		mu.Lock()
+		in.all |= all
+		in.idBytes += int64(idBytes)
+		mu.Unlock()
+	}, w)
+	// Postings, each part's at its own offset: shard order, then worker.
+	type off struct{ d, r int }
+	offs := make([]off, len(b.parts)*numShards)
+	nd, nr := 0, 0
+	for si := 0; si < numShards; si++ {
+		for pw := range b.parts {
+			p := &b.parts[pw][si]
+			offs[si*len(b.parts)+pw] = off{nd, nr}
+			nd += len(p.items) - p.n1
+			nr += p.n1
+		}
+	}
+	in.dp = make([]uint64, nd)
+	in.rp = make([]uint64, nr)
+	parallel(w, numShards, func(_, lo, hi int) {
+		for si := lo; si < hi; si++ {
+			for pw := range b.parts {
+				o := offs[si*len(b.parts)+pw]
+				for _, it := range b.parts[pw][si].items {
+					if it.h&tagKind1 == 0 {
+						in.dp[o.d] = it.h
+						o.d++
+					} else {
+						in.rp[o.r] = it.h &^ tagKind1
+						o.r++
+					}
+				}
+			}
+		}
+	})
+	in.scratch = b.scratch(len(in.dp))
 	return in
 }
 
@@ -180,16 +348,25 @@ type segment struct {
 	regByAcct                  []uint64
 	hasReg                     bitset
 
-	name       []uint32 // per account: a name key id, 0 if none
-	extraNames []uint64 // acct<<32 | name for accounts with several names, sorted
-
 	masks masks
 
-	// Records grouped by account: account a has records
-	// [recStart[a], recStart[a+1]); their ids are in idData.
-	recStart []uint32
-	idData   []byte
-	idEnd    []uint32
+	// Records grouped by account, in account order (and input order
+	// within an account): record position r's data starts at recOff[r]
+	// in recData, which holds it in input order (so Build writes it
+	// sequentially): the lengths of its name key and of its id as
+	// uvarints, then the name key and the id. Name keys live here rather
+	// than in the Dict: the matrix never needs them, a candidate's
+	// confidence compares them as strings, and only name matching needs
+	// them as ids (buildNames interns them then).
+	recData []byte
+	recOff  []uint32
+	idBytes int // bytes of recData taken by ids
+
+	// Most accounts have one record, so account a's first record is at a
+	// plus the extra records of the accounts before it: multiAcct lists
+	// the accounts with several records (ascending), and multiCum[k] the
+	// extra records of multiAcct[:k]. No per-account array is needed.
+	multiAcct, multiCum []uint32
 
 	// The records of accounts with several records, with their own keys,
 	// in record order (Apply re-resolves such accounts): multiAt is
@@ -258,27 +435,56 @@ func (m *masks) or(i uint32, v uint64) {
 
 func (s *segment) bytes() int64 {
 	b := 4 * int64(cap(s.prim)+cap(s.extraKey)+cap(s.extraAcct)+cap(s.regKey)+cap(s.regAcct)+
-		cap(s.regScheme)+cap(s.name)+cap(s.recStart)+cap(s.idEnd)+cap(s.multiAt))
-	b += 8 * int64(cap(s.extraByAcct)+cap(s.regByAcct)+cap(s.hasReg)+cap(s.extraNames))
+		cap(s.regScheme)+cap(s.recOff)+cap(s.multiAcct)+cap(s.multiCum)+cap(s.multiAt))
+	b += 8 * int64(cap(s.extraByAcct)+cap(s.regByAcct)+cap(s.hasReg))
 	b += int64(s.masks.w) * int64(s.n)
+	// Name keys moved here from the Dict: count them, and the lengths.
+	// Record ids are not counted, as before (they are the records' own
+	// data).
+	b += int64(len(s.recData) - s.idBytes)
 	if s.multi != nil {
 		m := s.multi
-		b += 4*int64(cap(m.domStart)+cap(m.doms)+cap(m.reg)+cap(m.scheme)+cap(m.name)) + 8*int64(cap(m.mask)) + 16*int64(cap(m.ids))
+		b += 4*int64(cap(m.domStart)+cap(m.doms)+cap(m.reg)+cap(m.scheme)) + 8*int64(cap(m.mask))
 	}
 	return b + int64(unsafe.Sizeof(*s))
 }
 
-// recID returns the id of record position r without copying: idData is
+// uvarintAt decodes the uvarint at recData[p:] (one byte for lengths
+// below 128), returning it and the position after it.
+func (s *segment) uvarintAt(p uint32) (uint32, uint32) {
+	if c := s.recData[p]; c < 0x80 {
+		return uint32(c), p + 1
+	}
+	v, k := binary.Uvarint(s.recData[p:])
+	return uint32(v), p + uint32(k)
+}
+
+// rec returns where record position r's name key starts in recData, and
+// the lengths of its name key and id.
+func (s *segment) rec(r uint32) (p, nameLen, idLen uint32) {
+	nameLen, p = s.uvarintAt(s.recOff[r])
+	idLen, p = s.uvarintAt(p)
+	return p, nameLen, idLen
+}
+
+// recID returns the id of record position r without copying: recData is
 // never written after the segment is built.
 func (s *segment) recID(r uint32) string {
-	start := uint32(0)
-	if r > 0 {
-		start = s.idEnd[r-1]
-	}
-	if s.idEnd[r] == start {
+	p, nl, il := s.rec(r)
+	if il == 0 {
 		return ""
 	}
-	return unsafe.String(&s.idData[start], int(s.idEnd[r]-start))
+	return unsafe.String(&s.recData[p+nl], int(il))
+}
+
+// recName returns the name key of record position r ("" if none), without
+// copying.
+func (s *segment) recName(r uint32) string {
+	p, nl, _ := s.rec(r)
+	if nl == 0 {
+		return ""
+	}
+	return unsafe.String(&s.recData[p], int(nl))
 }
 
 // unionFind is a disjoint-set forest over record positions.
@@ -303,52 +509,67 @@ func (u unionFind) union(a, b uint32) {
 	}
 }
 
+// uvarintLen is the length of v as a uvarint.
+func uvarintLen(v int) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// recRange returns account a's record positions [lo, hi).
+func (s *segment) recRange(a uint32) (uint32, uint32) {
+	if len(s.multiAcct) == 0 {
+		return a, a + 1
+	}
+	k := lowerBound(s.multiAcct, a)
+	lo := a + s.multiCum[k]
+	if k < len(s.multiAcct) && s.multiAcct[k] == a {
+		return lo, lo + 1 + s.multiCum[k+1] - s.multiCum[k]
+	}
+	return lo, lo + 1
+}
+
+// accountOfRecord returns the account holding record position r.
+func (s *segment) accountOfRecord(r uint32) uint32 {
+	// The last multi-record account starting at or before r.
+	lo, hi := 0, len(s.multiAcct)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.multiAcct[m]+s.multiCum[m] <= r {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == 0 {
+		return r
+	}
+	k := lo - 1
+	if end := s.multiAcct[k] + s.multiCum[k+1] + 1; r < end {
+		return s.multiAcct[k]
+	}
+	return r - s.multiCum[k+1]
+}
+
 // buildSegment resolves records into accounts and builds their key arrays.
+// The passes over all records are split across cores where they write
+// disjoint memory.
 func buildSegment(in *irecs) *segment {
 	n := in.len()
 	s := &segment{nRec: n}
+	w := workersFor(n)
 
 	// Domain and registration id postings, sorted by key: adjacent equal
 	// keys are records of one account.
-	var dp, rp []uint64
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		dp = make([]uint64, len(in.doms))
-		for i := 0; i < n; i++ {
-			for k := in.domStart[i]; k < in.domStart[i+1]; k++ {
-				dp[k] = uint64(in.doms[k])<<32 | uint64(i)
-			}
-		}
-		sortHigh32(dp)
-	}()
-	nr := 0
-	for _, r := range in.reg {
-		if r != 0 {
-			nr++
-		}
+	dp, rp := in.postings()
+	scratch := in.scratch
+	if len(scratch) < len(dp) {
+		scratch = make([]uint64, len(dp))
 	}
-	rp = make([]uint64, 0, nr)
-	for i, r := range in.reg {
-		if r != 0 {
-			rp = append(rp, uint64(r)<<32|uint64(i))
-		}
-	}
-	sortHigh32(rp)
-	// Record ids: copied first in input order (the caller's strings are
-	// read sequentially), later from that copy into account order.
-	tmpEnd := make([]uint32, n)
-	idBytes := 0
-	for i := 0; i < n; i++ {
-		idBytes += len(in.ids[i])
-		tmpEnd[i] = uint32(idBytes)
-	}
-	tmp := make([]byte, 0, idBytes)
-	for i := 0; i < n; i++ {
-		tmp = append(tmp, in.ids[i]...)
-	}
-	wg.Wait()
+	sortHigh32With(dp, scratch, w)
+	sortHigh32With(rp, scratch, 1)
 
 	var uf unionFind
 	link := func(p []uint64) {
@@ -374,36 +595,47 @@ func buildSegment(in *irecs) *segment {
 	}
 
 	// Number accounts in the order of their smallest domain, then the
-	// domainless ones in record order.
-	const none = ^uint32(0)
-	acctOf := make([]uint32, n) // by root record
-	for i := range acctOf {
-		acctOf[i] = none
+	// domainless ones in record order. The other domains (key<<32 | acct,
+	// in key order) are written over dp's prefix already read, unless
+	// records were linked: buildMulti then reads dp again.
+	extras := dp[:0]
+	if uf != nil {
+		extras = nil
 	}
+	// acctOf is by root record, account+1 (0: none yet, so the fresh
+	// array needs no initialization pass).
+	acctOf := make([]uint32, n)
 	prim := make([]uint32, 0, n)
 	na := uint32(0)
-	var extras []uint64 // key<<32 | acct, in key order
 	prev := uint64(0)
 	for _, p := range dp {
 		key := p >> 32
 		r := root(uint32(p))
 		a := acctOf[r]
-		if a == none {
-			a = na
-			acctOf[r] = a
+		if a == 0 {
 			na++
+			acctOf[r] = na
 			prim = append(prim, uint32(key))
-		} else if key != prev && uint32(key) != prim[a] {
-			extras = append(extras, key<<32|uint64(a))
+		} else if key != prev && uint32(key) != prim[a-1] {
+			extras = append(extras, key<<32|uint64(a-1))
 		}
 		prev = key
 	}
 	s.nDom = int(na)
-	for i := 0; i < n; i++ {
-		r := root(uint32(i))
-		if acctOf[r] == none {
-			acctOf[r] = na
-			na++
+	if uf == nil {
+		for i, a := range acctOf {
+			if a == 0 {
+				na++
+				a = na
+			}
+			acctOf[i] = a - 1
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			if r := root(uint32(i)); acctOf[r] == 0 {
+				na++
+				acctOf[r] = na
+			}
 		}
 	}
 	s.n = int(na)
@@ -416,96 +648,191 @@ func buildSegment(in *irecs) *segment {
 		s.extraAcct[k] = uint32(e)
 		s.extraByAcct[k] = e<<32 | e>>32
 	}
-	recAcct := make([]uint32, n)
-	for i := range recAcct {
-		recAcct[i] = acctOf[root(uint32(i))]
-	}
-	acct := func(i int) uint32 { return recAcct[i] }
-
-	// Aliases by account and registration ids on one core, records on the
-	// other.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sortHigh32(s.extraByAcct)
-		s.buildRegs(in, rp, recAcct)
-	}()
-	defer wg.Wait()
-
-	// Records grouped by account (a counting sort), masks and names.
-	s.recStart = make([]uint32, s.n+1)
-	for i := 0; i < n; i++ {
-		s.recStart[acct(i)+1]++
-	}
-	multiAccts := 0
-	for a := 0; a < s.n; a++ {
-		if s.recStart[a+1] > 1 {
-			multiAccts++
+	// Without links every record is its own root: acctOf is then already
+	// indexed by record.
+	recAcct := acctOf
+	if uf != nil {
+		recAcct = make([]uint32, n)
+		for i := range recAcct {
+			recAcct[i] = acctOf[root(uint32(i))] - 1
 		}
-		s.recStart[a+1] += s.recStart[a]
 	}
-	order := make([]uint32, n) // record position → input record
-	fill := make([]uint32, s.n)
-	copy(fill, s.recStart[:s.n])
-	all := uint64(0)
-	// What the account loop below needs of a record, in one cache line:
-	// accounts are in key order, which is random relative to the input
-	// when another org interned the keys first, and reading four columns
-	// there cost four cache misses per record.
-	type recInfo struct {
-		mask           uint64
-		name, idLo, id uint32
+	sortHigh32With(s.extraByAcct, scratch, 1)
+	s.buildRegs(in, rp, recAcct)
+
+	// Record positions: account order, input order within an account.
+	// Without links, accounts and records are one to one.
+	pos := recAcct
+	var mp []uint64 // position<<32 | input record, for multi-record accounts
+	if uf != nil {
+		pos, mp = s.positions(recAcct)
 	}
-	info := make([]recInfo, n)
-	for i := 0; i < n; i++ {
-		a := acct(i)
-		order[fill[a]] = uint32(i)
-		fill[a]++
-		all |= in.mask[i]
-		lo := uint32(0)
-		if i > 0 {
-			lo = tmpEnd[i-1]
+
+	// Record data, in input order: each core writes a contiguous range of
+	// records sequentially (the caller's records are read in order too),
+	// and notes each record's offset at its position. Interning measured
+	// the sizes while it had the records at hand.
+	if in.recSize == nil {
+		in.recSize = make([]uint32, n)
+		for i := 0; i < n; i++ {
+			in.recSize[i] = recDataSize(in.id(i), in.name(i))
+			in.idBytes += int64(len(in.id(i)))
+			in.all |= in.maskOf(i)
 		}
-		info[i] = recInfo{in.mask[i], in.name[i], lo, tmpEnd[i]}
 	}
-	s.slots = bits.Len64(all)
-	s.masks = newMasks(s.n, all)
-	s.name = make([]uint32, s.n)
-	s.idData = make([]byte, 0, idBytes)
-	s.idEnd = make([]uint32, n)
-	if multiAccts > 0 {
-		s.multi = &irecs{}
+	base := make([]uint32, w+1)
+	parallel(w, n, func(wi, lo, hi int) {
+		t := uint32(0)
+		for _, l := range in.recSize[lo:hi] {
+			t += l
+		}
+		base[wi+1] = t
+	})
+	for wi := 0; wi < w; wi++ {
+		base[wi+1] += base[wi]
 	}
-	for a := 0; a < s.n; a++ {
-		lo, hi := s.recStart[a], s.recStart[a+1]
-		for r := lo; r < hi; r++ {
-			i := order[r]
-			ri := &info[i]
-			s.idData = append(s.idData, tmp[ri.idLo:ri.id]...)
-			s.idEnd[r] = uint32(len(s.idData))
-			s.masks.or(uint32(a), ri.mask)
-			nm := ri.name
-			if nm != 0 {
-				switch {
-				case s.name[a] == 0:
-					s.name[a] = nm
-				case s.name[a] != nm && !s.hasExtraName(uint32(a), nm):
-					s.extraNames = append(s.extraNames, uint64(a)<<32|uint64(nm))
-				}
+	s.recData = make([]byte, base[w])
+	s.recOff = make([]uint32, n)
+	s.idBytes = int(in.idBytes)
+	s.slots = bits.Len64(in.all)
+	s.masks = newMasks(s.n, in.all)
+	parallel(w, n, func(wi, lo, hi int) {
+		off := base[wi]
+		for i := lo; i < hi; i++ {
+			s.recOff[pos[i]] = off
+			b := s.recData[off : off+in.recSize[i]]
+			off += in.recSize[i]
+			name, id := in.name(i), in.id(i)
+			k := 0
+			if len(name) < 0x80 && len(id) < 0x80 {
+				b[0], b[1] = byte(len(name)), byte(len(id))
+				k = 2
+			} else {
+				k = binary.PutUvarint(b, uint64(len(name)))
+				k += binary.PutUvarint(b[k:], uint64(len(id)))
 			}
-			if hi-lo > 1 {
-				s.multiAt = append(s.multiAt, r)
-				s.multi.add(in.ids[i], in.recDoms(int(i)), in.reg[i], in.scheme[i], nm, in.mask[i])
+			k += copy(b[k:], name)
+			copy(b[k:], id)
+			if uf == nil {
+				// One record per account: no other goroutine writes
+				// this account's mask.
+				s.masks.or(recAcct[i], in.maskOf(i))
 			}
 		}
+	})
+
+	// With links, masks are merged here on one core: two cores could
+	// write one account's mask at once.
+	if uf != nil {
+		for i, a := range recAcct {
+			s.masks.or(a, in.maskOf(i))
+		}
+	}
+	// The records of accounts with several records keep their own keys,
+	// in position order (Apply re-resolves such accounts).
+	if len(mp) > 0 {
+		s.buildMulti(in, mp, scratch)
 	}
 	return s
+}
+
+// buildMulti keeps the keys of the records of multi-record accounts (mp:
+// position<<32 | input record), in position order.
+func (s *segment) buildMulti(in *irecs, mp, scratch []uint64) {
+	sortHigh32With(mp, scratch, 1)
+	// Their domains and registration ids, by record, from the postings if
+	// there are no columns (the postings are sorted by key by now).
+	var doms, regs []uint64 // record<<32 | key
+	if in.domStart == nil {
+		isMulti := newBitset(in.n)
+		for _, p := range mp {
+			isMulti.set(uint32(p))
+		}
+		for _, p := range in.dp {
+			if isMulti.has(uint32(p)) {
+				doms = append(doms, p<<32|p>>32)
+			}
+		}
+		for _, p := range in.rp {
+			if isMulti.has(uint32(p)) {
+				regs = append(regs, p<<32|p>>32)
+			}
+		}
+		sortHigh32(doms)
+		sortHigh32(regs)
+	}
+	s.multi = &irecs{}
+	s.multiAt = make([]uint32, len(mp))
+	var buf []uint32
+	for k, p := range mp {
+		i := int(uint32(p))
+		s.multiAt[k] = uint32(p >> 32)
+		if in.domStart != nil {
+			s.multi.addKeys(in.recDoms(i), in.reg[i], in.schemeOf(i), in.maskOf(i))
+			continue
+		}
+		buf = buf[:0]
+		for _, e := range rangeOf(doms, uint32(i)) {
+			buf = append(buf, uint32(e))
+		}
+		reg := uint32(0)
+		if r := rangeOf(regs, uint32(i)); len(r) > 0 {
+			reg = uint32(r[0])
+		}
+		s.multi.addKeys(buf, reg, in.schemeOf(i), in.maskOf(i))
+	}
+}
+
+// positions returns each record's position (account order, input order
+// within an account) and the records of multi-record accounts as
+// position<<32 | record, and fills multiAcct and multiCum.
+func (s *segment) positions(recAcct []uint32) ([]uint32, []uint64) {
+	cnt := make([]uint32, s.n)
+	for _, a := range recAcct {
+		cnt[a]++
+	}
+	isMulti := newBitset(s.n)
+	s.multiCum = append(s.multiCum, 0)
+	extra := uint32(0)
+	for a, c := range cnt {
+		if c > 1 {
+			extra += c - 1
+			s.multiAcct = append(s.multiAcct, uint32(a))
+			s.multiCum = append(s.multiCum, extra)
+			isMulti.set(uint32(a))
+		}
+	}
+	// cnt becomes the next free position of each account.
+	extra = 0
+	k := 0
+	for a := range cnt {
+		c := cnt[a]
+		cnt[a] = uint32(a) + extra
+		if k < len(s.multiAcct) && s.multiAcct[k] == uint32(a) {
+			extra += c - 1
+			k++
+		}
+	}
+	pos := make([]uint32, len(recAcct))
+	var mp []uint64
+	for i, a := range recAcct {
+		pos[i] = cnt[a]
+		cnt[a]++
+		if isMulti.has(a) {
+			mp = append(mp, uint64(pos[i])<<32|uint64(i))
+		}
+	}
+	return pos, mp
 }
 
 // buildRegs fills the registration id arrays from rp (key<<32 | record,
 // sorted).
 func (s *segment) buildRegs(in *irecs, rp []uint64, recAcct []uint32) {
 	s.hasReg = newBitset(s.n)
+	s.regByAcct = make([]uint64, 0, len(rp))
+	s.regKey = make([]uint32, 0, len(rp))
+	s.regAcct = make([]uint32, 0, len(rp))
+	s.regScheme = make([]uint32, 0, len(rp))
 	prev := uint64(0)
 	for _, p := range rp {
 		key := p >> 32
@@ -518,22 +845,10 @@ func (s *segment) buildRegs(in *irecs, rp []uint64, recAcct []uint32) {
 		s.regByAcct = append(s.regByAcct, uint64(a)<<32|uint64(len(s.regKey)))
 		s.regKey = append(s.regKey, uint32(key))
 		s.regAcct = append(s.regAcct, a)
-		s.regScheme = append(s.regScheme, in.scheme[i])
+		s.regScheme = append(s.regScheme, in.schemeOf(i))
 		s.hasReg.set(a)
 	}
 	sortHigh32(s.regByAcct)
-
-}
-
-// hasExtraName reports whether nm is among a's extra names (used while
-// building: extraNames is then in account order).
-func (s *segment) hasExtraName(a, nm uint32) bool {
-	for k := len(s.extraNames) - 1; k >= 0 && uint32(s.extraNames[k]>>32) == a; k-- {
-		if uint32(s.extraNames[k]) == nm {
-			return true
-		}
-	}
-	return false
 }
 
 // rangeOf returns the entries of p (sorted by high 32 bits) whose high half
@@ -566,13 +881,23 @@ func (s *segment) domainsOf(a uint32, out []uint32) []uint32 {
 	return out
 }
 
-// namesOf appends account a's name key ids.
-func (s *segment) namesOf(a uint32, out []uint32) []uint32 {
-	if s.name[a] != 0 {
-		out = append(out, s.name[a])
-		for _, e := range rangeOf(s.extraNames, a) {
-			out = append(out, uint32(e))
+// namesOf appends account a's distinct name keys (records of one account
+// may repeat a name).
+func (s *segment) namesOf(a uint32, out []string) []string {
+	start := len(out)
+	lo, hi := s.recRange(a)
+next:
+	for r := lo; r < hi; r++ {
+		nm := s.recName(r)
+		if nm == "" {
+			continue
 		}
+		for _, have := range out[start:] {
+			if have == nm {
+				continue next
+			}
+		}
+		out = append(out, nm)
 	}
 	return out
 }
@@ -591,17 +916,25 @@ func (s *segment) regsOf(a uint32, out []regID) []regID {
 
 type regID struct{ key, scheme uint32 }
 
-// buildNames builds the name postings on first use.
-func (s *segment) buildNames() {
+// buildNames builds the name postings on first use, interning the name
+// keys into d: only name matching needs them as ids.
+func (s *segment) buildNames(d *Dict) {
 	s.namesOnce.Do(func() {
-		p := make([]uint64, 0, s.n+len(s.extraNames))
-		for a, nm := range s.name {
-			if nm != 0 {
-				p = append(p, uint64(nm)<<32|uint64(a))
+		var strs []string
+		var accts []uint32
+		var buf []string
+		for a := uint32(0); a < uint32(s.n); a++ {
+			buf = s.namesOf(a, buf[:0])
+			for _, nm := range buf {
+				strs = append(strs, nm)
+				accts = append(accts, a)
 			}
 		}
-		for _, e := range s.extraNames {
-			p = append(p, e<<32|e>>32)
+		ids := make([]uint32, len(strs))
+		d.internStrings(strs, ids, workersFor(len(strs)))
+		p := make([]uint64, len(strs))
+		for k, id := range ids {
+			p[k] = uint64(id)<<32 | uint64(accts[k])
 		}
 		sortHigh32(p)
 		s.nameKey = make([]uint32, len(p))
@@ -614,18 +947,4 @@ func (s *segment) buildNames() {
 			}
 		}
 	})
-}
-
-// accountOfRecord returns the account holding record position r.
-func (s *segment) accountOfRecord(r uint32) uint32 {
-	lo, hi := 0, s.n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s.recStart[m+1] <= r {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return uint32(lo)
 }

@@ -129,7 +129,8 @@ func (s *side) mask(g uint32) uint64 {
 // records returns the record ids of global account g.
 func (s *side) records(g uint32, out []string) []string {
 	seg, a := s.at(g)
-	for r := seg.recStart[a]; r < seg.recStart[a+1]; r++ {
+	lo, hi := seg.recRange(a)
+	for r := lo; r < hi; r++ {
 		out = append(out, seg.recID(r))
 	}
 	return out
@@ -160,7 +161,7 @@ type evaluator struct {
 	exact  bool // compute the exact confidence (else: only whether it passes)
 	plain  bool // every domain candidate passes unless both have registration ids
 	ra, rb []regID
-	na, nb []uint32
+	na, nb []string
 }
 
 func newEvaluator(x, y *Index, opts Options, exact bool) *evaluator {
@@ -214,11 +215,7 @@ func (e *evaluator) judge(a, b uint32, flags uint8) (int, Kind, uint32) {
 		lvl := namesDisagree
 		for _, p := range e.na {
 			for _, q := range e.nb {
-				l := namesAgree
-				if p != q {
-					l = nameLevel(e.d.String(p), e.d.String(q))
-				}
-				lvl = max(lvl, l)
+				lvl = max(lvl, nameLevel(p, q))
 			}
 		}
 		switch lvl {
@@ -232,16 +229,18 @@ func (e *evaluator) judge(a, b uint32, flags uint8) (int, Kind, uint32) {
 	if flags&kName != 0 && e.names && (int(la) >= sa.nDom || int(lb) >= sb.nDom) {
 		e.na = sa.namesOf(la, e.na[:0])
 		e.nb = sb.namesOf(lb, e.nb[:0])
-		key := uint32(0)
+		key := ""
 		for _, p := range e.na {
 			for _, q := range e.nb {
-				if p == q && (key == 0 || e.d.String(p) < e.d.String(key)) {
+				if p == q && (key == "" || p < key) {
 					key = p
 				}
 			}
 		}
-		if key != 0 {
-			return ConfNameOnly, Name, key
+		if key != "" {
+			// Interned already (the candidate came from name postings);
+			// Intern is the lookup that cannot miss.
+			return ConfNameOnly, Name, e.d.Intern(key)
 		}
 	}
 	return 0, 0, 0
@@ -255,8 +254,10 @@ func (e *evaluator) excluded(a, b uint32) bool {
 	}
 	sa, la := e.xs.at(a)
 	sb, lb := e.ys.at(b)
-	for r := sa.recStart[la]; r < sa.recStart[la+1]; r++ {
-		for q := sb.recStart[lb]; q < sb.recStart[lb+1]; q++ {
+	alo, ahi := sa.recRange(la)
+	blo, bhi := sb.recRange(lb)
+	for r := alo; r < ahi; r++ {
+		for q := blo; q < bhi; q++ {
 			if e.opts.Exclude(sa.recID(r), sb.recID(q)) {
 				return true
 			}
@@ -361,8 +362,8 @@ func (e *evaluator) collectNames(out []cand, si, sj int) []cand {
 			out = append(out, cand{a, b, key, kName})
 		}
 	}
-	sx.buildNames()
-	sy.buildNames()
+	sx.buildNames(e.d)
+	sy.buildNames(e.d)
 	buf := join(sx.noDomKey, sy.nameKey, nil)
 	for _, p := range buf {
 		add(sx.noDomAcct[p.i], sy.nameAcct[p.j], sx.noDomKey[p.i])
@@ -499,8 +500,9 @@ func (e *evaluator) better(p, q edge) bool {
 
 func (e *evaluator) firstID(s *side, g uint32) string {
 	seg, a := s.at(g)
-	m := seg.recID(seg.recStart[a])
-	for r := seg.recStart[a] + 1; r < seg.recStart[a+1]; r++ {
+	lo, hi := seg.recRange(a)
+	m := seg.recID(lo)
+	for r := lo + 1; r < hi; r++ {
 		m = min(m, seg.recID(r))
 	}
 	return m

@@ -41,7 +41,12 @@ func parallel(workers, n int, f func(w, lo, hi int)) {
 // their input order among equal high halves): an LSD radix sort in 3
 // passes of 11 bits, O(n) where sort.Slice would be O(n log n) with
 // indirect calls.
-func sortHigh32(a []uint64) {
+func sortHigh32(a []uint64) { sortHigh32With(a, nil, 1) }
+
+// sortHigh32With is sortHigh32 using tmp (if at least as long as a) as its
+// scratch space and up to workers goroutines: each pass counts digits per
+// contiguous chunk, and moves each chunk's elements to their own ranges.
+func sortHigh32With(a, tmp []uint64, workers int) {
 	if len(a) < 256 {
 		insertionSortHigh32(a)
 		return
@@ -49,24 +54,49 @@ func sortHigh32(a []uint64) {
 	if isSortedHigh32(a) {
 		return
 	}
-	tmp := make([]uint64, len(a))
+	if len(tmp) < len(a) {
+		tmp = make([]uint64, len(a))
+	}
+	if len(a) < 1<<16 {
+		workers = 1
+	}
+	tmp = tmp[:len(a)]
 	src, dst := a, tmp
+	count := make([][2048]int, workers)
 	for shift := uint(32); shift < 64; shift += 11 {
-		var count [2049]int
-		for _, v := range src {
-			count[(v>>shift)&2047+1]++
+		parallel(workers, len(src), func(w, lo, hi int) {
+			c := &count[w]
+			*c = [2048]int{}
+			for _, v := range src[lo:hi] {
+				c[(v>>shift)&2047]++
+			}
+		})
+		d0 := (src[0] >> shift) & 2047
+		total := 0
+		for w := range count {
+			total += count[w][d0]
 		}
-		if count[(src[0]>>shift)&2047+1] == len(src) {
+		if total == len(src) {
 			continue // one digit value: the pass would not move anything
 		}
-		for i := 1; i < len(count); i++ {
-			count[i] += count[i-1]
+		// Exclusive offsets, digit-major then worker: chunk w's elements
+		// of digit d follow those of earlier chunks.
+		pos := 0
+		for d := 0; d < 2048; d++ {
+			for w := range count {
+				c := count[w][d]
+				count[w][d] = pos
+				pos += c
+			}
 		}
-		for _, v := range src {
-			d := (v >> shift) & 2047
-			dst[count[d]] = v
-			count[d]++
-		}
+		parallel(workers, len(src), func(w, lo, hi int) {
+			c := &count[w]
+			for _, v := range src[lo:hi] {
+				d := (v >> shift) & 2047
+				dst[c[d]] = v
+				c[d]++
+			}
+		})
 		src, dst = dst, src
 	}
 	if &src[0] != &a[0] {
