@@ -32,6 +32,7 @@ type config struct {
 	nameMatching  bool
 	minConfidence int
 	cacheBytes    int64
+	noPushdown    bool
 }
 
 // Option configures a Network.
@@ -70,6 +71,19 @@ func WithMinConfidence(c int) Option {
 // 30 bytes per record, never field values.
 func WithIndexCache(bytes int64) Option {
 	return func(c *config) { c.cacheBytes = bytes }
+}
+
+// WithoutPushdown computes every overlap matrix in memory, from indexes
+// the Network builds and caches, even when the store could compute it
+// where the data is (see OverlapTx). With pgstore, the first matrix of a
+// pair of 1M-record data sources then loads their records (about 10 s),
+// and the next ones take milliseconds while the indexes stay cached; with
+// the pushdown, which is the default, each matrix takes seconds of the
+// database's time and none of the process's memory. Choose this for a
+// long-lived process with memory for the indexes (WithIndexCache) that
+// reads matrices often.
+func WithoutPushdown() Option {
+	return func(c *config) { c.noPushdown = true }
 }
 
 // New returns a Network persisted in store. It panics if store is nil: that

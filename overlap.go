@@ -471,6 +471,10 @@ func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results
 // the partner's y (its public records, or all of them for the viewer's own
 // offline partner). hidden is the same with x's public records only.
 func (n *Network) pairCounts(tx ReadTx, x, y DataSource, ownsY bool) (counts, public match.Matrix, err error) {
+	// In the store, when it can (pushdown.go); else in memory.
+	if c, p, ok, err := n.pushdown(tx, x, y, ownsY); ok || err != nil {
+		return c, p, err
+	}
 	xi, err := n.index(tx, x)
 	if err != nil {
 		return match.Matrix{}, match.Matrix{}, err

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,10 +15,14 @@ import (
 
 // keyRow is a row of record_keys, less the data source.
 type keyRow struct {
-	Record string
-	Kind   int16
-	Key    int64
-	Value  string
+	Record  string
+	Kind    int16
+	Key     int64
+	Value   string
+	Pops    uint64
+	Private bool
+	Linked  bool
+	Reg     *string
 }
 
 func sortKeys(ks []keyRow) {
@@ -26,14 +31,36 @@ func sortKeys(ks []keyRow) {
 	})
 }
 
-// keysOf returns the key rows of recs.
+// keysOf returns the key rows of recs, a data source's whole content.
+// Linked is computed the slow way: a record is linked when another record
+// has one of its domains or its registration id.
 func keysOf(recs []acctmap.Record) []keyRow {
 	var out []keyRow
 	var buf []recordKey
 	for i := range recs {
 		buf = appendKeys(buf[:0], &recs[i])
+		linked := false
+		for j := range recs {
+			if j == i {
+				continue
+			}
+			other := appendKeys(nil, &recs[j])
+			for _, k := range buf {
+				if k.kind != kindName && slices.Contains(other, k) {
+					linked = true
+				}
+			}
+		}
 		for _, k := range buf {
-			out = append(out, keyRow{recs[i].ID, k.kind, hashKey(k.value), k.value})
+			row := keyRow{Record: recs[i].ID, Kind: k.kind, Key: hashKey(k.value), Value: k.value, Private: recs[i].Private}
+			if k.kind != kindName {
+				row.Pops, row.Linked = recs[i].Populations, linked
+				if !recs[i].RegistrationID.IsZero() {
+					reg := recs[i].RegistrationID.Scheme + ":" + recs[i].RegistrationID.Value
+					row.Reg = &reg
+				}
+			}
+			out = append(out, row)
 		}
 	}
 	sortKeys(out)
@@ -49,15 +76,21 @@ func wantKeys(t *testing.T, s *Store, ds string) {
 		if err := tx.Records(ds, func(r *acctmap.Record) error { recs = append(recs, *r); return nil }); err != nil {
 			return err
 		}
-		rows, err := tx.(*reader).tx.Query(t.Context(), s.sql(`SELECT record_id, kind, key, value FROM {s}.record_keys WHERE data_source_id = $1`), id(ds))
+		rows, err := tx.(*reader).tx.Query(t.Context(), s.sql(`SELECT record_id, kind, key, value, populations, private, linked, reg
+			FROM {s}.record_keys WHERE data_source_id = $1`), id(ds))
 		if err != nil {
 			return err
 		}
 		got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (keyRow, error) {
 			var k keyRow
 			var rid id
-			err := row.Scan(&rid, &k.Kind, &k.Key, &k.Value)
-			k.Record, k.Value = string(rid), fromText(k.Value)
+			var pops int64
+			err := row.Scan(&rid, &k.Kind, &k.Key, &k.Value, &pops, &k.Private, &k.Linked, &k.Reg)
+			k.Record, k.Value, k.Pops = string(rid), fromText(k.Value), uint64(pops)
+			if k.Reg != nil {
+				reg := fromText(*k.Reg)
+				k.Reg = &reg
+			}
 			return k, err
 		})
 		if err != nil {
@@ -128,7 +161,40 @@ func TestKeysFollowRecords(t *testing.T) {
 			return tx.PutRecords("ds1", recs)
 		}},
 		{"DeleteRecords", func(tx acctmap.Tx) error { return tx.DeleteRecords("ds1", []string{"r0000000", "r0000025", "nope"}) }},
-		{"SetMembers", func(tx acctmap.Tx) error { return tx.SetMembers("ds1", 5, []string{"r0000001"}) }},
+		{"SetMembers", func(tx acctmap.Tx) error {
+			return tx.SetMembers("ds1", 5, []string{"r0000001", "r0000021", "r0000022"})
+		}},
+		{"DeleteRecords unlinks", func(tx acctmap.Tx) error {
+			// r0000021 and r0000022 are left sharing changed.example, then r0000021 alone.
+			gone := []string{"r0000020"}
+			for i := 23; i < 40; i++ {
+				gone = append(gone, "r00000"+strconv.Itoa(i))
+			}
+			if err := tx.DeleteRecords("ds1", gone); err != nil {
+				return err
+			}
+			return tx.DeleteRecords("ds1", []string{"r0000022"})
+		}},
+		{"PutRecords links", func(tx acctmap.Tx) error {
+			recs := genRecords("r", 1, 2) // r0000001 and r0000002, private, share a domain with r0000021
+			for i := range recs {
+				recs[i].Private = true
+				recs[i].Domains = append(recs[i].Domains, "changed.example")
+			}
+			return tx.PutRecords("ds1", recs)
+		}},
+		{"PutRecords unlinks", func(tx acctmap.Tx) error {
+			return tx.PutRecords("ds1", genRecords("r", 1, 2)) // changed.example is r0000021's alone again
+		}},
+		{"DeletePopulation", func(tx acctmap.Tx) error {
+			if err := tx.PutPopulation(acctmap.Population{ID: "p5", OrgID: "acme", DataSourceID: "ds1", Slot: 5}); err != nil {
+				return err
+			}
+			if err := tx.SetMembers("ds1", 6, []string{"r0000003", "r0000021"}); err != nil {
+				return err
+			}
+			return tx.DeletePopulation("p5")
+		}},
 		{"ReplaceRecords", func(tx acctmap.Tx) error { return tx.ReplaceRecords("ds2", genRecords("q", 0, 10)) }},
 		{"ReplaceRecords empty", func(tx acctmap.Tx) error { return tx.ReplaceRecords("ds1", nil) }},
 		{"PutRecords after", func(tx acctmap.Tx) error { return tx.PutRecords("ds1", genRecords("r", 5, 3)) }},
@@ -140,11 +206,12 @@ func TestKeysFollowRecords(t *testing.T) {
 		wantKeys(t, s, "ds1")
 		wantKeys(t, s, "ds2")
 	}
-	// Deleting a data source, or its org, deletes its keys.
-	count := func() int {
+	// Deleting a data source, or its org, deletes its records and keys
+	// (neither table has a foreign key to cascade).
+	count := func(table string) int {
 		t.Helper()
 		var n int
-		if err := s.pool.QueryRow(t.Context(), s.sql(`SELECT count(*) FROM {s}.record_keys`)).Scan(&n); err != nil {
+		if err := s.pool.QueryRow(t.Context(), s.sql(`SELECT count(*) FROM {s}.`+table)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -152,8 +219,17 @@ func TestKeysFollowRecords(t *testing.T) {
 	if err := s.Update(t.Context(), func(tx acctmap.Tx) error { return tx.DeleteDataSource("ds1") }); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(); n != len(keysOf(genRecords("q", 0, 10))) {
+	if n := count("record_keys"); n != len(keysOf(genRecords("q", 0, 10))) {
 		t.Errorf("record_keys after deleting ds1: %d rows, want the keys of ds2 only", n)
+	}
+	if n := count("records"); n != 10 {
+		t.Errorf("records after deleting ds1: %d rows, want the 10 of ds2 only", n)
+	}
+	// A data source made again with the id finds none of the old records.
+	withDataSources(t, s, "ds1")
+	var n int
+	if err := s.View(t.Context(), func(tx acctmap.ReadTx) (err error) { n, err = tx.CountRecords("ds1"); return err }); err != nil || n != 0 {
+		t.Errorf("a new data source with a deleted one's id: %d records, %v; want 0", n, err)
 	}
 	if err := s.Update(t.Context(), func(tx acctmap.Tx) error {
 		if err := tx.PutOrg(acctmap.Org{ID: "off", OfflineOf: "acme"}); err != nil {
@@ -169,8 +245,10 @@ func TestKeysFollowRecords(t *testing.T) {
 	if err := s.Update(t.Context(), func(tx acctmap.Tx) error { return tx.DeleteOrg("acme") }); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(); n != 0 {
-		t.Errorf("record_keys after deleting their org and its offline partner: %d rows, want 0", n)
+	for _, table := range []string{"records", "record_keys"} {
+		if n := count(table); n != 0 {
+			t.Errorf("%s after deleting their org and its offline partner: %d rows, want 0", table, n)
+		}
 	}
 }
 
@@ -182,7 +260,7 @@ func TestRegIDValue(t *testing.T) {
 }
 
 // keyJoin is the join of two data sources' keys that TestExplainKeyJoin
-// plans: the core of the overlap query of part 2.
+// plans: the core of the overlap query.
 const keyJoin = `SELECT count(*) FROM {s}.record_keys a JOIN {s}.record_keys b
 	ON b.key = a.key AND b.kind = a.kind AND b.value = a.value
 	WHERE a.data_source_id = $1 AND b.data_source_id = $2`
@@ -216,6 +294,34 @@ func TestExplainKeyJoin(t *testing.T) {
 	t.Logf("plan of the join of two data sources' keys:\n%s", plan)
 	if !strings.Contains(plan, "Merge Join") && !strings.Contains(plan, "Hash Join") {
 		t.Errorf("the key join is neither a merge join nor a hash join")
+	}
+	// The overlap query, with the settings JoinKeys gives it.
+	err = s.View(t.Context(), func(tx acctmap.ReadTx) error {
+		r := tx.(*reader)
+		if _, err := r.setLocal(s.overlapSettings()); err != nil {
+			return err
+		}
+		rows, err := r.tx.Query(t.Context(), "EXPLAIN "+s.sql(overlapQuery), id("ds1"), id("ds2"), false, true, []id{}, []id{})
+		if err != nil {
+			return err
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		plan := strings.Join(lines, "\n")
+		t.Logf("plan of the overlap query:\n%s", plan)
+		join := plan[strings.Index(plan, "CTE c"):strings.Index(plan, "CTE pairs")]
+		if !strings.Contains(join, "Hash Join") && !strings.Contains(join, "Merge Join") {
+			t.Errorf("the overlap query's key join is neither a merge join nor a hash join")
+		}
+		if strings.Contains(plan, "Nested Loop") {
+			t.Errorf("the overlap query has a nested loop")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	var got int
 	if err := s.pool.QueryRow(t.Context(), s.sql(keyJoin), id("ds1"), id("ds2")).Scan(&got); err != nil {

@@ -31,6 +31,8 @@ type Store struct {
 	schema      string
 	qschema     string // schema as a quoted identifier
 	maxAttempts int
+	// overlapWorkMem is work_mem for the overlap query, in bytes.
+	overlapWorkMem int64
 
 	// sqlCache maps a query as written in this package, with {s}. before
 	// table names, to the query on this Store's schema.
@@ -43,9 +45,10 @@ var _ acctmap.Store = (*Store)(nil)
 type Option func(*options)
 
 type options struct {
-	schema      string
-	pool        *pgxpool.Pool
-	maxAttempts int
+	schema         string
+	pool           *pgxpool.Pool
+	maxAttempts    int
+	overlapWorkMem int64
 }
 
 // WithSchema keeps the store's tables in the named schema, which Open
@@ -70,6 +73,20 @@ func WithMaxAttempts(n int) Option {
 	return func(o *options) { o.maxAttempts = n }
 }
 
+// DefaultOverlapWorkMem is the work_mem of the overlap query unless
+// WithOverlapWorkMem says otherwise.
+const DefaultOverlapWorkMem = 64 << 20
+
+// WithOverlapWorkMem sets PostgreSQL's work_mem, in bytes, for the
+// statements of the overlap pushdown (JoinKeys), the memory each of their
+// hash tables and sorts may use before spilling to disk; the default is
+// DefaultOverlapWorkMem. A statement has several such nodes, each parallel
+// worker its own, so the peak is a multiple of it. Other statements use the
+// server's setting.
+func WithOverlapWorkMem(bytes int64) Option {
+	return func(o *options) { o.overlapWorkMem = bytes }
+}
+
 // Open connects to the PostgreSQL database named by dsn (a URL such as
 // postgres://user:pass@host/db or a key=value string; see pgxpool.ParseConfig),
 // creates the store's schema if it is missing and brings its tables up to
@@ -77,7 +94,7 @@ func WithMaxAttempts(n int) Option {
 // an advisory lock on the schema, so processes that open the same store at
 // once are safe: one migrates, the others wait and find it done.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	o := options{schema: DefaultSchema, maxAttempts: DefaultMaxAttempts}
+	o := options{schema: DefaultSchema, maxAttempts: DefaultMaxAttempts, overlapWorkMem: DefaultOverlapWorkMem}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -88,10 +105,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("pgstore: WithMaxAttempts(%d): at least 1: %w", o.maxAttempts, acctmap.ErrInvalidInput)
 	}
 	s := &Store{
-		pool:        o.pool,
-		schema:      o.schema,
-		qschema:     pgx.Identifier{o.schema}.Sanitize(),
-		maxAttempts: o.maxAttempts,
+		pool:           o.pool,
+		schema:         o.schema,
+		qschema:        pgx.Identifier{o.schema}.Sanitize(),
+		maxAttempts:    o.maxAttempts,
+		overlapWorkMem: o.overlapWorkMem,
 	}
 	if s.pool == nil {
 		pool, err := pgxpool.New(ctx, dsn)

@@ -410,17 +410,20 @@ func (w *writer) PutOrg(o acctmap.Org) error {
 // offline partners it owns, in one statement. The foreign keys would
 // cascade to the offline partners by themselves; the statement collects
 // them first (recursively, with UNION so that an ownership cycle ends) to
-// delete their data sources' keys, which have no foreign key. Foreign keys
-// delete the rest: users, partnerships, data sources with their records
-// and populations.
+// delete their data sources' records and keys, which have no foreign key.
+// Foreign keys delete the rest: users, partnerships, data sources and
+// populations.
 func (w *writer) DeleteOrg(orgID string) error {
 	tag, err := w.exec("delete org", `WITH RECURSIVE gone (id) AS (
 			SELECT id FROM {s}.orgs WHERE id = $1
 			UNION
 			SELECT o.id FROM {s}.orgs o JOIN gone g ON o.offline_of = g.id
+		), ds AS MATERIALIZED (
+			SELECT d.id FROM {s}.data_sources d WHERE d.org_id IN (SELECT id FROM gone)
 		), keys AS (
-			DELETE FROM {s}.record_keys WHERE data_source_id IN (
-				SELECT d.id FROM {s}.data_sources d WHERE d.org_id IN (SELECT id FROM gone))
+			DELETE FROM {s}.record_keys WHERE data_source_id IN (SELECT id FROM ds)
+		), recs AS (
+			DELETE FROM {s}.records WHERE data_source_id IN (SELECT id FROM ds)
 		)
 		DELETE FROM {s}.orgs WHERE id IN (SELECT id FROM gone)`, id(orgID))
 	if err != nil {
@@ -517,9 +520,11 @@ func (w *writer) PutDataSource(d acctmap.DataSource) error {
 }
 
 func (w *writer) DeleteDataSource(dsID string) error {
-	// Foreign keys delete its records and populations.
+	// Its records and keys here, its populations by foreign key.
 	tag, err := w.exec("delete data source", `WITH keys AS (
 			DELETE FROM {s}.record_keys WHERE data_source_id = $1
+		), recs AS (
+			DELETE FROM {s}.records WHERE data_source_id = $1
 		)
 		DELETE FROM {s}.data_sources WHERE id = $1`, id(dsID))
 	if err != nil {
@@ -559,8 +564,8 @@ func (w *writer) PutPopulation(p acctmap.Population) error {
 }
 
 // DeletePopulation deletes the population and clears its slot bit in the
-// records of its data source, in one statement. Only the records whose bit
-// is set are written.
+// records of its data source and their keys' populations column, in one
+// statement. Only the rows whose bit is set are written.
 func (w *writer) DeletePopulation(popID string) error {
 	var n int
 	_, err := w.queryRow("delete population", `WITH p AS (
@@ -569,6 +574,10 @@ func (w *writer) DeletePopulation(popID string) error {
 			UPDATE {s}.records r SET populations = r.populations & ~(1::bigint << p.slot)
 			FROM p
 			WHERE p.slot BETWEEN 0 AND 63 AND r.data_source_id = p.data_source_id AND r.populations & (1::bigint << p.slot) <> 0
+		), cleared_keys AS (
+			UPDATE {s}.record_keys k SET populations = k.populations & ~(1::bigint << p.slot)
+			FROM p
+			WHERE p.slot BETWEEN 0 AND 63 AND k.data_source_id = p.data_source_id AND k.kind < 3 AND k.populations & (1::bigint << p.slot) <> 0
 		)
 		SELECT count(*) FROM p`, []any{id(popID)}, &n)
 	if err != nil {
