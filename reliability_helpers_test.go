@@ -47,6 +47,12 @@ var testStores = []testStore{
 // when t ends, or skips t when no database is configured.
 func openPG(t *testing.T) acctmap.Store {
 	t.Helper()
+	return openPGWith(t)
+}
+
+// openPGWith is openPG with options.
+func openPGWith(t *testing.T, opts ...pgstore.Option) acctmap.Store {
+	t.Helper()
 	dsn := os.Getenv(pgDSNEnv)
 	if dsn == "" {
 		t.Skip("set ACCTMAP_TEST_POSTGRES_DSN=postgres:///acctmap_test?host=/var/run/postgresql to run on pgstore")
@@ -69,7 +75,7 @@ func openPG(t *testing.T) acctmap.Store {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := pgstore.Open(ctx, dsn, pgstore.WithSchema(schema))
+	s, err := pgstore.Open(ctx, dsn, append([]pgstore.Option{pgstore.WithSchema(schema)}, opts...)...)
 	if err != nil {
 		t.Fatalf("pgstore.Open: %v", err)
 	}
