@@ -160,16 +160,22 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 		partnerFields = append(slices.Clone(builtinShareFields), y.Fields...)
 	}
 	columns := reportColumns(x.Fields, partnerFields)
+	var xIDs, yIDs []string
+	for _, m := range matches {
+		xIDs, yIDs = append(xIDs, m.X...), append(yIDs, m.Y...)
+	}
+	xRecs, err := recordsByID(tx, x.ID, xIDs)
+	if err != nil {
+		return nil, nil, err
+	}
+	yRecs, err := recordsByID(tx, y.ID, yIDs)
+	if err != nil {
+		return nil, nil, err
+	}
 	rows := make([]row, 0, len(matches))
 	for _, m := range matches {
-		mine, err := firstMember(tx, x.ID, m.X, myPop.Slot, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		their, err := firstMember(tx, y.ID, m.Y, tp.pop.Slot, !tp.view.owner)
-		if err != nil {
-			return nil, nil, err
-		}
+		mine := firstMember(xRecs, m.X, myPop.Slot, false)
+		their := firstMember(yRecs, m.Y, tp.pop.Slot, !tp.view.owner)
 		if mine == nil || their == nil {
 			continue // the component touches the cell through other records only
 		}
@@ -192,23 +198,30 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	return rows, columns, nil
 }
 
+// recordsByID reads the records of ids, of one data source, in one call
+// (one round trip for a SQL store, where a report would otherwise make one
+// per matched record); ids with no record are not in the map.
+func recordsByID(tx ReadTx, dsID string, ids []string) (map[string]*Record, error) {
+	out := make(map[string]*Record, len(ids))
+	err := tx.RecordsByID(dsID, ids, func(r *Record) error {
+		c := *r
+		out[c.ID] = &c
+		return nil
+	})
+	return out, err
+}
+
 // firstMember returns the first record of ids that is in population slot;
 // with public, private records are skipped (they were not in the index the
 // ids came from, but a record may have turned private since — never show it).
-func firstMember(tx ReadTx, dsID string, ids []string, slot int, public bool) (*Record, error) {
+func firstMember(recs map[string]*Record, ids []string, slot int, public bool) *Record {
 	for _, id := range ids {
-		r, err := tx.Record(dsID, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if r.Populations&(1<<uint(slot)) != 0 && !(public && r.Private) {
-			return &r, nil
+		r := recs[id]
+		if r != nil && r.Populations&(1<<uint(slot)) != 0 && !(public && r.Private) {
+			return r
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 func myValues(r *Record) map[string]string {
@@ -547,11 +560,24 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 				for _, v := range pops {
 					mask |= 1 << uint(v.pop.Slot)
 				}
-				for _, m := range match.Matches(xi.full, ys, a.n.matchOptions(x, y, xi.full, yi.full), 1<<uint(myPop.Slot), mask) {
-					hit, err := partnerHit(tx, y.ID, m.Y, pops, public)
-					if err != nil {
-						return err
+				matches := match.Matches(xi.full, ys, a.n.matchOptions(x, y, xi.full, yi.full), 1<<uint(myPop.Slot), mask)
+				var xIDs, yIDs []string
+				for _, m := range matches {
+					yIDs = append(yIDs, m.Y...)
+					if byRecord[m.X[0]] == nil {
+						xIDs = append(xIDs, m.X...)
 					}
+				}
+				yRecs, err := recordsByID(tx, y.ID, yIDs)
+				if err != nil {
+					return err
+				}
+				xRecs, err := recordsByID(tx, x.ID, xIDs)
+				if err != nil {
+					return err
+				}
+				for _, m := range matches {
+					hit := partnerHit(yRecs, m.Y, pops, public)
 					if len(hit.Populations) == 0 {
 						continue
 					}
@@ -559,9 +585,7 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 					key := m.X[0]
 					acc := byRecord[key]
 					if acc == nil {
-						if acc, err = viewerAccount(tx, x.ID, m.X, myPop.Slot); err != nil {
-							return err
-						}
+						acc = viewerAccount(xRecs, m.X, myPop.Slot)
 						if len(acc.RecordIDs) == 0 {
 							continue
 						}
@@ -583,17 +607,11 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 
 // viewerAccount is the viewer's side of a matched account: its records in
 // population slot, named after the first.
-func viewerAccount(tx ReadTx, dsID string, ids []string, slot int) (*AccountPartners, error) {
+func viewerAccount(recs map[string]*Record, ids []string, slot int) *AccountPartners {
 	acc := &AccountPartners{}
 	for _, id := range ids {
-		r, err := tx.Record(dsID, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if r.Populations&(1<<uint(slot)) == 0 {
+		r := recs[id]
+		if r == nil || r.Populations&(1<<uint(slot)) == 0 {
 			continue
 		}
 		if len(acc.RecordIDs) == 0 {
@@ -601,21 +619,15 @@ func viewerAccount(tx ReadTx, dsID string, ids []string, slot int) (*AccountPart
 		}
 		acc.RecordIDs = append(acc.RecordIDs, id)
 	}
-	return acc, nil
+	return acc
 }
 
 // partnerHit names the visible populations that hold any of the records.
-func partnerHit(tx ReadTx, dsID string, ids []string, pops []visiblePop, public bool) (PartnerHit, error) {
+func partnerHit(recs map[string]*Record, ids []string, pops []visiblePop, public bool) PartnerHit {
 	var hit PartnerHit
 	for _, id := range ids {
-		r, err := tx.Record(dsID, id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return PartnerHit{}, err
-		}
-		if public && r.Private {
+		r := recs[id]
+		if r == nil || (public && r.Private) {
 			continue
 		}
 		for _, v := range pops {
@@ -625,7 +637,7 @@ func partnerHit(tx ReadTx, dsID string, ids []string, pops []visiblePop, public 
 		}
 	}
 	slices.Sort(hit.Populations)
-	return hit, nil
+	return hit
 }
 
 func mergeHit(hits []PartnerHit, h PartnerHit) []PartnerHit {

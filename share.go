@@ -457,17 +457,18 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 			return err
 		}
 		from, changed, recs = ds.Version, 0, nil
+		byID, err := recordsByID(tx, ds.ID, recordIDs)
+		if err != nil {
+			return err
+		}
 		for _, id := range recordIDs {
-			r, err := tx.Record(ds.ID, id)
-			if errors.Is(err, ErrNotFound) {
+			r := byID[id]
+			if r == nil {
 				return fmt.Errorf("acctmap: set private: record %q of data source %q: %w", id, ds.Name, ErrNotFound)
-			}
-			if err != nil {
-				return err
 			}
 			if r.Private != private {
 				r.Private = private
-				recs = append(recs, r)
+				recs = append(recs, *r)
 				changed++
 			}
 		}
@@ -487,7 +488,7 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 
 // carryPrivate keeps the private marks of existing records on the records
 // about to replace them (same ids). For a full replace it scans the data
-// source once; for an upsert it looks up each record.
+// source once; for an upsert it reads the records of those ids, in one call.
 func carryPrivate(tx ReadTx, dsID string, recs []Record, replace bool) error {
 	if replace {
 		private := map[string]bool{}
@@ -505,16 +506,17 @@ func carryPrivate(tx ReadTx, dsID string, recs []Record, replace bool) error {
 		}
 		return nil
 	}
+	ids := make([]string, len(recs))
 	for i := range recs {
-		old, err := tx.Record(dsID, recs[i].ID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			recs[i].Private = false
-		case err != nil:
-			return err
-		default:
-			recs[i].Private = old.Private
-		}
+		ids[i] = recs[i].ID
 	}
-	return nil
+	private := map[string]bool{}
+	err := tx.RecordsByID(dsID, ids, func(r *Record) error {
+		private[r.ID] = r.Private
+		return nil
+	})
+	for i := range recs {
+		recs[i].Private = private[recs[i].ID]
+	}
+	return err
 }

@@ -87,6 +87,13 @@ type ReadTx interface {
 	// streaming rows meanwhile).
 	// ErrNotFound when the data source does not exist.
 	Records(dataSourceID string, fn func(*Record) error) error
+	// RecordsByID calls fn for each record of the data source whose id is
+	// in ids, once per record (an id listed twice is visited once), in no
+	// particular order; ids with no record are skipped. fn and the *Record
+	// follow the rules of Records. ErrNotFound when the data source does
+	// not exist. It is the batch form of Record: one round trip, for a SQL
+	// store, where reports would otherwise make one per matched record.
+	RecordsByID(dataSourceID string, ids []string, fn func(*Record) error) error
 	// CountRecords returns the number of records of the data source;
 	// ErrNotFound when the data source does not exist.
 	CountRecords(dataSourceID string) (int, error)

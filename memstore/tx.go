@@ -209,6 +209,32 @@ func (r *reader) Records(dataSourceID string, fn func(*acctmap.Record) error) er
 	return nil
 }
 
+func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap.Record) error) error {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return err
+	}
+	seen := make(map[string]struct{}, len(ids))
+	var rec acctmap.Record // a copy, as in Records
+	for k, id := range ids {
+		if k%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		i, ok := rs.pos[id]
+		if _, dup := seen[id]; !ok || dup || i >= len(rs.recs) {
+			continue
+		}
+		seen[id] = struct{}{}
+		rec = rs.recs[i]
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *reader) CountRecords(dataSourceID string) (int, error) {
 	rs, err := r.recordSet(dataSourceID)
 	if err != nil {

@@ -391,6 +391,54 @@ func TestPushdownBenchmark(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Record-level reads and writes of a few thousand records, each one
+	// statement for all of them (RecordsByID), not one per record.
+	var popsA, popsB []acctmap.Population
+	if err := s.View(ctx, func(tx acctmap.ReadTx) (err error) {
+		if popsA, err = tx.Populations("orgA"); err != nil {
+			return err
+		}
+		popsB, err = tx.Populations("orgB")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slot := func(pops []acctmap.Population, slot int) string {
+		for _, p := range pops {
+			if p.Slot == slot {
+				return p.ID
+			}
+		}
+		t.Fatalf("no population in slot %d", slot)
+		return ""
+	}
+	if err := bn.b.SetShareRule(ctx, slot(popsB, 2), "orgA", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "stage"}}); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	rep, err := bn.a.Report(ctx, acctmap.ReportSpec{Partner: "orgB", Population: slot(popsA, 2), PartnerPopulation: slot(popsB, 2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	benchLog(t, "Report of one cell (%d rows), indexes not cached: %v", len(rep.Rows), time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if rep, err = bn.a.Report(ctx, acctmap.ReportSpec{Partner: "orgB", Population: slot(popsA, 2), PartnerPopulation: slot(popsB, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	benchLog(t, "Report of the same cell (%d rows), indexes cached: %v", len(rep.Rows), time.Since(start).Round(time.Millisecond))
+	var private []string
+	for i := 0; i < n; i += 100 {
+		private = append(private, "A"+strconv.Itoa(i))
+	}
+	for _, mark := range []bool{false, true} {
+		start = time.Now()
+		changed, err := bn.a.SetPrivate(ctx, bn.dsA, private, mark)
+		if err != nil {
+			t.Fatal(err)
+		}
+		benchLog(t, "SetPrivate(%v) of %d records (%d changed): %v", mark, len(private), changed, time.Since(start).Round(time.Millisecond))
+	}
+
 	// The write that the populations column of record_keys makes dearer:
 	// recomputing a population's members.
 	var pops []acctmap.Population

@@ -142,22 +142,34 @@ func (r *reader) Record(dsID, recordID string) (acctmap.Record, error) {
 // PostgreSQL sends them: memory does not grow with their number. Each call
 // gets a new Record, so fn may keep it, its Domains and its Fields.
 func (r *reader) Records(dsID string, fn func(*acctmap.Record) error) error {
+	return r.streamRecords("records", dsID, `SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1`, []any{id(dsID)}, fn)
+}
+
+// RecordsByID is Records for the ids: one query, id = ANY($2) through the
+// primary key.
+func (r *reader) RecordsByID(dsID string, recordIDs []string, fn func(*acctmap.Record) error) error {
+	return r.streamRecords("records by id", dsID, `SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1 AND id = ANY($2)`, []any{id(dsID), ids(recordIDs)}, fn)
+}
+
+// streamRecords checks that the data source exists and streams the
+// records the query returns to fn.
+func (r *reader) streamRecords(op, dsID, query string, args []any, fn func(*acctmap.Record) error) error {
 	var exists bool
-	if _, err := r.queryRow("records", `SELECT EXISTS (SELECT FROM {s}.data_sources WHERE id = $1)`, []any{id(dsID)}, &exists); err != nil {
+	if _, err := r.queryRow(op, `SELECT EXISTS (SELECT FROM {s}.data_sources WHERE id = $1)`, []any{id(dsID)}, &exists); err != nil {
 		return err
 	}
 	if !exists {
 		return notFound("data source", dsID)
 	}
-	rows, err := r.tx.Query(r.ctx, r.s.sql(`SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1`), id(dsID))
+	rows, err := r.tx.Query(r.ctx, r.s.sql(query), args...)
 	if err != nil {
-		return r.fail("records", err)
+		return r.fail(op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		rec, err := scanRecord(rows)
 		if err != nil {
-			return r.fail("records", err)
+			return r.fail(op, err)
 		}
 		if err := fn(&rec); err != nil {
 			// fn's error, not the transaction's: closing the rows early
@@ -166,7 +178,7 @@ func (r *reader) Records(dsID string, fn func(*acctmap.Record) error) error {
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return r.fail("records", err)
+		return r.fail(op, err)
 	}
 	return nil
 }

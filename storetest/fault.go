@@ -346,12 +346,24 @@ func (r *faultReader) Record(dataSourceID, recordID string) (acctmap.Record, err
 // Records, when faulted with an error, delivers the first record and then
 // fails: the caller must not take a partial scan for a whole one.
 func (r *faultReader) Records(dataSourceID string, fn func(*acctmap.Record) error) error {
-	ft := r.s.f.point(Methods, "Tx.Records")
+	return r.stream("Tx.Records", func(fn func(*acctmap.Record) error) error { return r.tx.Records(dataSourceID, fn) }, fn)
+}
+
+// RecordsByID, when faulted with an error, delivers the first record and
+// then fails, as Records does.
+func (r *faultReader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap.Record) error) error {
+	return r.stream("Tx.RecordsByID", func(fn func(*acctmap.Record) error) error { return r.tx.RecordsByID(dataSourceID, ids, fn) }, fn)
+}
+
+// stream runs scan, a call that streams records to fn, with the fault
+// planned for op.
+func (r *faultReader) stream(op string, scan func(fn func(*acctmap.Record) error) error, fn func(*acctmap.Record) error) error {
+	ft := r.s.f.point(Methods, op)
 	switch ft.kind {
 	case faultErr:
 		injected := fmt.Errorf("%v: %w", ft.call, ft.err)
 		first := true
-		serr := r.tx.Records(dataSourceID, func(rec *acctmap.Record) error {
+		serr := scan(func(rec *acctmap.Record) error {
 			if !first {
 				return injected
 			}
@@ -367,7 +379,7 @@ func (r *faultReader) Records(dataSourceID string, fn func(*acctmap.Record) erro
 	case faultHook:
 		ft.hook(ft.call)
 	}
-	return r.tx.Records(dataSourceID, fn)
+	return scan(fn)
 }
 
 func (r *faultReader) CountRecords(dataSourceID string) (int, error) {

@@ -58,8 +58,26 @@ func wantRecords(t *testing.T, s acctmap.Store, ds string, want []acctmap.Record
 			noErr(t, fmt.Sprintf("Record(%q, %q)", ds, w.ID), err)
 			diff(t, fmt.Sprintf("Record(%q, %q)", ds, w.ID), w, got)
 		}
+		// Every id, backwards, each twice, and ids of no record.
+		var ids []string
+		for i := len(want) - 1; i >= 0; i-- {
+			ids = append(ids, want[i].ID, "\x00no such record", want[i].ID)
+		}
+		diff(t, fmt.Sprintf("RecordsByID(%q, every id)", ds), want, byID(t, tx, ds, ids))
 		return nil
 	})
+}
+
+// byID returns the records RecordsByID visits, ordered by id.
+func byID(t *testing.T, tx acctmap.ReadTx, ds string, ids []string) []acctmap.Record {
+	t.Helper()
+	var recs []acctmap.Record
+	noErr(t, fmt.Sprintf("RecordsByID(%q, %q)", ds, ids), tx.RecordsByID(ds, ids, func(r *acctmap.Record) error {
+		recs = append(recs, *r)
+		return nil
+	}))
+	sortRecords(recs)
+	return recs
 }
 
 // recordsOf returns records i of ds for each i in is.
@@ -72,6 +90,44 @@ func recordsOf(ds string, is ...int) []acctmap.Record {
 }
 
 var recordTests = []test{
+	{"RecordsByID", func(t *testing.T, s acctmap.Store) {
+		withDataSources(t, s, "ds1", "ds2")
+		update(t, s, func(tx acctmap.Tx) error {
+			if err := tx.PutRecords("ds1", recordsOf("ds1", 1, 2, 3, 4)); err != nil {
+				return err
+			}
+			if err := tx.PutRecords("ds2", recordsOf("ds2", 1, 5)); err != nil {
+				return err
+			}
+			// The Tx sees its own writes.
+			if err := tx.DeleteRecords("ds1", []string{record("ds1", 4).ID}); err != nil {
+				return err
+			}
+			got := byID(t, tx, "ds1", []string{record("ds1", 4).ID, record("ds1", 2).ID})
+			diff(t, "RecordsByID in the Tx that deleted one", recordsOf("ds1", 2), got)
+			return nil
+		})
+		view(t, s, func(tx acctmap.ReadTx) error {
+			// A subset, another data source's ids, and none.
+			diff(t, "RecordsByID of a subset", recordsOf("ds1", 1, 3), byID(t, tx, "ds1", []string{record("ds1", 3).ID, record("ds1", 1).ID}))
+			diff(t, "RecordsByID of an id of ds2 only, in ds1", []acctmap.Record(nil), byID(t, tx, "ds1", []string{record("ds2", 5).ID}))
+			diff(t, "RecordsByID of ds2", recordsOf("ds2", 5), byID(t, tx, "ds2", []string{record("ds2", 5).ID, record("ds1", 3).ID}))
+			diff(t, "RecordsByID of no ids", []acctmap.Record(nil), byID(t, tx, "ds1", nil))
+			wantNotFound(t, "RecordsByID of a missing data source", tx.RecordsByID("nope", []string{"x"}, func(*acctmap.Record) error { return nil }))
+			wantNotFound(t, "RecordsByID of a missing data source, no ids", tx.RecordsByID("nope", nil, func(*acctmap.Record) error { return nil }))
+			// fn's error stops the scan and comes back as it is.
+			stop := errors.New("stop")
+			calls := 0
+			err := tx.RecordsByID("ds1", []string{record("ds1", 1).ID, record("ds1", 2).ID, record("ds1", 3).ID}, func(*acctmap.Record) error {
+				calls++
+				return stop
+			})
+			if !errors.Is(err, stop) || calls != 1 {
+				t.Errorf("RecordsByID with fn failing: %v after %d calls, want fn's error after 1", err, calls)
+			}
+			return nil
+		})
+	}},
 	{"PutGet", func(t *testing.T, s acctmap.Store) {
 		withDataSources(t, s, "ds1")
 		recs := recordsOf("ds1", 1, 2, 3, 4, 5, 6)

@@ -36,6 +36,7 @@ var mutants = map[string]struct {
 	"shallowDeleteOrg": {wrap(func(tx acctmap.Tx) acctmap.Tx { return shallowDeleteOrg{tx} }),
 		"/^Cascade$/^DeleteOrg$"},
 	"countMissing": {wrap(func(tx acctmap.Tx) acctmap.Tx { return countMissing{tx} }), "/^Records$/^NotFound$"},
+	"byIDRepeats":  {wrap(func(tx acctmap.Tx) acctmap.Tx { return byIDRepeats{tx} }), "/^Records$/^PutGet$"},
 	"sharesRecords": {func() acctmap.Store { return &sharesRecords{Store: memstore.New()} },
 		"/^Records$/^Aliasing$"},
 }
@@ -202,6 +203,26 @@ func (tx countMissing) CountRecords(ds string) (int, error) {
 		return 0, nil
 	}
 	return n, err
+}
+
+// byIDRepeats visits a record once per time its id is listed, as a
+// lookup loop over the ids would.
+type byIDRepeats struct{ acctmap.Tx }
+
+func (tx byIDRepeats) RecordsByID(ds string, ids []string, fn func(*acctmap.Record) error) error {
+	for _, id := range ids {
+		r, err := tx.Record(ds, id)
+		if errors.Is(err, acctmap.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sharesRecords keeps the slices given to PutRecords and changes them in
