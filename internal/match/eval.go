@@ -108,6 +108,15 @@ func nameLevel(a, b string) int {
 	if ca == cb {
 		return namesAgree
 	}
+	// German names are written with umlauts or spelled out: the name keys
+	// of "Bäckerei München" (accents stripped) and "Baeckerei Muenchen"
+	// differ by an e after a, o or u. Folding that spelling on both sides
+	// makes them agree; on these candidate pairs only (they share a domain
+	// or an id already), so "Michael" agreeing with "Michal" costs
+	// nothing.
+	if fa, fb := foldUmlautSpelling(ca), foldUmlautSpelling(cb); (fa != ca || fb != cb) && fa == fb {
+		return namesAgree
+	}
 	if len(ca) > len(cb) {
 		ca, cb = cb, ca
 	}
@@ -126,6 +135,17 @@ func nameLevel(a, b string) int {
 	}
 	return namesDisagree
 }
+
+// foldUmlautSpelling turns "ae", "oe" and "ue" into "a", "o" and "u".
+func foldUmlautSpelling(s string) string {
+	if !strings.Contains(s, "ae") && !strings.Contains(s, "oe") && !strings.Contains(s, "ue") {
+		return s
+	}
+	return umlautSpelling.Replace(s)
+}
+
+// umlautSpelling is immutable: safe to share.
+var umlautSpelling = strings.NewReplacer("ae", "a", "oe", "o", "ue", "u")
 
 // compact removes spaces.
 func compact(s string) string {

@@ -40,6 +40,13 @@ func TestSemantics(t *testing.T) {
 			cells: map[[2]int]int64{{0, 1}: 1},
 		},
 		{
+			name:  "umlauts stripped on one side, spelled out on the other",
+			x:     []Record{rec("x1", 1, "backerei munchen", "baeckerei-muenchen.de")},
+			y:     []Record{rec("y1", 1, "baeckerei muenchen", "baeckerei-muenchen.de")},
+			want:  []string{"x1|y1|domain|baeckerei-muenchen.de|90"},
+			cells: map[[2]int]int64{{0, 0}: 1},
+		},
+		{
 			name:  "several domains per record, alias matches",
 			x:     []Record{rec("x1", 1, "acme", "acme.com", "acme.de")},
 			y:     []Record{rec("y1", 1, "acme gmbh", "acme.de"), rec("y2", 1, "acme", "acme.com")},
@@ -205,6 +212,11 @@ func TestNameLevel(t *testing.T) {
 		{"johnson and johnson", "procter and gamble", namesDisagree},
 		{"ab", "ab inbev", namesDisagree}, // "ab": too short to contain or share
 		{"socialcam", "social cam video", namesAgree - 1},
+		// Umlauts stripped by normalization, or spelled out.
+		{"backerei munchen", "baeckerei muenchen", namesAgree},
+		{"muller", "mueller", namesAgree},
+		{"mueller", "moeller", namesDisagree},
+		{"blue", "blu", namesAgree},
 	}
 	for _, tt := range tests {
 		if got := nameLevel(tt.a, tt.b); got != tt.want {
