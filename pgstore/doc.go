@@ -166,11 +166,18 @@
 // 1,000,000 records each, 8 populations each, 30% of the accounts shared
 // and 1% of A's records private:
 //
-//	import through the Network (ReplaceRecords)   43–64k records/s
-//	import into pgstore (Tx.ReplaceRecords, COPY)  69k records/s
-//	matrix 8 × 8, pushed down                      4.4–4.5 s, no records in the process
-//	matrix in memory, cold (load both, build)      11.2–11.8 s, +360 MiB of heap
-//	matrix in memory, warm (indexes cached)        145–185 ms
+//	import through the Network (ReplaceRecords)    43–64k records/s
+//	import into pgstore (Tx.ReplaceRecords, COPY)   47–69k records/s
+//	matrix 8 × 8, pushed down                       4.4–5.1 s, no records in the process
+//	matrix in memory, cold (load both, build)       11.2–12.7 s, +360–770 MiB of heap
+//	matrix in memory, warm (indexes cached)         145–270 ms
+//	report of one cell (2,981 rows), cold / warm    13.2 s / 0.48 s
+//	SetPrivate of 10,000 records                    3.5–4.7 s
+//
+// The lower import figure is on tables that earlier runs left with dead
+// rows. A report needs the records themselves: the first one loads both
+// data sources into the Network's indexes (the cold figure), the next ones
+// read only the matched records, in one statement (RecordsByID).
 //
 // Reproduce with
 //
