@@ -109,7 +109,7 @@ func (n *Network) index(tx ReadTx, ds DataSource) (*dsIndex, error) {
 		return e, nil
 	}
 	var all, public []match.Record
-	err := tx.Records(ds.ID, func(r *Record) error {
+	err := tx.RecordKeys(ds.ID, func(r *Record) error {
 		mr := matchRecord(r)
 		all = append(all, mr)
 		if !r.Private {

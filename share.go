@@ -492,7 +492,7 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 func carryPrivate(tx ReadTx, dsID string, recs []Record, replace bool) error {
 	if replace {
 		private := map[string]bool{}
-		err := tx.Records(dsID, func(r *Record) error {
+		err := tx.RecordKeys(dsID, func(r *Record) error {
 			if r.Private {
 				private[r.ID] = true
 			}

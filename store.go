@@ -87,6 +87,13 @@ type ReadTx interface {
 	// streaming rows meanwhile).
 	// ErrNotFound when the data source does not exist.
 	Records(dataSourceID string, fn func(*Record) error) error
+	// RecordKeys calls fn for every record of the data source, as Records
+	// does, with what matching reads set: ID, Domains, RegistrationID,
+	// NameKey, Populations and Private. The other fields may be empty or
+	// not. The Network builds its indexes with it: a SQL store reads a
+	// fraction of each row (a quarter of the time of Records for a
+	// million records on pgstore).
+	RecordKeys(dataSourceID string, fn func(*Record) error) error
 	// RecordsByID calls fn for each record of the data source whose id is
 	// in ids, once per record (an id listed twice is visited once), in no
 	// particular order; ids with no record are skipped. fn and the *Record

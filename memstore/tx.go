@@ -209,6 +209,11 @@ func (r *reader) Records(dataSourceID string, fn func(*acctmap.Record) error) er
 	return nil
 }
 
+// RecordKeys is Records: in memory, leaving fields out saves nothing.
+func (r *reader) RecordKeys(dataSourceID string, fn func(*acctmap.Record) error) error {
+	return r.Records(dataSourceID, fn)
+}
+
 func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap.Record) error) error {
 	rs, err := r.recordSet(dataSourceID)
 	if err != nil {

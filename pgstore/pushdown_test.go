@@ -64,6 +64,13 @@ func (t plainTx) Record(ds, rec string) (acctmap.Record, error) {
 	return t.ReadTx.Record(ds, rec)
 }
 
+func (t plainTx) RecordKeys(ds string, fn func(*acctmap.Record) error) error {
+	if t.w.seen != nil {
+		t.w.seen("RecordKeys", ds)
+	}
+	return t.ReadTx.RecordKeys(ds, fn)
+}
+
 func (t plainTx) RecordsByID(ds string, ids []string, fn func(*acctmap.Record) error) error {
 	if t.w.seen != nil {
 		t.w.seen("RecordsByID", ds)

@@ -142,18 +142,41 @@ func (r *reader) Record(dsID, recordID string) (acctmap.Record, error) {
 // PostgreSQL sends them: memory does not grow with their number. Each call
 // gets a new Record, so fn may keep it, its Domains and its Fields.
 func (r *reader) Records(dsID string, fn func(*acctmap.Record) error) error {
-	return r.streamRecords("records", dsID, `SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1`, []any{id(dsID)}, fn)
+	return r.streamRecords("records", dsID, `SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1`, []any{id(dsID)}, scanRecord, fn)
+}
+
+// RecordKeys is Records without the name, website and fields columns:
+// less to send, and no JSON to decode.
+func (r *reader) RecordKeys(dsID string, fn func(*acctmap.Record) error) error {
+	return r.streamRecords("record keys", dsID, `SELECT `+recordKeyColumns+` FROM {s}.records WHERE data_source_id = $1`, []any{id(dsID)}, scanRecordKeys, fn)
 }
 
 // RecordsByID is Records for the ids: one query, id = ANY($2) through the
 // primary key.
 func (r *reader) RecordsByID(dsID string, recordIDs []string, fn func(*acctmap.Record) error) error {
-	return r.streamRecords("records by id", dsID, `SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1 AND id = ANY($2)`, []any{id(dsID), ids(recordIDs)}, fn)
+	return r.streamRecords("records by id", dsID, `SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1 AND id = ANY($2)`, []any{id(dsID), ids(recordIDs)}, scanRecord, fn)
+}
+
+// recordKeyColumns are the columns of RecordKeys, in scanRecordKeys'
+// order.
+const recordKeyColumns = `id, populations, private, domains, name_key, reg_scheme, reg_value`
+
+// scanRecordKeys is scanRecord for recordKeyColumns.
+func scanRecordKeys(row pgx.Row) (acctmap.Record, error) {
+	var rec acctmap.Record
+	var rid id
+	var pops int64
+	err := row.Scan(&rid, &pops, &rec.Private, &rec.Domains, &rec.NameKey, &rec.RegistrationID.Scheme, &rec.RegistrationID.Value)
+	rec.ID, rec.Populations = string(rid), uint64(pops)
+	rec.NameKey = fromText(rec.NameKey)
+	rec.RegistrationID.Scheme, rec.RegistrationID.Value = fromText(rec.RegistrationID.Scheme), fromText(rec.RegistrationID.Value)
+	fromTextSlice(rec.Domains)
+	return rec, err
 }
 
 // streamRecords checks that the data source exists and streams the
-// records the query returns to fn.
-func (r *reader) streamRecords(op, dsID, query string, args []any, fn func(*acctmap.Record) error) error {
+// records the query returns, read by scan, to fn.
+func (r *reader) streamRecords(op, dsID, query string, args []any, scan func(pgx.Row) (acctmap.Record, error), fn func(*acctmap.Record) error) error {
 	var exists bool
 	if _, err := r.queryRow(op, `SELECT EXISTS (SELECT FROM {s}.data_sources WHERE id = $1)`, []any{id(dsID)}, &exists); err != nil {
 		return err
@@ -167,7 +190,7 @@ func (r *reader) streamRecords(op, dsID, query string, args []any, fn func(*acct
 	}
 	defer rows.Close()
 	for rows.Next() {
-		rec, err := scanRecord(rows)
+		rec, err := scan(rows)
 		if err != nil {
 			return r.fail(op, err)
 		}

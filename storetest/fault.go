@@ -349,6 +349,12 @@ func (r *faultReader) Records(dataSourceID string, fn func(*acctmap.Record) erro
 	return r.stream("Tx.Records", func(fn func(*acctmap.Record) error) error { return r.tx.Records(dataSourceID, fn) }, fn)
 }
 
+// RecordKeys, when faulted with an error, delivers the first record and
+// then fails, as Records does.
+func (r *faultReader) RecordKeys(dataSourceID string, fn func(*acctmap.Record) error) error {
+	return r.stream("Tx.RecordKeys", func(fn func(*acctmap.Record) error) error { return r.tx.RecordKeys(dataSourceID, fn) }, fn)
+}
+
 // RecordsByID, when faulted with an error, delivers the first record and
 // then fails, as Records does.
 func (r *faultReader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap.Record) error) error {

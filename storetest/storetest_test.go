@@ -35,8 +35,9 @@ var mutants = map[string]struct {
 		"/^Records$/^SetMembers$"},
 	"shallowDeleteOrg": {wrap(func(tx acctmap.Tx) acctmap.Tx { return shallowDeleteOrg{tx} }),
 		"/^Cascade$/^DeleteOrg$"},
-	"countMissing": {wrap(func(tx acctmap.Tx) acctmap.Tx { return countMissing{tx} }), "/^Records$/^NotFound$"},
-	"byIDRepeats":  {wrap(func(tx acctmap.Tx) acctmap.Tx { return byIDRepeats{tx} }), "/^Records$/^PutGet$"},
+	"countMissing":   {wrap(func(tx acctmap.Tx) acctmap.Tx { return countMissing{tx} }), "/^Records$/^NotFound$"},
+	"byIDRepeats":    {wrap(func(tx acctmap.Tx) acctmap.Tx { return byIDRepeats{tx} }), "/^Records$/^PutGet$"},
+	"keysNotPrivate": {wrap(func(tx acctmap.Tx) acctmap.Tx { return keysNotPrivate{tx} }), "/^Records$/^PutGet$"},
 	"sharesRecords": {func() acctmap.Store { return &sharesRecords{Store: memstore.New()} },
 		"/^Records$/^Aliasing$"},
 }
@@ -223,6 +224,18 @@ func (tx byIDRepeats) RecordsByID(ds string, ids []string, fn func(*acctmap.Reco
 		}
 	}
 	return nil
+}
+
+// keysNotPrivate leaves the private mark out of RecordKeys, as a store
+// selecting too few columns would.
+type keysNotPrivate struct{ acctmap.Tx }
+
+func (tx keysNotPrivate) RecordKeys(ds string, fn func(*acctmap.Record) error) error {
+	return tx.Records(ds, func(r *acctmap.Record) error {
+		c := *r
+		c.Private = false
+		return fn(&c)
+	})
 }
 
 // sharesRecords keeps the slices given to PutRecords and changes them in
