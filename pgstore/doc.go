@@ -167,17 +167,23 @@
 // and 1% of A's records private:
 //
 //	import through the Network (ReplaceRecords)    43–64k records/s
-//	import into pgstore (Tx.ReplaceRecords, COPY)   47–69k records/s
-//	matrix 8 × 8, pushed down                       4.4–5.1 s, no records in the process
-//	matrix in memory, cold (load both, build)       11.2–12.7 s, +360–770 MiB of heap
+//	import into pgstore (Tx.ReplaceRecords, COPY)   47–71k records/s
+//	matrix 8 × 8, pushed down                       4.3–5.3 s, no records in the process
+//	matrix in memory, cold (load both, build)       4.1–4.6 s, heap +800 MiB right after (garbage included)
 //	matrix in memory, warm (indexes cached)         145–270 ms
-//	report of one cell (2,981 rows), cold / warm    13.2 s / 0.48 s
-//	SetPrivate of 10,000 records                    3.5–4.7 s
+//	report of one cell (2,981 rows), cold / warm    5.5 s / 0.30 s
+//	SetPrivate of 10,000 records                    2.8–3.3 s
+//	UpdatePopulation (filter over 1M records)       12.5 s
 //
 // The lower import figure is on tables that earlier runs left with dead
-// rows. A report needs the records themselves: the first one loads both
-// data sources into the Network's indexes (the cold figure), the next ones
-// read only the matched records, in one statement (RecordsByID).
+// rows. The in-memory engine loads a data source with RecordKeys (1.3 s
+// for 1M records, against 4.7 s for Records, which decodes every record's
+// fields); a report then reads only the matched records, in one statement
+// (RecordsByID). So at this size the pushdown saves the process's memory,
+// not time, on a database with two cores of its own it would save both;
+// a Network that reads matrices often, with memory for the indexes, is
+// better served by acctmap.WithoutPushdown. UpdatePopulation reads every
+// record with its fields to evaluate the filter.
 //
 // Reproduce with
 //
