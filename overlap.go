@@ -189,7 +189,16 @@ func (n *Network) forget(dataSourceID string) { n.indexes.drop(dataSourceID) }
 // leave private records — possibly the marked ones — out.
 func (n *Network) matchOptions(x, y DataSource, xFull, yFull *match.Index) match.Options {
 	opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
-	var marks [][2]string // (x record, y record)
+	if marks := notSameMarks(x, y); len(marks) > 0 {
+		opts.Exclude = excludeAccounts(marks, xFull.AccountOf, yFull.AccountOf)
+	}
+	return opts
+}
+
+// notSameMarks returns the pairs (x record, y record) that users of either
+// side marked not the same company.
+func notSameMarks(x, y DataSource) [][2]string {
+	var marks [][2]string
 	for _, m := range x.NotSame {
 		if m.OtherDataSourceID == y.ID {
 			marks = append(marks, [2]string{m.RecordID, m.OtherRecordID})
@@ -200,12 +209,16 @@ func (n *Network) matchOptions(x, y DataSource, xFull, yFull *match.Index) match
 			marks = append(marks, [2]string{m.OtherRecordID, m.RecordID})
 		}
 	}
-	if len(marks) == 0 {
-		return opts
-	}
+	return marks
+}
+
+// excludeAccounts is match.Options.Exclude for marks applied to whole
+// accounts: accountX and accountY give the records of a record's account,
+// or nil when it is alone in it.
+func excludeAccounts(marks [][2]string, accountX, accountY func(recordID string) []string) func(xID, yID string) bool {
 	excluded := map[[2]string]bool{}
 	for _, m := range marks {
-		xs, ys := xFull.AccountOf(m[0]), yFull.AccountOf(m[1])
+		xs, ys := accountX(m[0]), accountY(m[1])
 		if xs == nil {
 			xs = []string{m[0]}
 		}
@@ -218,8 +231,7 @@ func (n *Network) matchOptions(x, y DataSource, xFull, yFull *match.Index) match
 			}
 		}
 	}
-	opts.Exclude = func(xID, yID string) bool { return excluded[[2]string{xID, yID}] }
-	return opts
+	return func(xID, yID string) bool { return excluded[[2]string{xID, yID}] }
 }
 
 // OverlapMatrix is the account mapping matrix between the viewer's org and

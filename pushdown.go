@@ -98,17 +98,7 @@ func (n *Network) pushdown(tx ReadTx, x, y DataSource, ownsY bool) (counts, publ
 	if n.indexes.get(x.ID, x.Version) != nil && n.indexes.get(y.ID, y.Version) != nil {
 		return match.Matrix{}, match.Matrix{}, false, nil
 	}
-	req := KeyJoin{X: x.ID, Y: y.ID, PublicY: !ownsY}
-	for _, m := range x.NotSame {
-		if m.OtherDataSourceID == y.ID {
-			req.NotSame = append(req.NotSame, [2]string{m.RecordID, m.OtherRecordID})
-		}
-	}
-	for _, m := range y.NotSame {
-		if m.OtherDataSourceID == x.ID {
-			req.NotSame = append(req.NotSame, [2]string{m.OtherRecordID, m.RecordID})
-		}
-	}
+	req := KeyJoin{X: x.ID, Y: y.ID, PublicY: !ownsY, NotSame: notSameMarks(x, y)}
 	res, err := otx.JoinKeys(req)
 	if err != nil {
 		return match.Matrix{}, match.Matrix{}, false, err
@@ -117,22 +107,9 @@ func (n *Network) pushdown(tx ReadTx, x, y DataSource, ownsY bool) (counts, publ
 	// store resolved.
 	opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
 	if len(req.NotSame) > 0 {
-		excluded := map[[2]string]bool{}
-		for _, m := range req.NotSame {
-			xs, ys := res.AccountsX[m[0]], res.AccountsY[m[1]]
-			if xs == nil {
-				xs = []string{m[0]}
-			}
-			if ys == nil {
-				ys = []string{m[1]}
-			}
-			for _, xr := range xs {
-				for _, yr := range ys {
-					excluded[[2]string{xr, yr}] = true
-				}
-			}
-		}
-		opts.Exclude = func(xID, yID string) bool { return excluded[[2]string{xID, yID}] }
+		opts.Exclude = excludeAccounts(req.NotSame,
+			func(id string) []string { return res.AccountsX[id] },
+			func(id string) []string { return res.AccountsY[id] })
 	}
 	counts, public = pushedMatrices(res, opts, ownsY)
 	return counts, public, true, nil
