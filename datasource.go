@@ -368,14 +368,11 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	var from int64 // the version the change applies to
 	err := a.n.store.Update(ctx, func(tx Tx) error {
-		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		ds, err := a.pushedDataSource(tx, dataSourceID)
 		if err != nil {
 			return err
 		}
 		from = ds.Version
-		if err := requirePushed(ds); err != nil {
-			return err
-		}
 		if !replace && len(recs) == 0 {
 			return nil // nothing to write: the data source's version stays
 		}
@@ -417,14 +414,11 @@ func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []st
 	deleted := 0
 	var from int64
 	err := a.n.store.Update(ctx, func(tx Tx) error {
-		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		ds, err := a.pushedDataSource(tx, dataSourceID)
 		if err != nil {
 			return err
 		}
 		from = ds.Version
-		if err := requirePushed(ds); err != nil {
-			return err
-		}
 		before, err := tx.CountRecords(ds.ID)
 		if err != nil {
 			return err
@@ -444,6 +438,16 @@ func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []st
 	}
 	a.n.advance(dataSourceID, from, nil, ids)
 	return deleted, nil
+}
+
+// pushedDataSource returns the data source of a change of pushed records:
+// one the user may manage, of kind PushedSource.
+func (a *Actor) pushedDataSource(tx ReadTx, dataSourceID string) (DataSource, error) {
+	_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+	if err != nil {
+		return DataSource{}, err
+	}
+	return ds, requirePushed(ds)
 }
 
 // requirePushed refuses record-level syncs on sources filled by uploads.
