@@ -29,7 +29,7 @@ var benchRecs = sync.OnceValue(func() []acctmap.Record {
 })
 
 // loaded returns a store with one data source "ds" holding recs.
-func loaded(b *testing.B, recs []acctmap.Record) *memstore.Store {
+func loaded(b testing.TB, recs []acctmap.Record) *memstore.Store {
 	b.Helper()
 	s := memstore.New()
 	err := s.Update(context.Background(), func(tx acctmap.Tx) error {

@@ -109,27 +109,15 @@ func TestViewIsReadOnly(t *testing.T) {
 }
 
 func TestRecordsScanStopsWhenCancelled(t *testing.T) {
-	s := memstore.New()
 	recs := make([]acctmap.Record, 20000)
 	for i := range recs {
 		recs[i].ID = strconv.Itoa(i)
 	}
-	err := s.Update(t.Context(), func(tx acctmap.Tx) error {
-		if err := tx.PutOrg(acctmap.Org{ID: "o"}); err != nil {
-			return err
-		}
-		if err := tx.PutDataSource(acctmap.DataSource{ID: "ds", OrgID: "o"}); err != nil {
-			return err
-		}
-		return tx.PutRecords("ds", recs)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := loaded(t, recs)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	calls := 0
-	err = s.View(ctx, func(tx acctmap.ReadTx) error {
+	err := s.View(ctx, func(tx acctmap.ReadTx) error {
 		return tx.Records("ds", func(*acctmap.Record) error {
 			calls++
 			cancel()
