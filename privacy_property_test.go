@@ -1546,7 +1546,7 @@ func (w *pWorld) checkPair(a *acctmap.Actor, v, o *pOrg, matrices map[[2]string]
 // pPartnerFields are the partner fields a report shows.
 func pPartnerFields(view pView, ds *pDS) []string {
 	if view.owner {
-		return append([]string{"name", "website", "id"}, ds.fields...)
+		return append([]string{"id", "name", "website"}, ds.fields...)
 	}
 	return view.fields
 }

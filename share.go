@@ -9,22 +9,12 @@ import (
 	"strings"
 )
 
-// builtinShareFields are the record values that can be shared besides the
-// data source's fields.
-var builtinShareFields = []string{"name", "website", "id"}
-
 // checkShareFields validates and canonicalizes the fields of a rule or
 // request against the data source's fields and the built-in ones.
 func checkShareFields(fields []string, ds DataSource) ([]string, error) {
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {
-		canon, ok := "", false
-		for _, known := range append(slices.Clone(ds.Fields), builtinShareFields...) {
-			if strings.EqualFold(strings.TrimSpace(f), known) {
-				canon, ok = known, true
-				break
-			}
-		}
+		canon, ok := resolveField(f, ds.Fields)
 		if !ok {
 			return nil, fmt.Errorf("acctmap: field %.80q is not a field of data source %q (fields: %s, and the built-in name, website, id): %w",
 				f, ds.Name, quoteList(ds.Fields, 20), ErrInvalidInput)
