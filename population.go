@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -262,18 +263,21 @@ func sortedCopy(s []string) []string {
 // populationFor loads a population and checks the acting user may act on
 // its org with perm (0: read).
 func (a *Actor) populationFor(tx ReadTx, perm Permission, id string) (Population, error) {
-	if _, err := a.user(tx, perm); err != nil {
+	u, err := a.user(tx, perm)
+	if err != nil {
 		return Population{}, err
 	}
+	notFound := fmt.Errorf("acctmap: population %.80q: %w", id, ErrNotFound)
 	pop, err := tx.Population(id)
 	if errors.Is(err, ErrNotFound) {
-		return Population{}, fmt.Errorf("acctmap: population %q: %w", id, ErrNotFound)
+		return Population{}, notFound
 	}
 	if err != nil {
 		return Population{}, err
 	}
-	if _, _, err := a.actOn(tx, perm, pop.OrgID); err != nil {
-		return Population{}, err
+	// Another org's population is answered as one that does not exist.
+	if _, ok, err := ownedOrg(tx, u, pop.OrgID); err != nil || !ok {
+		return Population{}, cmp.Or(err, notFound)
 	}
 	return pop, nil
 }

@@ -357,6 +357,9 @@ func compareValues(a, b string) int {
 // that would exceed it writes nothing and fails with ErrLimitExceeded. It
 // returns the number of rows written.
 func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) (int, error) {
+	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
+		return 0, err
+	}
 	rep, err := a.Report(ctx, spec)
 	if err != nil {
 		return 0, err
@@ -370,7 +373,7 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 // chargeExport counts n exported rows against the org's limit.
 func (a *Actor) chargeExport(ctx context.Context, n int) error {
 	return a.n.store.Update(ctx, func(tx Tx) error {
-		u, err := a.user(tx, 0)
+		u, err := a.user(tx, ExportRecords)
 		if err != nil {
 			return err
 		}
