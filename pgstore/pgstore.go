@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -368,9 +369,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error 
 		}
 		if attempt >= s.maxAttempts {
 			if retry == retryConflict {
-				return fmt.Errorf("pgstore: giving up after %d attempts: %w: %w", attempt, acctmap.ErrConflict, err)
+				return fmt.Errorf("pgstore: giving up after %s: %w: %w", plural(attempt, "attempt"), acctmap.ErrConflict, err)
 			}
-			return fmt.Errorf("pgstore: giving up after %d attempts: %w", attempt, err)
+			return fmt.Errorf("pgstore: giving up after %s: %w", plural(attempt, "attempt"), err)
 		}
 		s.retrying(retry, err)
 		t := time.NewTimer(backoff(attempt))
@@ -381,6 +382,14 @@ func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error 
 		case <-t.C:
 		}
 	}
+}
+
+// plural returns "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
 
 // backoff is how long Update waits before attempt+1: doubling from 1 ms to
