@@ -38,6 +38,10 @@ type Store struct {
 	maxBegins int
 	// overlapWorkMem is work_mem for the overlap query, in bytes.
 	overlapWorkMem int64
+	// commitCheckTimeout bounds how long Update asks the database whether
+	// a commit whose connection was lost happened: commitCheckTimeout,
+	// but for tests.
+	commitCheckTimeout time.Duration
 
 	// sqlCache maps a query as written in this package, with {s}. before
 	// table names, to the query on this Store's schema.
@@ -172,6 +176,8 @@ func open(ctx context.Context, op, dsn string, opts []Option, migrate bool) (*St
 		qschema:        pgx.Identifier{o.schema}.Sanitize(),
 		maxAttempts:    o.maxAttempts,
 		overlapWorkMem: o.overlapWorkMem,
+
+		commitCheckTimeout: commitCheckTimeout,
 	}
 	if s.pool == nil {
 		pool, err := pgxpool.New(ctx, dsn)
@@ -343,9 +349,8 @@ func (s *Store) View(ctx context.Context, fn func(tx acctmap.ReadTx) error) erro
 //   - PostgreSQL aborted it with a serialization failure or a deadlock
 //     (SQLSTATE 40001 or 40P01), in a statement of fn or at the commit;
 //   - the connection was lost while fn ran (the server rolls back the
-//     transaction of a session that ends), or while sending the COMMIT
-//     before any of it went out;
-//   - the connection was lost during the commit and the database, asked
+//     transaction of a session that ends without a commit);
+//   - the connection was lost during the commit, and the database, asked
 //     afterwards on another connection (pg_xact_status), says the
 //     transaction aborted, or it had written nothing.
 //
@@ -458,9 +463,6 @@ func (s *Store) update(ctx context.Context, fn func(tx acctmap.Tx) error) (err e
 	switch {
 	case retryable(err):
 		return err, retryConflict
-	case pgconn.SafeToRetry(err):
-		// Nothing of the COMMIT was sent; the session is over.
-		return err, retryConnLost
 	case !c.Conn().IsClosed():
 		// The server answered: the transaction is over, not committed.
 		return err, 0
@@ -469,7 +471,12 @@ func (s *Store) update(ctx context.Context, fn func(tx acctmap.Tx) error) (err e
 		// is nothing that may have been committed.
 		return err, retryConnLost
 	}
-	switch status, serr := s.commitStatus(ctx, *xid); status {
+	// The connection was lost during the commit. pgconn.SafeToRetry cannot
+	// tell whether the COMMIT reached the server: pgx v5.12 reports a
+	// failure to read its answer as "conn closed", which it says is safe
+	// to retry (TestCommitConnectionLost). Ask the database.
+	status, serr := s.commitStatus(ctx, *xid)
+	switch status {
 	case "committed":
 		return nil, 0
 	case "aborted":
@@ -491,10 +498,10 @@ const commitCheckTimeout = 10 * time.Second
 // transaction is aborted when its session ends without a commit). While
 // the session of the transaction is still ending, the status is "in
 // progress", and commitStatus asks again, as it does after a dead pooled
-// connection, for up to commitCheckTimeout; ctx does not interrupt it.
+// connection, for up to s.commitCheckTimeout; ctx does not interrupt it.
 // It returns "" and the last failure if it cannot tell.
 func (s *Store) commitStatus(ctx context.Context, xid string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitCheckTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.commitCheckTimeout)
 	defer cancel()
 	wait := time.Millisecond
 	for {
