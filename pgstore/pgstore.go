@@ -368,7 +368,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error 
 		return nilContext("Update")
 	}
 	for attempt := 1; ; attempt++ {
-		err, retry := s.update(ctx, fn)
+		retry, err := s.update(ctx, fn)
 		if retry == 0 {
 			return err
 		}
@@ -405,14 +405,15 @@ func backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// update runs fn once and says whether, and why, to run it again (0: not).
-func (s *Store) update(ctx context.Context, fn func(tx acctmap.Tx) error) (err error, retry retryReason) {
+// update runs fn once and says whether, and why, to run it again (0: not),
+// and with what failure.
+func (s *Store) update(ctx context.Context, fn func(tx acctmap.Tx) error) (retry retryReason, err error) {
 	if err := ctx.Err(); err != nil {
-		return err, 0
+		return 0, err
 	}
 	c, ptx, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite})
 	if err != nil {
-		return ctxOr(ctx, fmt.Errorf("pgstore: begin: %w", err)), 0
+		return 0, ctxOr(ctx, fmt.Errorf("pgstore: begin: %w", err))
 	}
 	defer c.Release()
 	w := &writer{reader{s: s, ctx: ctx, tx: ptx}}
@@ -429,47 +430,47 @@ func (s *Store) update(ctx context.Context, fn func(tx acctmap.Tx) error) (err e
 	switch {
 	case retryable(w.err) && ctx.Err() == nil:
 		// fn's error, if any, may well come from the failure: run it again.
-		return w.err, retryConflict
+		return retryConflict, w.err
 	case w.err != nil && c.Conn().IsClosed() && ctx.Err() == nil:
 		// The connection was lost (ctx is not done, which closes it too):
 		// the session is over, and with it the transaction, uncommitted.
-		return w.err, retryConnLost
+		return retryConnLost, w.err
 	case fnErr != nil:
-		return fnErr, 0
+		return 0, fnErr
 	case ctx.Err() != nil:
-		return ctx.Err(), 0
+		return 0, ctx.Err()
 	case w.err != nil:
 		// fn ignored the error of a statement; PostgreSQL has aborted the
 		// transaction, and nothing of it may be kept.
-		return fmt.Errorf("pgstore: a statement of the transaction failed: %w", w.err), 0
+		return 0, fmt.Errorf("pgstore: a statement of the transaction failed: %w", w.err)
 	}
 	// The transaction's id, NULL if it wrote nothing: if the connection is
 	// lost during the commit, the database can tell whether it committed.
 	var xid *string
 	if err := ptx.QueryRow(ctx, "SELECT pg_current_xact_id_if_assigned()::text").Scan(&xid); err != nil {
 		if ctx.Err() == nil && c.Conn().IsClosed() {
-			return fmt.Errorf("pgstore: commit: %w", err), retryConnLost
+			return retryConnLost, fmt.Errorf("pgstore: commit: %w", err)
 		}
-		return ctxOr(ctx, fmt.Errorf("pgstore: commit: %w", err)), 0
+		return 0, ctxOr(ctx, fmt.Errorf("pgstore: commit: %w", err))
 	}
 	// The commit is not interrupted by ctx: once Update decides to commit,
 	// what it returns must say whether the commit happened.
 	committed = true
 	err = ptx.Commit(context.WithoutCancel(ctx))
 	if err == nil {
-		return nil, 0
+		return 0, nil
 	}
 	err = fmt.Errorf("pgstore: commit: %w", err)
 	switch {
 	case retryable(err):
-		return err, retryConflict
+		return retryConflict, err
 	case !c.Conn().IsClosed():
 		// The server answered: the transaction is over, not committed.
-		return err, 0
+		return 0, err
 	case xid == nil:
 		// Lost during the commit of a transaction that wrote nothing: there
 		// is nothing that may have been committed.
-		return err, retryConnLost
+		return retryConnLost, err
 	}
 	// The connection was lost during the commit. pgconn.SafeToRetry cannot
 	// tell whether the COMMIT reached the server: pgx v5.12 reports a
@@ -478,14 +479,14 @@ func (s *Store) update(ctx context.Context, fn func(tx acctmap.Tx) error) (err e
 	status, serr := s.commitStatus(ctx, *xid)
 	switch status {
 	case "committed":
-		return nil, 0
+		return 0, nil
 	case "aborted":
-		return err, retryConnLost
+		return retryConnLost, err
 	default:
 		if serr == nil {
 			serr = fmt.Errorf("status %q", status)
 		}
-		return fmt.Errorf("%w: %w (asking the database: %w)", ErrCommitUnknown, err, serr), 0
+		return 0, fmt.Errorf("%w: %w (asking the database: %w)", ErrCommitUnknown, err, serr)
 	}
 }
 
