@@ -39,17 +39,13 @@ type Store struct {
 	// overlapWorkMem is work_mem for the overlap query, in bytes.
 	overlapWorkMem int64
 	// commitCheckTimeout bounds how long Update asks the database whether
-	// a commit whose connection was lost happened: commitCheckTimeout,
-	// but for tests.
+	// a commit whose connection was lost happened: the constant
+	// commitCheckTimeout, but in tests.
 	commitCheckTimeout time.Duration
 
 	// sqlCache maps a query as written in this package, with {s}. before
 	// table names, to the query on this Store's schema.
 	sqlCache sync.Map
-
-	// onRetry, when set (by the tests, before the Store is used), is
-	// called before each retry with its reason and the failure.
-	onRetry func(reason retryReason, err error)
 }
 
 var _ acctmap.Store = (*Store)(nil)
@@ -244,34 +240,13 @@ func nilContext(op string) error {
 type retryReason int
 
 const (
-	// retryDeadConn: BEGIN failed on a pooled connection that was dead,
-	// and another connection is tried.
-	retryDeadConn retryReason = iota + 1
 	// retryConflict: a serialization failure or a deadlock; Update runs
 	// fn again.
-	retryConflict
+	retryConflict retryReason = iota + 1
 	// retryConnLost: the connection was lost while fn ran, or during a
 	// commit that did not happen; Update runs fn again.
 	retryConnLost
 )
-
-func (r retryReason) String() string {
-	switch r {
-	case retryDeadConn:
-		return "dead connection"
-	case retryConflict:
-		return "conflict"
-	case retryConnLost:
-		return "connection lost"
-	}
-	return "no retry"
-}
-
-func (s *Store) retrying(reason retryReason, err error) {
-	if s.onRetry != nil {
-		s.onRetry(reason, err)
-	}
-}
 
 // begin acquires a connection and begins a transaction on it. A pooled
 // connection can be dead while idle: the server terminated its backend or
@@ -303,7 +278,6 @@ func (s *Store) begin(ctx context.Context, opts pgx.TxOptions) (*pgxpool.Conn, p
 		if !dead || ctx.Err() != nil {
 			break
 		}
-		s.retrying(retryDeadConn, err)
 	}
 	return nil, nil, err
 }
@@ -378,7 +352,6 @@ func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error 
 			}
 			return fmt.Errorf("pgstore: giving up after %s: %w", plural(attempt, "attempt"), err)
 		}
-		s.retrying(retry, err)
 		t := time.NewTimer(backoff(attempt))
 		select {
 		case <-ctx.Done():
