@@ -84,9 +84,9 @@
 //
 // After the last attempt Update returns the last failure. When that was a
 // conflict, the error wraps acctmap.ErrConflict as well as the
-// *pgconn.PgError: the store has retried WithMaxAttempts times over more
-// than a second, and the transaction keeps colliding with others on the
-// same rows. The caller should not run it again at once, which adds to the
+// *pgconn.PgError: the store has already run it WithMaxAttempts times,
+// with backoff (about 1.7 s in all at the default 20), and it keeps
+// colliding with other transactions on the same rows. The caller should not run it again at once, which adds to the
 // contention: retry later with a backoff of its own (seconds), or report
 // the conflict to the user (an HTTP service: 409 or 503 with Retry-After).
 // Other failures (a statement's error, a server that stays out of reach)
