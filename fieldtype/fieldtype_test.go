@@ -115,6 +115,9 @@ var parseCases = []parseCase{
 	{num(inLocale), "123,45,678", "", "digits not grouped by three"},
 	{num(inLocale), "1,23,4567", "", "digits not grouped by three"},
 	{num(US), "12,34,567.5", "", "digits not grouped by three"},
+	{num(US), strings.Repeat("1,", 32) + "1", "", "too many digit groups"},
+	{num(US), strings.Repeat("1,", 31) + "1", "", "digits not grouped by three"},
+	{num(US), "1" + strings.Repeat(",000", 31), "1e+93", ""},
 
 	// Money.
 	{money(US), "$2,000", "2000 USD", ""},

@@ -122,6 +122,9 @@ func numberLiteral(s string, l Locale, exponent bool) (string, string) {
 		if run == 0 {
 			return "", "grouping separator not between digits"
 		}
+		if n == len(lens) {
+			return "", "too many digit groups"
+		}
 		lens[n], n = run, n+1
 		if b[0] == '0' {
 			return "", "grouped number starts with 0"
@@ -237,6 +240,9 @@ var currencySymbols = []struct {
 // code is three letters not followed by another letter. bad is a reason
 // when s starts with three letters that are no ISO 4217 code.
 func currencyPrefix(s string) (tok, rest, bad string) {
+	if s == "" || s[0] >= '0' && s[0] <= '9' || s[0] == '.' || s[0] == ',' {
+		return "", s, "" // most values: no currency in front
+	}
 	for _, c := range currencySymbols {
 		if strings.HasPrefix(s, c.sym) && !(isLetter(c.sym[0]) && letterAt(s, len(c.sym))) {
 			return c.sym, s[len(c.sym):], ""
@@ -253,6 +259,9 @@ func currencyPrefix(s string) (tok, rest, bad string) {
 
 // currencySuffix splits a currency symbol or code off the end of s.
 func currencySuffix(s string) (tok, rest, bad string) {
+	if s == "" || s[len(s)-1] >= '0' && s[len(s)-1] <= '9' {
+		return "", s, ""
+	}
 	for _, c := range currencySymbols {
 		if strings.HasSuffix(s, c.sym) && !(isLetter(c.sym[0]) && letterBefore(s, len(s)-len(c.sym))) {
 			return c.sym, s[:len(s)-len(c.sym)], ""
