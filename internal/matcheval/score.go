@@ -54,7 +54,9 @@ func (sc Scores) HardCounts() Counts {
 func (s *Set) Score(pred []Pair) Scores {
 	sc := Scores{ByClass: map[string]Counts{}}
 	for _, lp := range s.Labels {
-		sc.ByClass[lp.Class] = sc.ByClass[lp.Class] // every used class appears, even with zero counts
+		if _, ok := sc.ByClass[lp.Class]; !ok {
+			sc.ByClass[lp.Class] = Counts{} // every used class appears, even with zero counts
+		}
 	}
 	seen := make(map[Pair]bool, len(pred))
 	for _, p := range pred {
