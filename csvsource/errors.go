@@ -8,8 +8,9 @@ import (
 )
 
 // Sentinel errors. Every error returned by NewReader, Reader.Next and Preview
-// is an *Error; all but the read errors of the caller's io.Reader (which it
-// wraps instead) wrap one of these, so callers branch with errors.Is.
+// (and their Context forms) is an *Error; all but the read errors of the
+// caller's io.Reader and the end of a context (which it wraps instead) wrap
+// one of these, so callers branch with errors.Is.
 var (
 	// ErrNoHeader reports an input with no header line: empty, blank lines
 	// only, or a header whose names are all empty.
@@ -22,7 +23,7 @@ var (
 	// ErrMapping reports an invalid Mapping (a required column not set, a
 	// registration id column without a scheme, one column mapped twice).
 	ErrMapping = errors.New("invalid column mapping")
-	// ErrOption reports an invalid Option value.
+	// ErrOption reports an invalid Option value, or a nil context.
 	ErrOption = errors.New("invalid option")
 	// ErrRaggedRow reports a row whose number of fields differs from the
 	// header's.
@@ -49,7 +50,7 @@ var (
 //	accounts.csv:12:3 (column "Website"): bare " in non-quoted field
 //
 // Messages quote at most a bounded prefix of any value or column name
-// (maxQuoted bytes, then "…"), whatever the input.
+// (48 bytes, then "…"), whatever the input.
 type Error struct {
 	File   string // the name given by WithName; "" if none
 	Line   int    // 1-based physical line; 0 if the error is not about a line

@@ -48,7 +48,7 @@
 // Rejection values with the line, column, header name, value and cause
 // (Err: the normalize error, or an *Error) of the field at fault. A row
 // equal to the header (two exports concatenated into one file) is a
-// rejection wrapping ErrRepeatedHeader, never an account.
+// rejection whose Err is ErrRepeatedHeader, never an account.
 //
 // Every message, Reason and Value quotes at most a bounded prefix of any
 // value (48 bytes, then "…"), so that hostile input never makes a huge error.
@@ -80,7 +80,7 @@ import (
 
 // Mapping names the header of each column a Reader uses. Names match the
 // header case-insensitively, ignoring surrounding spaces. A column may be
-// mapped once only.
+// mapped once only. (Its lists make it a type that == cannot compare.)
 type Mapping struct {
 	Name string // company name column (required)
 	// Website is the website column: required unless RegistrationID or
@@ -435,8 +435,14 @@ func (r *Reader) NextContext(ctx context.Context) (*Record, error) {
 // isHeader reports whether row equals the header, names compared as the
 // Mapping's are (trimmed of spaces and byte order marks, case folded).
 func (r *Reader) isHeader(row []string) bool {
-	h := r.src.header
-	if !strings.EqualFold(trimHeader(row[0]), h[0]) {
+	// Values are trimmed of spaces already, and a BOM at the start of a
+	// row is skipped: trimming the first again is needed only for a BOM
+	// left after spaces.
+	h, v := r.src.header, row[0]
+	if len(v) > 0 && v[0] == bomText[0] {
+		v = trimHeader(v)
+	}
+	if !strings.EqualFold(v, h[0]) {
 		return false // the common case: one comparison
 	}
 	for i := 1; i < len(row); i++ {
