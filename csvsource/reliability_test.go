@@ -375,10 +375,21 @@ func TestNotCSV(t *testing.T) {
 			t.Errorf("UTF-16 (big endian %v) without BOM: %v, %d records", bigEndian, err, len(recs))
 		}
 	}
-	// Text that merely holds a NUL or two is still text.
-	_, recs, err := readAll(t, []byte("name,website\n"+strings.Repeat("Acme,acme.com\n", 10)+"Be\x00ta,beta.io\n"), nameSite)
-	if err != nil || len(recs) != 11 {
-		t.Errorf("a stray NUL: %v, %d records", err, len(recs))
+	// Text that merely holds a NUL or two is still text, even in a small
+	// file.
+	for _, tt := range []struct {
+		in   string
+		recs int
+	}{
+		{"name,website\n" + strings.Repeat("Acme,acme.com\n", 10) + "Be\x00ta,beta.io\n", 11},
+		{"name,website\nAc\x00me\x1b[31m\x07,acme.com\n", 1},
+		{"name,website\n\x00,\x00\nAcme,acme.com\n", 1}, // the NUL row gives no key
+		{"n\x00,website\nAcme,acme.com\n", 1},
+	} {
+		_, recs, err := readAll(t, []byte(tt.in), Mapping{Name: strings.SplitN(tt.in, ",", 2)[0], Website: "website"})
+		if err != nil || len(recs) != tt.recs {
+			t.Errorf("%q: %v, %d records, want %d", tt.in, err, len(recs), tt.recs)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // What people upload instead of a CSV file, recognized by its first bytes.
@@ -114,8 +115,11 @@ func zipNames(head []byte) []string {
 // zero bytes: text in Latin scripts, and the delimiters and line breaks of
 // any CSV, are code units below U+0100, whose high byte is zero. It returns
 // UTF16LE if at least one code unit in 8 has a zero high (second) byte and
-// low bytes are almost never zero, UTF16BE for the converse, else "".
-func utf16Pattern(head []byte) string {
+// low bytes are almost never zero, UTF16BE for the converse, else "". For
+// text that is valid UTF-8 (as ASCII in UTF-16 is: NUL is valid), a quarter
+// of the units must have the zero byte: a stray NUL or two in a small UTF-8
+// file does not make it UTF-16.
+func utf16Pattern(head []byte, validUTF8 bool) string {
 	n := len(head) &^ 1
 	if n == 0 {
 		return ""
@@ -130,24 +134,30 @@ func utf16Pattern(head []byte) string {
 		}
 	}
 	units := n / 2
+	need := (units + 7) / 8
+	if validUTF8 {
+		need = (units + 3) / 4
+	}
 	switch {
-	case odd*8 >= units && even*16 <= odd:
+	case odd >= need && even*16 <= odd:
 		return UTF16LE
-	case even*8 >= units && odd*16 <= even:
+	case even >= need && odd*16 <= even:
 		return UTF16BE
 	}
 	return ""
 }
 
-// binaryText describes text with many NUL bytes (at least 2% of head),
-// which no CSV export holds: a binary file, or UTF-16 read as another
-// encoding. It returns "" for text.
+// binaryText describes text with many NUL bytes, which no CSV export
+// holds: a binary file, or UTF-16 read as another encoding. Many means a
+// quarter of head, or at least 16 and 2% of it: a stray NUL or two in a
+// small file is a damaged value (kept as it is), not a binary file. It
+// returns "" for text.
 func binaryText(head []byte, enc string) string {
 	nul := bytes.Count(head, []byte{0})
-	if nul == 0 || nul*50 < len(head) {
+	if nul*4 < len(head) && (nul < 16 || nul*50 < len(head)) {
 		return ""
 	}
-	if u := utf16Pattern(head); u != "" {
+	if u := utf16Pattern(head, utf8.Valid(head)); u != "" {
 		return fmt.Sprintf("text with NUL bytes (%d of its first %d bytes) that looks like %s, read as %s: set the encoding to %s or leave it to detection",
 			nul, len(head), u, enc, u)
 	}

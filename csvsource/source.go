@@ -199,21 +199,23 @@ func detectEncoding(head []byte, atEOF bool, forced string) (string, int) {
 	if enc != "" {
 		return enc, bom
 	}
-	if u := utf16Pattern(head); u != "" {
-		return u, 0
-	}
+	text := head
 	if !atEOF {
 		// The sample may end inside a character.
-		for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
-			if utf8.RuneStart(head[i]) {
-				if !utf8.FullRune(head[i:]) {
-					head = head[:i]
+		for i := len(text) - 1; i >= 0 && i >= len(text)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(text[i]) {
+				if !utf8.FullRune(text[i:]) {
+					text = text[:i]
 				}
 				break
 			}
 		}
 	}
-	if utf8.Valid(head) {
+	valid := utf8.Valid(text)
+	if u := utf16Pattern(head, valid); u != "" {
+		return u, 0
+	}
+	if valid {
 		return UTF8, 0
 	}
 	return Windows1252, 0
