@@ -22,8 +22,8 @@ var magics = []struct {
 	{"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (.7z): extract the CSV file from it and import that"},
 	{"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Microsoft Office file (an Excel 97-2003 workbook, .xls): open it in Excel and save it as CSV (File > Save As > CSV UTF-8)"},
 	{"%PDF-", "a PDF document: export the list from the system it came from as CSV"},
-	{"\x89PNG\r\n\x1a\n", "a PNG image"},
-	{"\xff\xd8\xff", "a JPEG image"},
+	{"\x89PNG\r\n\x1a\n", "a PNG image, not a list: export the list as CSV"},
+	{"\xff\xd8\xff", "a JPEG image, not a list: export the list as CSV"},
 	{"SQLite format 3\x00", "an SQLite database: export the table as CSV (e.g. sqlite3 -csv)"},
 	{"PAR1", "a Parquet file: export it as CSV"},
 }
