@@ -2,6 +2,7 @@ package csvsource
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -127,7 +128,7 @@ func BenchmarkReader(b *testing.B) {
 	// Parse only: decoding, checks and CSV parsing, no normalization: the
 	// share of this package in the cost above.
 	b.Run("ParseOnly", func(b *testing.B) {
-		src, err := open(&repeater{header: header, body: body, times: -1}, newConfig(nil))
+		src, err := open(context.Background(), &repeater{header: header, body: body, times: -1}, newConfig(nil))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -135,7 +136,7 @@ func BenchmarkReader(b *testing.B) {
 		b.ResetTimer()
 		cpu0, _ := cpuTime()
 		for range b.N {
-			if _, _, err := src.readRow(); err != nil {
+			if _, _, err := src.readRow(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 		}

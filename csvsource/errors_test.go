@@ -98,7 +98,7 @@ func TestErrors(t *testing.T) {
 		input:  []byte("name,website\n"),
 		m:      Mapping{Name: "name", Website: "  "},
 		wantIs: []error{ErrMapping},
-		want:   errFields{Msg: "accounts.csv: mapping: the Website column is not set"},
+		want:   errFields{Msg: "accounts.csv: mapping: the Website column is not set: a Website, OtherWebsites or RegistrationID column is required"},
 	}, {
 		name:   "registration id without scheme",
 		input:  []byte("name,website,duns\n"),

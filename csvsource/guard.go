@@ -1,8 +1,10 @@
 package csvsource
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,14 +19,21 @@ import (
 // fault still reach the caller, because bufio.Reader hands over buffered data
 // before a read error.
 type guard struct {
-	src      io.Reader
-	class    [256]uint8 // non-zero for the bytes scan must look at
-	crOnly   bool       // old Mac line ends: lone CR turned into LF
-	strict   bool       // UTF-8 input: reject invalid sequences
-	encName  string     // for messages
-	maxRow   int64
-	maxField int64
-	maxCols  int
+	src     io.Reader
+	class   [256]uint8 // non-zero for the bytes scan must look at
+	crOnly  bool       // old Mac line ends: lone CR turned into LF
+	strict  bool       // UTF-8 input: reject invalid sequences, accept U+FFFD
+	decoded bool       // strict, but for text from utf16Decoder: messages name encName
+	encName string     // for messages
+	// lenient follows WithLenientQuotes: a quote opens a quoted field only
+	// at the start of a field (after white space if trimSpace), as the
+	// parser then reads it; otherwise every quote toggles, which is the
+	// same for any input the strict parser accepts.
+	lenient   bool
+	trimSpace bool
+	maxRow    int64
+	maxField  int64
+	maxCols   int
 
 	// Sizes are differences of offsets in the text, so that counting a run
 	// of ordinary bytes is one addition and one comparison.
@@ -34,14 +43,16 @@ type guard struct {
 	rowStart   int64 // offset where the current row starts
 	fieldStart int64 // offset where the current field starts
 
-	quoted    bool
-	quoteLine int // where the open quote is
-	quoteCol  int
-	line      int // line of the next byte
-	rowLine   int // line where the current row starts
-	field     int // index of the current field in its row
-	fieldLine int // where the current field starts
-	fieldCol  int
+	quoted        bool
+	lastClose     int64 // offset of the last closing quote (lenient only)
+	fieldNonSpace bool  // the current field has more than the parser skips before this read (lenient only)
+	quoteLine     int   // where the open quote is
+	quoteCol      int
+	line          int // line of the next byte
+	rowLine       int // line where the current row starts
+	field         int // index of the current field in its row
+	fieldLine     int // where the current field starts
+	fieldCol      int
 
 	pend     [utf8.UTFMax]byte // incomplete rune at the end of the last read
 	npend    int
@@ -65,7 +76,7 @@ func newGuard(src io.Reader, delim byte, firstLine int, crOnly, strict bool, enc
 	g := &guard{
 		src: src, crOnly: crOnly, strict: strict, encName: encName,
 		maxRow: int64(c.maxRowBytes), maxField: int64(c.maxFieldBytes), maxCols: c.maxColumns,
-		line: firstLine, rowLine: firstLine, fieldLine: firstLine, fieldCol: 1,
+		line: firstLine, rowLine: firstLine, fieldLine: firstLine, fieldCol: 1, lastClose: -2,
 	}
 	g.limit = min(g.maxRow, g.maxField)
 	for b := 0x80; b < 0x100; b++ {
@@ -117,12 +128,19 @@ func (g *guard) scan(b []byte) int {
 				return 0
 			}
 			g.npend = 0
+			// A BOM split across reads counts as it does whole: skipped
+			// at the start of a row.
+			if g.lenient && !(g.trimSpace && unicode.IsSpace(r)) && (r != '\uFEFF' || g.fieldStart != g.rowStart) {
+				g.fieldNonSpace = true
+			}
 		}
 		if g.pos++; g.pos > g.limit {
 			g.overLimit()
 			return 0
 		}
 	}
+	// b[first] is at offset base: what the lenient quote check needs.
+	first, base := i, g.pos-int64(i)
 	cls := &g.class
 	for i < len(b) {
 		start := i
@@ -149,9 +167,13 @@ func (g *guard) scan(b []byte) int {
 				g.overLimit()
 				return i
 			}
-			g.quoted = !g.quoted
-			if g.quoted {
-				g.quoteLine, g.quoteCol = g.line, g.col(g.pos-1)
+			if !g.lenient || g.quoted || g.pos-1 == g.lastClose+1 || g.atFieldStart(b, first, base, i) {
+				g.quoted = !g.quoted
+				if g.quoted {
+					g.quoteLine, g.quoteCol = g.line, g.col(g.pos-1)
+				} else {
+					g.lastClose = g.pos - 1
+				}
 			}
 			i++
 		case clsDelim:
@@ -199,6 +221,9 @@ func (g *guard) scan(b []byte) int {
 					// Split by the end of this read: check it on the next.
 					g.npend = copy(g.pend[:], b[i:])
 					g.pendLine, g.pendCol, g.pendFld = g.line, g.col(g.pos), g.field
+					if g.lenient {
+						g.noteField(b, first, base, i)
+					}
 					if g.pos += int64(g.npend); g.pos > g.limit {
 						g.overLimit()
 						return i
@@ -219,7 +244,59 @@ func (g *guard) scan(b []byte) int {
 			i += size
 		}
 	}
+	if g.lenient {
+		g.noteField(b, first, base, len(b))
+	}
 	return len(b)
+}
+
+// fieldText returns the part of b[first:end] that belongs to the current
+// field, and whether the field started before it. b[first] is at offset
+// base.
+func (g *guard) fieldText(b []byte, first int, base int64, end int) (text []byte, earlier bool) {
+	if g.fieldStart < base+int64(first) {
+		return b[first:end], true
+	}
+	return b[g.fieldStart-base : end], false
+}
+
+// atFieldStart reports whether the quote at b[i] starts the field, as the
+// parser sees it: nothing before it but what the parser skips (white
+// space if it trims it, a byte order mark at the start of a row).
+func (g *guard) atFieldStart(b []byte, first int, base int64, i int) bool {
+	if g.pos-1 == g.fieldStart {
+		return true
+	}
+	text, earlier := g.fieldText(b, first, base, i)
+	if earlier && g.fieldNonSpace {
+		return false
+	}
+	return g.skipped(text, !earlier && g.fieldStart == g.rowStart)
+}
+
+// skipped reports whether the parser skips all of text at the start of a
+// field (and of a row, if rowStart).
+func (g *guard) skipped(text []byte, rowStart bool) bool {
+	if rowStart {
+		text = bytes.TrimPrefix(text, bomText)
+	}
+	if g.trimSpace {
+		return indexNonSpace(text) < 0
+	}
+	return len(text) == 0
+}
+
+// noteField records, at the end of a read, whether the current field holds
+// more than the parser skips so far.
+func (g *guard) noteField(b []byte, first int, base int64, end int) {
+	if g.quoted {
+		return
+	}
+	text, earlier := g.fieldText(b, first, base, end)
+	if !earlier {
+		g.fieldNonSpace = false
+	}
+	g.fieldNonSpace = g.fieldNonSpace || !g.skipped(text, !earlier && g.fieldStart == g.rowStart)
 }
 
 // overLimit reports the row or the field that passed g.limit.
@@ -243,7 +320,7 @@ func (g *guard) rowTooLarge() {
 
 func (g *guard) encodingError(line, col, field int, b byte) {
 	msg := fmt.Sprintf("invalid UTF-8 (byte 0x%02x)", b)
-	if !g.strict {
+	if !g.strict || g.decoded {
 		msg = fmt.Sprintf("text that is not valid %s", g.encName)
 	}
 	g.err = &Error{Line: line, Column: col, Kind: ErrEncoding, field: field, Msg: msg}

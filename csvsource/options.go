@@ -40,6 +40,7 @@ type config struct {
 	maxRowBytes   int
 	maxColumns    int
 	maxRejections int
+	lenientQuotes bool
 	err           error // first invalid option
 }
 
@@ -166,4 +167,15 @@ func WithMaxRejections(n int) Option {
 		}
 		c.maxRejections = n
 	}
+}
+
+// WithLenientQuotes reads a double quote inside a field that does not start
+// with one (`12" pipe`, `5'10"`) as a literal quote, with a warning in the
+// Summary naming its line, column and header, instead of stopping at an
+// ErrQuote error. Quoted fields are read as without it: a quote followed by
+// anything but a delimiter or a line break after a quoted field
+// (`"Acme" Inc`) is still an error, since where such a field ends is a
+// guess that could swallow the rows after it.
+func WithLenientQuotes() Option {
+	return func(c *config) { c.lenientQuotes = true }
 }

@@ -1,6 +1,7 @@
 package csvsource
 
 import (
+	"context"
 	"io"
 )
 
@@ -16,15 +17,22 @@ type Sample struct {
 	Encoding  string
 	// Suggested guesses a Mapping from common header names (of Salesforce,
 	// HubSpot and generic exports): a starting point to show, not to trust.
-	// Its fields are "" where no column looks right.
+	// Its fields are "" (or nil) where no column looks right; it may lack
+	// a required column, and then fails in NewReader.
 	Suggested Mapping
 }
 
-// Preview reads the header and up to samples rows of r. Its errors are those
-// of NewReader (except mapping errors) and, for those rows, those of
-// Reader.Next.
+// Preview is PreviewContext with context.Background().
 func Preview(r io.Reader, samples int, opts ...Option) (*Sample, error) {
-	src, err := open(r, newConfig(opts))
+	return PreviewContext(context.Background(), r, samples, opts...)
+}
+
+// PreviewContext reads the header and up to samples rows of r. Its errors
+// are those of NewReaderContext (except mapping errors) and, for those rows,
+// those of Reader.NextContext: it checks ctx as that does, since blank rows
+// before the first sample may be many.
+func PreviewContext(ctx context.Context, r io.Reader, samples int, opts ...Option) (*Sample, error) {
+	src, err := open(ctx, r, newConfig(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +44,7 @@ func Preview(r io.Reader, samples int, opts ...Option) (*Sample, error) {
 		Suggested: suggest(src.header),
 	}
 	for range max(samples, 0) {
-		row, line, err := src.readRow()
+		row, line, err := src.readRow(ctx)
 		if err == io.EOF {
 			break
 		}
@@ -70,6 +78,20 @@ var suggestions = []struct {
 		"duns", "duns number", "d-u-n-s number", "d-u-n-s"}},
 }
 
+// Header names of further name and website columns (Mapping.OtherNames,
+// OtherWebsites), suggested in header order.
+var (
+	otherNameHeaders = []string{
+		"legal name", "legal entity name", "registered name", "company legal name", "account legal name",
+		"dba", "d/b/a", "doing business as", "trading name", "trade name", "trading as",
+		"short name", "brand name", "brand", "also known as", "aka"}
+	otherWebsiteHeaders = []string{
+		"investor relations website", "investor relations url", "investor relations site",
+		"ir website", "ir site", "ir url", "regional website", "regional site", "local website",
+		"secondary website", "second website", "other website", "alternate website", "alternative website",
+		"website 2", "corporate website"}
+)
+
 func suggest(header []string) Mapping {
 	index := make(map[string]string, len(header))
 	for _, h := range header {
@@ -88,6 +110,21 @@ func suggest(header []string) Mapping {
 	}
 	if m.RegistrationID != "" {
 		m.RegistrationScheme = "duns"
+	}
+	for _, list := range []struct {
+		names []string
+		dst   *[]string
+	}{{otherNameHeaders, &m.OtherNames}, {otherWebsiteHeaders, &m.OtherWebsites}} {
+		known := make(map[string]bool, len(list.names))
+		for _, n := range list.names {
+			known[foldKey(n)] = true
+		}
+		for _, h := range header {
+			if known[foldKey(h)] && !used[h] {
+				*list.dst = append(*list.dst, h)
+				used[h] = true
+			}
+		}
 	}
 	return m
 }

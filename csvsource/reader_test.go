@@ -191,7 +191,7 @@ func TestReaderFormats(t *testing.T) {
 		wantHeader: []string{"name", "website", "notes"},
 		wantFields: []string{"notes"},
 		want: []row{
-			{Line: 2, Name: `Acme, "The" Inc`, Website: "acme.com", Domains: []string{"acme.com"}, Fields: []string{"line one\nline two\nline three"}},
+			{Line: 2, Name: `Acme, "The" Inc`, Website: "acme.com", Domains: []string{"acme.com"}, Fields: []string{"line one\r\nline two\nline three"}},
 			{Line: 5, Name: "Beta", Website: "beta.io", Domains: []string{"beta.io"}, Fields: []string{""}},
 		},
 	}, {
@@ -239,7 +239,7 @@ func TestReaderFormats(t *testing.T) {
 		wantHeader: []string{"name", "website"},
 		want: []row{
 			{Line: 2, Name: "Acme", Website: "acme.com", Domains: []string{"acme.com"}},
-			{Line: 3, Name: "Beta\nCorp", Website: "beta.io", Domains: []string{"beta.io"}},
+			{Line: 3, Name: "Beta\rCorp", Website: "beta.io", Domains: []string{"beta.io"}},
 			{Line: 5, Name: "Gamma", Website: "gamma.org", Domains: []string{"gamma.org"}},
 		},
 	}, {
@@ -470,16 +470,16 @@ func TestRecordKeys(t *testing.T) {
 	wantSum := Summary{
 		Rows: 10, Accepted: 5, Rejected: 5, NoDomain: 2, Warned: 2,
 		Rejections: []Rejection{
-			{Line: 6, Value: "n/a", Err: normalize.ErrNoDomain, Reason: `no company name and website "n/a": no company domain`},
-			{Line: 7, Value: "", Err: nil, Reason: `company name "---" gives no name key and no website`},
-			{Line: 8, Value: "gmail.com", Err: normalize.ErrGenericDomain,
+			{Line: 6, Column: 2, Field: "Website", Value: "n/a", Err: normalize.ErrNoDomain, Reason: `no company name and website "n/a": no company domain`},
+			{Line: 7, Column: 1, Field: "Account Name", Value: "---", Err: nil, Reason: `company name "---" gives no name key and no website`},
+			{Line: 8, Column: 2, Field: "Website", Value: "gmail.com", Err: normalize.ErrGenericDomain,
 				Reason: `no company name and website "gmail.com": generic domain shared by unrelated companies and aliases "n/a": no company domain`},
-			{Line: 10, Value: "", Err: normalize.ErrNoDomain, Reason: `no company name and no website and aliases "n/a": no company domain`},
-			{Line: 11, Value: "", Err: normalize.ErrInvalidID, Reason: `no company name and no website and duns "1234": invalid registration id`},
+			{Line: 10, Column: 3, Field: "Domains", Value: "n/a", Err: normalize.ErrNoDomain, Reason: `no company name and no website and aliases "n/a": no company domain`},
+			{Line: 11, Column: 4, Field: "DUNS", Value: "1234", Err: normalize.ErrInvalidID, Reason: `no company name and no website and duns "1234": invalid registration id`},
 		},
 		Warnings: []Rejection{
-			{Line: 3, Value: "facebook.com/beta", Err: normalize.ErrPlatformPage, Reason: `website "facebook.com/beta": page on a platform, not a company's own site`},
-			{Line: 5, Value: "12345678", Err: normalize.ErrInvalidID, Reason: `duns "12345678": invalid registration id`},
+			{Line: 3, Column: 2, Field: "Website", Value: "facebook.com/beta", Err: normalize.ErrPlatformPage, Reason: `website "facebook.com/beta": page on a platform, not a company's own site`},
+			{Line: 5, Column: 4, Field: "DUNS", Value: "12345678", Err: normalize.ErrInvalidID, Reason: `duns "12345678": invalid registration id`},
 		},
 	}
 	if diff := cmp.Diff(wantSum, r.Summary(), cmpopts.EquateErrors()); diff != "" {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"io"
 	"unicode"
 	"unsafe"
@@ -19,12 +20,32 @@ import (
 // common cases (an ASCII delimiter, a field that starts without a space)
 // take no per-character function calls. Parsing was about a third of
 // reading an export, normalization included.
+//
+// It departs from encoding/csv on purpose in four ways:
+//   - a line break inside a quoted field is kept as written: CRLF stays
+//     CRLF (encoding/csv turns it into LF), and in a file with CR line ends
+//     (crOnly, whose CRs the guard turns into LFs) it is CR again;
+//   - a byte order mark at the start of a row is skipped, so that the
+//     header of a second export appended to the first reads as a header;
+//   - with lenient set, a quote in a field that does not start with one is
+//     kept as a literal quote and noted in bareQuotes, instead of being
+//     csv.ErrBareQuote;
+//   - a run of blankRun empty lines returns errBlankRun, so that the caller
+//     can check its context between any two reads.
 type rowReader struct {
 	r     *bufio.Reader
 	comma byte
 	// trimLeadingSpace skips leading white space in fields (unicode.IsSpace),
 	// even if the delimiter is white space, as csv.Reader does.
 	trimLeadingSpace bool
+	crOnly           bool
+	lenient          bool
+
+	// bareQuotes holds the literal quotes of the last row (lenient only):
+	// the first of each field.
+	bareQuotes []bareQuote
+	crlf       bool // the last line read ended with CRLF
+	blank      int  // empty lines skipped since the last row or errBlankRun
 
 	fieldsPerRecord int
 	numLine         int
@@ -41,6 +62,21 @@ type rowReader struct {
 }
 
 type position struct{ line, col int }
+
+// bareQuote locates a quote that WithLenientQuotes read as a literal one.
+type bareQuote struct {
+	field int // index of the field in its row
+	position
+}
+
+// blankRun is how many empty lines rowReader.read skips before returning
+// errBlankRun.
+const blankRun = 1024
+
+// errBlankRun reports blankRun empty lines skipped: no row, no error.
+var errBlankRun = errors.New("csvsource: a run of empty lines")
+
+var bomText = []byte("\uFEFF")
 
 // textBlockBytes is the size of the blocks row text is carved from: about
 // 70 rows of a typical export per allocation. A block stays alive while
@@ -80,9 +116,11 @@ func (p *rowReader) readLine() ([]byte, error) {
 	}
 	p.numLine++
 	// Normalize \r\n to \n on all input lines.
+	p.crlf = false
 	if n := len(line); n >= 2 && line[n-2] == '\r' && line[n-1] == '\n' {
 		line[n-2] = '\n'
 		line = line[:n-1]
+		p.crlf = true
 	}
 	return line, err
 }
@@ -120,10 +158,15 @@ func (p *rowReader) read() ([]string, error) {
 		line, errRead = p.readLine()
 		if errRead == nil && len(line) == lengthNL(line) {
 			line = nil
+			if p.blank++; p.blank >= blankRun {
+				p.blank = 0
+				return nil, errBlankRun
+			}
 			continue // Skip empty lines
 		}
 		break
 	}
+	p.blank = 0
 	if errRead == io.EOF {
 		return nil, errRead
 	}
@@ -136,7 +179,12 @@ func (p *rowReader) read() ([]string, error) {
 	p.recordBuffer = p.recordBuffer[:0]
 	p.fieldIndexes = p.fieldIndexes[:0]
 	p.fieldPositions = p.fieldPositions[:0]
+	p.bareQuotes = p.bareQuotes[:0]
 	pos := position{line: p.numLine, col: 1}
+	if len(line) >= len(bomText) && line[0] == bomText[0] && bytes.HasPrefix(line, bomText) {
+		line = line[len(bomText):]
+		pos.col += len(bomText)
+	}
 parseField:
 	for {
 		if p.trimLeadingSpace {
@@ -160,8 +208,12 @@ parseField:
 			// Check to make sure a quote does not appear in field.
 			if j := bytes.IndexByte(field, '"'); j >= 0 {
 				col := pos.col + j
-				err = &csv.ParseError{StartLine: recLine, Line: p.numLine, Column: col, Err: csv.ErrBareQuote}
-				break parseField
+				if p.lenient {
+					p.bareQuotes = append(p.bareQuotes, bareQuote{len(p.fieldIndexes), position{p.numLine, col}})
+				} else {
+					err = &csv.ParseError{StartLine: recLine, Line: p.numLine, Column: col, Err: csv.ErrBareQuote}
+					break parseField
+				}
 			}
 			p.recordBuffer = append(p.recordBuffer, field...)
 			p.fieldIndexes = append(p.fieldIndexes, len(p.recordBuffer))
@@ -210,8 +262,18 @@ parseField:
 						break parseField
 					}
 				} else if len(line) > 0 {
-					// Hit end of line (copy all data so far).
-					p.recordBuffer = append(p.recordBuffer, line...)
+					// Hit end of line (copy all data so far), with its
+					// line break as written.
+					switch n := len(line); {
+					case line[n-1] != '\n':
+						p.recordBuffer = append(p.recordBuffer, line...)
+					case p.crlf:
+						p.recordBuffer = append(append(p.recordBuffer, line[:n-1]...), '\r', '\n')
+					case p.crOnly:
+						p.recordBuffer = append(append(p.recordBuffer, line[:n-1]...), '\r')
+					default:
+						p.recordBuffer = append(p.recordBuffer, line...)
+					}
 					if errRead != nil {
 						break parseField
 					}

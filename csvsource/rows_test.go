@@ -16,7 +16,8 @@ import (
 // TestRowReaderMatchesCSV compares rowReader with encoding/csv's Reader,
 // configured as csvsource used to configure it, on random text dense in
 // quotes, delimiters, line breaks and white space (ASCII and Unicode):
-// every record, field position and error must be the same.
+// every record, field position and error must be the same, except the CRLFs
+// that rowReader keeps inside quoted fields.
 func TestRowReaderMatchesCSV(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	long := strings.Repeat("z", 3000) // with a few, lines outgrow the 4 KiB buffer
@@ -45,8 +46,20 @@ func TestRowReaderMatchesCSV(t *testing.T) {
 			for n := 0; ; n++ {
 				wrec, werr := want.Read()
 				grec, gerr := got.read()
+				for gerr == errBlankRun {
+					grec, gerr = got.read()
+				}
 				what := fmt.Sprintf("input %q delim %q row %d", in, delim, n)
-				if diff := cmp.Diff(wrec, grec); diff != "" {
+				// rowReader keeps CRLF inside quoted fields, where csv
+				// writes LF: its fields are csv's with those LFs back.
+				var crlf []string
+				if grec != nil {
+					crlf = make([]string, len(grec))
+				}
+				for i, f := range grec {
+					crlf[i] = strings.ReplaceAll(f, "\r\n", "\n")
+				}
+				if diff := cmp.Diff(wrec, crlf); diff != "" {
 					t.Fatalf("%s: record (-csv +rowReader):\n%s", what, diff)
 				}
 				var wpe, gpe *csv.ParseError

@@ -3,6 +3,7 @@ package csvsource
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
-	xunicode "golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
 
@@ -29,7 +29,15 @@ type source struct {
 	rows       *rowReader
 	header     []string // trimmed names
 	headerLine int
+	// headerQuotes holds the literal quotes of the header (WithLenientQuotes).
+	headerQuotes []bareQuote
+	untilCheck   int // rows to read before readRow checks its context again
 }
+
+// checkEvery is how many rows, blank and rejected ones included, readRow
+// reads between two checks of its context: often enough to stop within a
+// millisecond or two, rarely enough to cost nothing.
+const checkEvery = 1024
 
 // countingReader counts the bytes read from the caller's reader; the count may
 // be read concurrently, for progress reporting.
@@ -52,11 +60,17 @@ var (
 
 // open detects the encoding and the delimiter, sets up the pipeline
 // (counting → buffer → decoder → guard → encoding/csv) and reads the header.
-func open(r io.Reader, cfg config) (*source, error) {
+func open(ctx context.Context, r io.Reader, cfg config) (*source, error) {
 	if cfg.err != nil {
 		return nil, cfg.err
 	}
 	s := &source{cfg: cfg}
+	if ctx == nil {
+		return nil, &Error{File: cfg.name, Kind: ErrOption, field: -1, Msg: "nil context"}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, s.cancelled(err)
+	}
 	s.count.r = r
 	raw := bufio.NewReaderSize(&s.count, sniffBytes)
 	head, err := raw.Peek(sniffBytes)
@@ -66,17 +80,25 @@ func open(r io.Reader, cfg config) (*source, error) {
 	if len(head) == 0 {
 		return nil, &Error{File: cfg.name, Kind: ErrNoHeader, field: -1, Msg: "no header line: the input is empty"}
 	}
+	if what := notCSV(head); what != "" {
+		return nil, s.notCSV(what)
+	}
 	bom := 0
 	s.enc, bom = detectEncoding(head, err == io.EOF, cfg.encoding)
+	if s.enc != UTF16LE && s.enc != UTF16BE {
+		if what := binaryText(head, s.enc); what != "" {
+			return nil, s.notCSV(what)
+		}
+	}
 	raw.Discard(bom) // cannot fail: the bytes are buffered
 
 	// text is the input as UTF-8, buffered so that its start can be sniffed.
 	text := raw
 	switch s.enc {
 	case UTF16LE:
-		text = bufio.NewReaderSize(transform.NewReader(raw, xunicode.UTF16(xunicode.LittleEndian, xunicode.IgnoreBOM).NewDecoder()), sniffBytes)
+		text = bufio.NewReaderSize(transform.NewReader(raw, utf16Decoder{}), sniffBytes)
 	case UTF16BE:
-		text = bufio.NewReaderSize(transform.NewReader(raw, xunicode.UTF16(xunicode.BigEndian, xunicode.IgnoreBOM).NewDecoder()), sniffBytes)
+		text = bufio.NewReaderSize(transform.NewReader(raw, utf16Decoder{bigEndian: true}), sniffBytes)
 	case Windows1252:
 		text = bufio.NewReaderSize(transform.NewReader(raw, charmap.Windows1252.NewDecoder()), sniffBytes)
 	}
@@ -100,14 +122,27 @@ func open(r io.Reader, cfg config) (*source, error) {
 		s.delim = detectDelimiter(sample)
 	}
 
-	s.guard = newGuard(text, byte(s.delim), 1+s.lineOffset, crOnly, s.enc == UTF8, s.enc, &cfg)
+	// Only windows-1252's decoder writes U+FFFD for what it cannot decode;
+	// utf16Decoder writes a byte invalid in UTF-8, which strict rejects.
+	s.guard = newGuard(text, byte(s.delim), 1+s.lineOffset, crOnly, s.enc != Windows1252, s.enc, &cfg)
+	s.guard.decoded = s.enc == UTF16LE || s.enc == UTF16BE
 	// Values are trimmed anyway; trimming leading space also accepts
 	// `a, "b"`. Not with tabs: the parser would then skip empty
 	// tab-separated fields. The parser takes the header's length and then
 	// reports every row of another length.
-	s.rows = newRowReader(s.guard, byte(s.delim), s.delim != '\t')
+	trim := s.delim != '\t'
+	s.rows = newRowReader(s.guard, byte(s.delim), trim)
+	s.rows.crOnly = crOnly
+	s.rows.lenient = cfg.lenientQuotes
+	s.guard.lenient, s.guard.trimSpace = cfg.lenientQuotes, trim
 
 	rec, err := s.rows.read()
+	for err == errBlankRun {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, s.cancelled(cerr)
+		}
+		rec, err = s.rows.read()
+	}
 	if err == io.EOF {
 		return nil, &Error{File: cfg.name, Kind: ErrNoHeader, field: -1, Msg: "no header line: the input has only blank lines"}
 	}
@@ -116,6 +151,7 @@ func open(r io.Reader, cfg config) (*source, error) {
 	}
 	s.headerLine, _ = s.rows.fieldPos(0)
 	s.headerLine += s.lineOffset
+	s.headerQuotes = append([]bareQuote(nil), s.rows.bareQuotes...)
 	s.header = make([]string, len(rec))
 	named := false
 	for i, h := range rec {
@@ -134,7 +170,7 @@ func open(r io.Reader, cfg config) (*source, error) {
 		if j, dup := seen[k]; dup {
 			_, col := s.rows.fieldPos(i)
 			return nil, &Error{File: cfg.name, Line: s.headerLine, Column: col, Field: h, Kind: ErrDuplicateHeader, field: -1,
-				Msg: fmt.Sprintf("duplicate column name: column %d %q and column %d %q", j+1, s.header[j], i+1, h)}
+				Msg: fmt.Sprintf("duplicate column name: column %d %s and column %d %s", j+1, quote(s.header[j]), i+1, quote(h))}
 		}
 		seen[k] = i
 	}
@@ -163,25 +199,23 @@ func detectEncoding(head []byte, atEOF bool, forced string) (string, int) {
 	if enc != "" {
 		return enc, bom
 	}
-	// UTF-16 without a BOM: a header starting with an ASCII character.
-	if len(head) >= 2 && head[0] != 0 && head[1] == 0 {
-		return UTF16LE, 0
-	}
-	if len(head) >= 2 && head[0] == 0 && head[1] != 0 {
-		return UTF16BE, 0
-	}
+	text := head
 	if !atEOF {
 		// The sample may end inside a character.
-		for i := len(head) - 1; i >= 0 && i >= len(head)-utf8.UTFMax; i-- {
-			if utf8.RuneStart(head[i]) {
-				if !utf8.FullRune(head[i:]) {
-					head = head[:i]
+		for i := len(text) - 1; i >= 0 && i >= len(text)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(text[i]) {
+				if !utf8.FullRune(text[i:]) {
+					text = text[:i]
 				}
 				break
 			}
 		}
 	}
-	if utf8.Valid(head) {
+	valid := utf8.Valid(text)
+	if u := utf16Pattern(head, valid); u != "" {
+		return u, 0
+	}
+	if valid {
 		return UTF8, 0
 	}
 	return Windows1252, 0
@@ -312,16 +346,45 @@ func (s *source) fieldName(i int) string {
 	return ""
 }
 
+// maxCauseBytes bounds how much of the message of an error of the caller's
+// reader an *Error repeats (Err keeps it whole).
+const maxCauseBytes = 200
+
 func (s *source) ioError(err error) error {
-	return &Error{File: s.cfg.name, Err: err, field: -1, Msg: "read: " + err.Error()}
+	msg := err.Error()
+	if len(msg) > maxCauseBytes {
+		msg = strings.ToValidUTF8(msg[:maxCauseBytes], "") + "…"
+	}
+	return &Error{File: s.cfg.name, Err: err, field: -1, Msg: "read: " + msg}
+}
+
+// cancelled reports that the context ended the reading. It wraps no
+// sentinel of this package: the input is not at fault.
+func (s *source) cancelled(err error) error {
+	return &Error{File: s.cfg.name, Err: err, field: -1, cancel: true, Msg: "reading stopped: " + err.Error()}
+}
+
+func (s *source) notCSV(what string) error {
+	return &Error{File: s.cfg.name, Kind: ErrNotCSV, field: -1, Msg: "not a CSV file: this is " + what}
 }
 
 // readRow returns the next row that is not blank, and the line where it
 // starts. Rows whose fields are all empty (Excel exports trailing rows of
-// empty cells) count as blank, and so do lines of spaces.
-func (s *source) readRow() ([]string, int, error) {
+// empty cells) count as blank, and so do lines of spaces. It checks ctx
+// every checkEvery rows, blank ones and runs of empty lines included.
+func (s *source) readRow(ctx context.Context) ([]string, int, error) {
 	for {
+		if s.untilCheck--; s.untilCheck <= 0 {
+			s.untilCheck = checkEvery
+			if err := ctx.Err(); err != nil {
+				return nil, 0, s.cancelled(err)
+			}
+		}
 		rec, err := s.rows.read()
+		if err == errBlankRun {
+			s.untilCheck = 0 // blankRun empty lines: as many rows as checkEvery
+			continue
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {

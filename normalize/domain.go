@@ -23,6 +23,13 @@ import (
 // trailing punctuation. Tenants of hosting platforms missing from the PSL
 // keep their label ("acme.wordpress.com").
 //
+// ASCII tabs, LFs and CRs inside the value are removed before parsing, as
+// the WHATWG URL standard does, so that a URL pasted from an e-mail or
+// wrapped in a cell still parses ("http://acme\t.\ncom" → "acme.com"),
+// except when every line is a website of its own: "acme.com\nacme.de" is a
+// list in one cell and an ErrNoDomain error (Domains reads such lists), and
+// lines that all give one key give it.
+//
 // The error is a *DomainError wrapping ErrNoDomain (empty, placeholder like
 // "n/a", IP address, reserved or unknown top-level domain, public suffix,
 // invalid host name), ErrGenericDomain (free-mail and similar) or
@@ -58,13 +65,86 @@ func (n *Normalizer) domain(raw string) (key string, owned bool, reason string, 
 	if s == "" {
 		return "", false, "empty", ErrNoDomain
 	}
+	joined := false
+	if hasTabOrNewline(s) {
+		if k, r, ok := n.lines(s); ok {
+			return k, false, r, nil
+		} else if r != "" {
+			return "", false, r, ErrNoDomain
+		}
+		s, joined = trimJunk(removeTabsAndNewlines(s)), true
+	}
 	key, owned, reason, err = n.parse(s)
+	owned = owned || joined // key is then a substring of a string of our own
 	// Placeholders ("n/a", "none", "-") are never valid domains, so they are
 	// recognized only on the error path, for a clearer reason.
 	if err == ErrNoDomain && isPlaceholder(s) {
 		reason = "placeholder"
 	}
 	return key, owned, reason, err
+}
+
+// hasTabOrNewline reports whether s holds an ASCII tab, LF or CR.
+func hasTabOrNewline(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= '\r' && (c == '\t' || c == '\n' || c == '\r') {
+			return true
+		}
+	}
+	return false
+}
+
+func isTabOrNewline(r rune) bool { return r == '\t' || r == '\n' || r == '\r' }
+
+// removeTabsAndNewlines removes every ASCII tab, LF and CR from s, as the
+// WHATWG URL parser does before parsing: a URL pasted from an e-mail or a
+// wrapped cell ("http://acme\t.\ncom") is the URL without them.
+func removeTabsAndNewlines(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '\t' && c != '\n' && c != '\r' {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// lines handles a value split by tabs or line breaks whose every piece is a
+// website by itself: a list typed into one cell, not a broken URL, since
+// joining "acme.com\nacme.de" would give a domain nobody owns
+// ("comacme.de"). Pieces that all give one key give that key (ok); pieces
+// that give different keys give a reason for ErrNoDomain. Otherwise ("",
+// "", false) tells the caller to join the pieces.
+func (n *Normalizer) lines(s string) (key, reason string, ok bool) {
+	pieces := 0
+	for rest := s; rest != ""; {
+		i := strings.IndexFunc(rest, isTabOrNewline)
+		piece := rest
+		if i >= 0 {
+			piece, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if piece = trimJunk(piece); piece == "" {
+			continue
+		}
+		k, _, _, err := n.parse(piece)
+		if err != nil {
+			return "", "", false
+		}
+		pieces++
+		switch {
+		case key == "":
+			key = k
+		case k != key:
+			reason = "several websites on separate lines (a list belongs in an aliases column)"
+		}
+	}
+	if reason != "" || pieces < 2 {
+		return "", reason, false
+	}
+	return key, "", true
 }
 
 // parse extracts and checks the host of a trimmed value.
