@@ -271,12 +271,12 @@ func (w *writer) PutOrg(org acctmap.Org) error {
 	}
 	var ik []byte
 	if org.OfflineOf != "" {
+		if org.OfflineOf != org.ID && !w.exists(bucketOrgs, org.OfflineOf) {
+			return notFound("org", org.OfflineOf)
+		}
 		ik = tupleKey(org.OfflineOf, org.ID)
 		if err := keyCheck("org", org.ID, ik); err != nil {
 			return err
-		}
-		if org.OfflineOf != org.ID && !w.exists(bucketOrgs, org.OfflineOf) {
-			return notFound("org", org.OfflineOf)
 		}
 	}
 	var oldOwner string
@@ -387,12 +387,12 @@ func (w *writer) PutUser(user acctmap.User) error {
 	if err := w.checkWrite(); err != nil {
 		return err
 	}
+	if !w.exists(bucketOrgs, user.OrgID) {
+		return fmt.Errorf("boltstore: user %.40q: %w", user.ID, notFound("org", user.OrgID))
+	}
 	k, ik := idKey(user.ID), tupleKey(user.OrgID, user.ID)
 	if err := keyCheck("user", user.ID, ik); err != nil {
 		return err
-	}
-	if !w.exists(bucketOrgs, user.OrgID) {
-		return fmt.Errorf("boltstore: user %.40q: %w", user.ID, notFound("org", user.OrgID))
 	}
 	if v := w.tx.Bucket(bucketUsers).Get(k); v != nil {
 		old, err := decodeUser(v)
@@ -434,14 +434,14 @@ func (w *writer) PutPartnership(p acctmap.Partnership) error {
 	if err := w.checkWrite(); err != nil {
 		return err
 	}
-	k := pairKey(p.Inviter, p.Invitee)
-	if err := keyCheck("partnership's org", p.Inviter+" "+p.Invitee, k); err != nil {
-		return err
-	}
 	for _, id := range []string{p.Inviter, p.Invitee} {
 		if !w.exists(bucketOrgs, id) {
 			return fmt.Errorf("boltstore: partnership of %.40q and %.40q: %w", p.Inviter, p.Invitee, notFound("org", id))
 		}
+	}
+	k := pairKey(p.Inviter, p.Invitee)
+	if err := keyCheck("partnership's org", p.Inviter+" "+p.Invitee, k); err != nil {
+		return err
 	}
 	if err := w.put(bucketPartners, k, encodePartnership(&p)); err != nil {
 		return err
@@ -478,12 +478,12 @@ func (w *writer) PutDataSource(ds acctmap.DataSource) error {
 	if err := w.checkWrite(); err != nil {
 		return err
 	}
+	if !w.exists(bucketOrgs, ds.OrgID) {
+		return fmt.Errorf("boltstore: data source %.40q: %w", ds.ID, notFound("org", ds.OrgID))
+	}
 	k, ik := idKey(ds.ID), tupleKey(ds.OrgID, ds.ID)
 	if err := keyCheck("data source", ds.ID, ik); err != nil {
 		return err
-	}
-	if !w.exists(bucketOrgs, ds.OrgID) {
-		return fmt.Errorf("boltstore: data source %.40q: %w", ds.ID, notFound("org", ds.OrgID))
 	}
 	if v := w.tx.Bucket(bucketSources).Get(k); v != nil {
 		old, err := decodeDataSource(v)
@@ -573,15 +573,15 @@ func (w *writer) PutPopulation(p acctmap.Population) error {
 	if err := w.checkWrite(); err != nil {
 		return err
 	}
+	if !w.exists(bucketSources, p.DataSourceID) {
+		return fmt.Errorf("boltstore: population %.40q: %w", p.ID, notFound("data source", p.DataSourceID))
+	}
 	k, ikOrg, ikDS := idKey(p.ID), tupleKey(p.OrgID, p.ID), tupleKey(p.DataSourceID, p.ID)
 	if err := keyCheck("population", p.ID, ikOrg); err != nil {
 		return err
 	}
 	if err := keyCheck("population", p.ID, ikDS); err != nil {
 		return err
-	}
-	if !w.exists(bucketSources, p.DataSourceID) {
-		return fmt.Errorf("boltstore: population %.40q: %w", p.ID, notFound("data source", p.DataSourceID))
 	}
 	if v := w.tx.Bucket(bucketPops).Get(k); v != nil {
 		old, err := decodePopulation(v)
