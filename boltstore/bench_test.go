@@ -10,7 +10,6 @@ import (
 	"runtime/metrics"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,20 +55,14 @@ func fileSize(b *testing.B, s *Store) float64 {
 	return float64(info.Size())
 }
 
-// cpuTime is the CPU time the process has used, user and system: on a
-// machine shared with other work, a steadier figure than the elapsed time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportRecords reports records/s (by
 // elapsed time) and records/cpu-s (by the process's CPU time, the garbage
 // collector's included) for perOp records an iteration.
 func reportRecords(b *testing.B, perOp int, cpu time.Duration) {
 	b.ReportMetric(float64(perOp)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
-	b.ReportMetric(float64(perOp)*float64(b.N)/cpu.Seconds(), "records/cpu-s")
+	if cpu > 0 {
+		b.ReportMetric(float64(perOp)*float64(b.N)/cpu.Seconds(), "records/cpu-s")
+	}
 }
 
 // heapPeak samples the live heap every few milliseconds until stop is

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,8 +34,15 @@ const fileFormat = 1
 
 var formatKey = []byte("format")
 
-// initialMmapSize is the size of the file's first memory map.
-const initialMmapSize = 1 << 30
+// initialMmapSize is the size of the file's first memory map: 1 GiB,
+// but on Windows, where bbolt makes the file as large as its map at once,
+// and on 32-bit systems, short of address space.
+func initialMmapSize() int {
+	if runtime.GOOS == "windows" || strconv.IntSize < 64 {
+		return 0
+	}
+	return 1 << 30
+}
 
 // ErrLocked is wrapped by the error of Open when another process (or
 // another Store in this one) holds the file: bbolt takes an exclusive
@@ -91,7 +100,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		// out of the old mapping, which made a 1M-record import allocate
 		// 5 GB. Starting at 1 GiB of address space (not of disk, nor of
 		// memory), a file that size never remaps within a commit.
-		InitialMmapSize: initialMmapSize,
+		InitialMmapSize: initialMmapSize(),
 	})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
