@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -157,8 +158,11 @@ func (w *writer) recordsOf(dataSourceID string) (*bolt.Bucket, error) {
 	return w.records(dataSourceID)
 }
 
-// kv is a record encoded for bbolt.
-type kv struct{ k, v []byte }
+// kv is a record encoded for bbolt, and its place in the batch.
+type kv struct {
+	k, v []byte
+	i    int
+}
 
 // encodeBatch checks and encodes recs, in key order, the last of records
 // with the same id only. It writes nothing, so that a batch it refuses
@@ -176,16 +180,22 @@ func (w *writer) encodeBatch(dataSourceID string, recs []acctmap.Record) ([]kv, 
 			return nil, fmt.Errorf("boltstore: record %d of data source %.40q: id %.40q…: %d bytes, at most %d: %w",
 				i, dataSourceID, r.ID, len(r.ID), bolt.MaxKeySize-1, acctmap.ErrInvalidInput)
 		}
-		batch[i] = kv{w.arena.key(r.ID), w.arena.record(r)}
+		batch[i] = kv{w.arena.key(r.ID), w.arena.record(r), i}
 	}
 	// bbolt splits a bucket's nodes only at the commit: until then, keys
 	// put out of order are inserted into the middle of ever longer sorted
 	// slices, quadratic in the batch. In order, each one is appended.
-	cmpKV := func(a, b kv) int { return bytes.Compare(a.k, b.k) }
-	if !slices.IsSortedFunc(batch, cmpKV) {
-		slices.SortStableFunc(batch, cmpKV)
+	// Sorted by key, then by place: pdqsort, three times as fast as a
+	// stable sort on a million records, and as good.
+	if !slices.IsSortedFunc(batch, func(a, b kv) int { return bytes.Compare(a.k, b.k) }) {
+		slices.SortFunc(batch, func(a, b kv) int {
+			if c := bytes.Compare(a.k, b.k); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.i, b.i)
+		})
 	}
-	// The last of equal keys wins: stable sorting kept their order.
+	// The last of equal keys wins.
 	out := batch[:0]
 	for i := range batch {
 		if i+1 < len(batch) && bytes.Equal(batch[i].k, batch[i+1].k) {
