@@ -50,14 +50,6 @@ func appendIDKey(b []byte, id string) []byte {
 	return append(b, id...)
 }
 
-// idOfKey returns the id whose idKey is k.
-func idOfKey(k []byte) (string, error) {
-	if len(k) == 0 || k[0] != idKeyTag {
-		return "", errBadKey
-	}
-	return string(k[1:]), nil
-}
-
 var errBadKey = errors.New("malformed key")
 
 // Tuple keys encode several ids so that they sort as the tuples do, id by

@@ -132,10 +132,7 @@ var errFail = errors.New("fail on purpose")
 // The file is closed and opened again every few rounds.
 func TestAgainstMemstore(t *testing.T) {
 	t.Parallel()
-	rounds := 1000
-	if testing.Short() {
-		rounds = 200
-	}
+	const rounds = 1000
 	path := t.TempDir() + "/model.db"
 	s, err := Open(path, WithNoSync())
 	if err != nil {
