@@ -39,7 +39,9 @@ func TestOpenRefuses(t *testing.T) {
 	newer := filepath.Join(dir, "newer")
 	s := openAt(t, newer)
 	_ = s.Close()
-	rawUpdate(t, newer, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(formatKey, binary.AppendUvarint(nil, fileFormat+1)) })
+	rawUpdate(t, newer, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(formatKey, binary.AppendUvarint(nil, fileFormat+1))
+	})
 	missing := filepath.Join(dir, "missing")
 	s = openAt(t, missing)
 	_ = s.Close()
@@ -136,12 +138,14 @@ func TestCorruptValues(t *testing.T) {
 		}
 	}
 	writes := map[string]func(tx acctmap.Tx) error{
-		"PutOrg":           func(tx acctmap.Tx) error { return tx.PutOrg(acctmap.Org{ID: "globex"}) },
-		"DeleteOrg":        func(tx acctmap.Tx) error { return tx.DeleteOrg("globex") },
-		"DeleteOrg owner":  func(tx acctmap.Tx) error { return tx.DeleteOrg("acme") },
-		"PutUser":          func(tx acctmap.Tx) error { return tx.PutUser(acctmap.User{ID: "u-alice", OrgID: "acme"}) },
-		"DeleteUser":       func(tx acctmap.Tx) error { return tx.DeleteUser("u-alice") },
-		"PutDataSource":    func(tx acctmap.Tx) error { return tx.PutDataSource(acctmap.DataSource{ID: "ds-acme-csv", OrgID: "acme"}) },
+		"PutOrg":          func(tx acctmap.Tx) error { return tx.PutOrg(acctmap.Org{ID: "globex"}) },
+		"DeleteOrg":       func(tx acctmap.Tx) error { return tx.DeleteOrg("globex") },
+		"DeleteOrg owner": func(tx acctmap.Tx) error { return tx.DeleteOrg("acme") },
+		"PutUser":         func(tx acctmap.Tx) error { return tx.PutUser(acctmap.User{ID: "u-alice", OrgID: "acme"}) },
+		"DeleteUser":      func(tx acctmap.Tx) error { return tx.DeleteUser("u-alice") },
+		"PutDataSource": func(tx acctmap.Tx) error {
+			return tx.PutDataSource(acctmap.DataSource{ID: "ds-acme-csv", OrgID: "acme"})
+		},
 		"DeleteDataSource": func(tx acctmap.Tx) error { return tx.DeleteDataSource("ds-acme-csv") },
 		"PutPopulation": func(tx acctmap.Tx) error {
 			return tx.PutPopulation(acctmap.Population{ID: "pop-acme-leads", DataSourceID: "ds-acme-csv"})
