@@ -447,3 +447,56 @@ func TestEmptyOrgID(t *testing.T) {
 		t.Errorf(`DeleteOrg("") left its users, partnerships or data sources: %+v`, snap)
 	}
 }
+
+func TestValuesAreCopied(t *testing.T) {
+	// Whatever a caller does to the maps and slices it gave or got, the
+	// store's content does not change: every read decodes new values.
+	t.Parallel()
+	s, _ := seeded(t)
+	scribbleOn := func(r *acctmap.Record) {
+		if len(r.Domains) > 0 {
+			r.Domains[0] = "changed.example"
+		}
+		for k := range r.Fields {
+			r.Fields[k] = "changed"
+		}
+		if r.Fields != nil {
+			r.Fields["new"] = "x"
+		}
+	}
+	given := genRecords("g", 0, 3)
+	err := s.Update(t.Context(), func(tx acctmap.Tx) error {
+		if err := tx.PutDataSource(acctmap.DataSource{ID: "ds-new", OrgID: "acme", Fields: []string{"a"}}); err != nil {
+			return err
+		}
+		return tx.PutRecords("ds-new", given)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mustDump(t, s)
+	for i := range given {
+		scribbleOn(&given[i])
+	}
+	_ = s.View(t.Context(), func(tx acctmap.ReadTx) error {
+		for _, ds := range []string{"ds-acme-crm", "ds-new"} {
+			_ = tx.Records(ds, func(r *acctmap.Record) error { scribbleOn(r); return nil })
+			_ = tx.RecordKeys(ds, func(r *acctmap.Record) error { scribbleOn(r); return nil })
+			r, _ := tx.Record(ds, "r1")
+			scribbleOn(&r)
+		}
+		o, _ := tx.Org("acme")
+		o.FieldPresets[0].Fields[0] = "changed"
+		p, _ := tx.Population("pop-acme-customers")
+		p.Sharing.Partners["globex"] = acctmap.ShareRule{Level: acctmap.FullPopulation}
+		p.Filter.All[0].Value = "changed"
+		ps, _ := tx.Partnerships("acme")
+		ps[0].Requests[0].Fields[0] = "changed"
+		d, _ := tx.DataSource("ds-acme-crm")
+		d.Fields[0], d.NotSame[0].RecordID = "changed", "changed"
+		return nil
+	})
+	if d := want.Diff(mustDump(t, s)); d != "" {
+		t.Errorf("changing values given or got changed the store (-before +after):\n%s", d)
+	}
+}
