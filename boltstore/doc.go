@@ -126,8 +126,8 @@
 // One writer at a time. An Update holds bbolt's writer lock for the whole
 // of fn: a long import makes every other Update of the process wait
 // (Views do not wait). fn must not start another transaction on the same
-// Store: an Update within an Update deadlocks, and a View within an
-// Update can too once the commit must remap the file.
+// Store, as the contract says: an Update within an Update deadlocks, and
+// so can one within a View, when its commit must remap the file.
 //
 // Memory. The whole of an Update is one bbolt transaction, held in memory
 // until its commit: the encoded values, bbolt's nodes, and at the commit
