@@ -152,6 +152,7 @@ var azRoles = []azRole{
 	{"pm-data", "acme-pm-data", true, acctmap.ManageDataSources},
 	{"pm-partners", "acme-pm-partners", true, acctmap.ManagePartnerships},
 	{"pm-sharing", "acme-pm-sharing", true, acctmap.ManageSharing},
+	{"pm-export", "acme-pm-export", true, acctmap.ExportRecords},
 	{"read-only", "acme-reader", true, 0},
 	{"removed", "acme-removed", false, 0},
 	{"unknown", "nobody", false, 0},
@@ -213,7 +214,7 @@ var azMethods = []azMethod{
 	}},
 
 	// Partnerships.                           own         partner     offline     otheroff    revoked     pendingin   pendingout  stranger
-	{name: "Invite", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mPa, writes: true, want: "invalid conflict invalid invalid ok conflict conflict ok",
+	{name: "Invite", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mPa, writes: true, want: "invalid conflict invalid notfound ok conflict conflict ok",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.Invite(ctx, tg.org)
 		}},
@@ -237,89 +238,89 @@ var azMethods = []azMethod{
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.PartnerUsers(ctx, tg.org)
 		}},
-	{name: "DeleteOfflinePartner", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mPa | mDS, writes: true, want: "invalid denied ok denied denied denied denied denied",
+	{name: "DeleteOfflinePartner", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mPa | mDS, writes: true, want: "invalid notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.DeleteOfflinePartner(ctx, tg.org)
 		}},
 
 	// Data sources and records.
-	{name: "CreateDataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mDS, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "CreateDataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.CreateDataSource(ctx, acctmap.NewDataSource{OrgID: tg.org, Name: "Another upload"})
 		}},
-	{name: "DataSources", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "ok denied ok denied denied denied denied denied",
+	{name: "DataSources", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.DataSources(ctx, tg.org)
 		}},
-	{name: "DataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, want: "ok denied ok denied denied denied denied denied",
+	{name: "DataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.DataSource(ctx, tg.ds)
 		}},
-	{name: "DeleteDataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "DeleteDataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.DeleteDataSource(ctx, tg.ds)
 		}},
-	{name: "Record", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, want: "ok denied ok denied denied denied denied denied",
+	{name: "Record", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.Record(ctx, tg.ds, tg.rec)
 		}},
-	{name: "UpsertRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok denied invalid denied denied denied denied denied",
+	{name: "UpsertRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound invalid notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.UpsertRecords(ctx, tg.ds, []acctmap.RecordInput{{ID: "new", Name: "New Co", Website: "newco.com"}})
 		}},
-	{name: "ReplaceRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok denied invalid denied denied denied denied denied",
+	{name: "ReplaceRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound invalid notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.ReplaceRecords(ctx, tg.ds, []acctmap.RecordInput{{ID: "new", Name: "New Co", Website: "newco.com"}})
 		}},
-	{name: "DeleteRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mDS, writes: true, want: "ok denied invalid denied denied denied denied denied",
+	{name: "DeleteRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mDS, writes: true, want: "ok notfound invalid notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.DeleteRecords(ctx, tg.ds, []string{tg.rec})
 		}},
-	{name: "ImportCSV", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "ImportCSV", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.ImportCSV(ctx, tg.ds, strings.NewReader("Company,Website\nNew Co,newco.com\n"), acctmap.CSVImport{Mapping: nameWebsite})
 		}},
-	{name: "SetPrivate", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mSh, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "SetPrivate", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mSh, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.SetPrivate(ctx, tg.ds, []string{tg.rec}, true)
 		}},
-	{name: "MarkNotSameCompany", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mDS, writes: true, want: "notpartners ok ok notpartners notpartners notpartners notpartners notpartners",
+	{name: "MarkNotSameCompany", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mDS, writes: true, want: "invalid ok ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.MarkNotSameCompany(ctx, w.own.ds, w.own.rec2, tg.ds, tg.rec)
 		}},
-	{name: "UnmarkNotSameCompany", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mDS, writes: true, want: "notpartners ok ok notpartners notpartners notpartners notpartners notpartners",
+	{name: "UnmarkNotSameCompany", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, perm: mDS, writes: true, want: "invalid ok ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.UnmarkNotSameCompany(ctx, w.own.ds, w.own.rec, tg.ds, tg.rec)
 		}},
 
 	// Populations.
-	{name: "Populations", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "ok denied ok denied denied denied denied denied",
+	{name: "Populations", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.Populations(ctx, tg.org)
 		}},
-	{name: "Population", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, want: "ok denied ok denied denied denied denied denied",
+	{name: "Population", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.Population(ctx, tg.pop)
 		}},
-	{name: "CreatePopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "CreatePopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: tg.ds, Kind: acctmap.Prospects})
 		}},
-	{name: "UpdatePopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mDS, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "UpdatePopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.UpdatePopulation(ctx, tg.pop, acctmap.PopulationSpec{Description: "changed"})
 		}},
-	{name: "DeletePopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mDS, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "DeletePopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.DeletePopulation(ctx, tg.pop)
 		}},
-	{name: "PreviewPopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, want: "ok denied ok denied denied denied denied denied",
+	{name: "PreviewPopulation", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.PreviewPopulation(ctx, tg.ds, acctmap.Filter{}, 10)
 		}},
 
 	// Sharing.
-	{name: "SetShareRule population", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mSh, writes: true, want: "ok denied invalid denied denied denied denied denied",
+	{name: "SetShareRule population", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mSh, writes: true, want: "ok notfound invalid notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.SetShareRule(ctx, tg.pop, w.targets["partner"].org, acctmap.ShareRule{Level: acctmap.Hidden})
 		}},
@@ -327,7 +328,7 @@ var azMethods = []azMethod{
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.SetShareRule(ctx, w.own.pop, tg.org, acctmap.ShareRule{Level: acctmap.FullPopulation, Fields: []string{"name"}})
 		}},
-	{name: "RemoveShareRule", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mSh, writes: true, want: "ok denied ok denied denied denied denied denied",
+	{name: "RemoveShareRule", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, perm: mSh, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.RemoveShareRule(ctx, tg.pop, w.targets["partner"].org)
 		}},
@@ -357,15 +358,15 @@ var azMethods = []azMethod{
 			}
 			return a.RequestShare(ctx, tg.org, pop, acctmap.OverlappingRecords, []string{"name"}, "please")
 		}},
-	{name: "ShareRequests", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "notpartners ok notpartners notpartners ok ok ok notpartners",
+	{name: "ShareRequests", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "notpartners ok notpartners notpartners notpartners notpartners notpartners notpartners",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.ShareRequests(ctx, tg.org)
 		}},
-	{name: "ApproveShareRequest", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.req} }, perm: mSh, writes: true, want: "notpartners ok notpartners notpartners notpartners notfound notfound notpartners",
+	{name: "ApproveShareRequest", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.req} }, perm: mSh, writes: true, want: "notpartners ok notpartners notpartners notfound notfound notfound notpartners",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.ApproveShareRequest(ctx, tg.org, tg.req)
 		}},
-	{name: "DeclineShareRequest", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.req} }, perm: mSh, writes: true, want: "notpartners ok notpartners notpartners ok notfound notfound notpartners",
+	{name: "DeclineShareRequest", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.req} }, perm: mSh, writes: true, want: "notpartners ok notpartners notpartners notfound notfound notfound notpartners",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.DeclineShareRequest(ctx, tg.org, tg.req)
 		}},
@@ -402,7 +403,7 @@ var azMethods = []azMethod{
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.PartnerRecords(ctx, acctmap.ReportSpec{Partner: tg.org, PartnerPopulation: cmp.Or(tg.countsPop, tg.pop)})
 		}},
-	{name: "ExportReport", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, writes: true, want: "invalid ok ok notpartners notpartners notpartners notpartners notpartners",
+	{name: "ExportReport", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, perm: acctmap.ExportRecords, writes: true, want: "invalid ok ok notpartners notpartners notpartners notpartners notpartners",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			var buf bytes.Buffer
 			n, err := a.ExportReport(ctx, acctmap.ReportSpec{Partner: tg.org, Population: w.own.pop, PartnerPopulation: tg.pop}, &buf)

@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -85,15 +86,17 @@ func (a *Actor) dataSourceFor(tx ReadTx, perm Permission, id string) (User, Data
 	if err != nil {
 		return User{}, DataSource{}, err
 	}
+	notFound := fmt.Errorf("acctmap: data source %.80q: %w", id, ErrNotFound)
 	ds, err := tx.DataSource(id)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, DataSource{}, fmt.Errorf("acctmap: data source %q: %w", id, ErrNotFound)
+		return User{}, DataSource{}, notFound
 	}
 	if err != nil {
 		return User{}, DataSource{}, err
 	}
-	if _, _, err := a.actOn(tx, perm, ds.OrgID); err != nil {
-		return User{}, DataSource{}, err
+	// Another org's data source is answered as one that does not exist.
+	if _, ok, err := ownedOrg(tx, u, ds.OrgID); err != nil || !ok {
+		return User{}, DataSource{}, cmp.Or(err, notFound)
 	}
 	return u, ds, nil
 }
@@ -380,7 +383,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 			ds.Fields = nil
 		}
 		ds.Fields = mergeFields(ds.Fields, sortedCopy(fields))
-		if err := carryPrivate(tx, ds.ID, recs, replace); err != nil {
+		if err := carryPrivate(tx, &ds, recs, replace); err != nil {
 			return err
 		}
 		if err := a.n.assignMembership(tx, ds, recs); err != nil {
@@ -421,6 +424,9 @@ func (a *Actor) DeleteRecords(ctx context.Context, dataSourceID string, ids []st
 		from = ds.Version
 		before, err := tx.CountRecords(ds.ID)
 		if err != nil {
+			return err
+		}
+		if err := buryPrivate(tx, &ds, ids); err != nil {
 			return err
 		}
 		if err := tx.DeleteRecords(ds.ID, ids); err != nil {
@@ -527,7 +533,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 			return err
 		}
 		ds.Fields = fields
-		if err := carryPrivate(tx, ds.ID, recs, true); err != nil {
+		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
 		}
 		if err := a.n.assignMembership(tx, ds, recs); err != nil {

@@ -50,8 +50,8 @@ func TestCreateDataSource(t *testing.T) {
 		{"bad kind", w.adminA, acctmap.NewDataSource{Name: "X", Kind: "ftp"}, acctmap.ErrInvalidInput},
 		{"reader", w.readerA, acctmap.NewDataSource{Name: "X"}, acctmap.ErrPermissionDenied},
 		{"sharing manager", w.pmSharing, acctmap.NewDataSource{Name: "X"}, acctmap.ErrPermissionDenied},
-		{"other org", w.adminA, acctmap.NewDataSource{OrgID: "org-b", Name: "X"}, acctmap.ErrPermissionDenied},
-		{"unknown org", w.adminA, acctmap.NewDataSource{OrgID: "org-zz", Name: "X"}, acctmap.ErrPermissionDenied},
+		{"other org", w.adminA, acctmap.NewDataSource{OrgID: "org-b", Name: "X"}, acctmap.ErrNotFound},
+		{"unknown org", w.adminA, acctmap.NewDataSource{OrgID: "org-zz", Name: "X"}, acctmap.ErrNotFound},
 		{"pushed", w.adminA, acctmap.NewDataSource{Name: "HubSpot", Kind: acctmap.PushedSource}, nil},
 	} {
 		_, err := tc.actor.CreateDataSource(ctx, tc.spec)
@@ -63,12 +63,12 @@ func TestCreateDataSource(t *testing.T) {
 		t.Errorf("DataSources = %d, want 2", len(list))
 	}
 	_, err = w.adminB.DataSources(ctx, "org-a")
-	wantErr(t, "other org lists", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "other org lists", err, acctmap.ErrNotFound)
 	_, err = w.adminB.DataSource(ctx, ds.ID)
-	wantErr(t, "other org reads", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "other org reads", err, acctmap.ErrNotFound)
 	_, err = w.adminA.DataSource(ctx, "ds_nope")
 	wantErr(t, "unknown", err, acctmap.ErrNotFound)
-	wantErr(t, "other org deletes", w.adminB.DeleteDataSource(ctx, ds.ID), acctmap.ErrPermissionDenied)
+	wantErr(t, "other org deletes", w.adminB.DeleteDataSource(ctx, ds.ID), acctmap.ErrNotFound)
 	wantErr(t, "reader deletes", w.readerA.DeleteDataSource(ctx, ds.ID), acctmap.ErrPermissionDenied)
 }
 
@@ -157,9 +157,9 @@ func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
 	_, err = w.readerA.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "x", Name: "x"}})
 	wantErr(t, "reader upserts", err, acctmap.ErrPermissionDenied)
 	_, err = w.adminB.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{{ID: "x", Name: "x"}})
-	wantErr(t, "other org upserts", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "other org upserts", err, acctmap.ErrNotFound)
 	_, err = w.adminB.DeleteRecords(ctx, ds.ID, []string{"9"})
-	wantErr(t, "other org deletes", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "other org deletes", err, acctmap.ErrNotFound)
 	csvDS, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"})
 	wantErr(t, "create csv", err, nil)
 	_, err = w.adminA.UpsertRecords(ctx, csvDS.ID, []acctmap.RecordInput{{ID: "x", Name: "x"}})
@@ -261,7 +261,7 @@ func TestImportCSV(t *testing.T) {
 	_, err = w.readerA.ImportCSV(ctx, ds.ID, stringsReader(accountsCSV), acctmap.CSVImport{Mapping: nameWebsite})
 	wantErr(t, "reader imports", err, acctmap.ErrPermissionDenied)
 	_, err = w.adminB.ImportCSV(ctx, ds.ID, stringsReader(accountsCSV), acctmap.CSVImport{Mapping: nameWebsite})
-	wantErr(t, "other org imports", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "other org imports", err, acctmap.ErrNotFound)
 }
 
 func TestImportCSVWithoutIDColumnMergesIdenticalRows(t *testing.T) {

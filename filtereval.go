@@ -16,10 +16,6 @@ const (
 	maxFilterValue = 1000
 )
 
-// builtinFields are the record fields every data source has, named as in
-// filters. A data source field of the same name takes precedence.
-var builtinFields = [...]string{"id", "name", "website"}
-
 // compiled is a Filter validated against the fields of what it tests (a
 // record, a report row) and turned into predicates.
 type compiled[T any] struct {
@@ -58,11 +54,16 @@ func (c compiled[T]) match(r T) bool {
 // the predicates and f with field names in their canonical spelling. Errors
 // wrap ErrInvalidInput and name the condition: "all[2]" or "any_of[0][1]".
 func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
-	return compileWith(f, func(name string) (string, func(*Record) string, bool) { return fieldGetter(name, fields) },
-		func(name string) string {
-			return fmt.Sprintf("field %.80q is not a field of the data source (fields: %s, and the built-in %s)",
-				name, quoteList(fields, 20), strings.Join(builtinFields[:], ", "))
-		})
+	return compileWith(f, func(name string) (string, func(*Record) string, bool) {
+		canon, ok := resolveField(name, fields)
+		if !ok {
+			return "", nil, false
+		}
+		if isBuiltin(canon) {
+			return canon, func(r *Record) string { return fieldValue(r, canon) }, true
+		}
+		return canon, func(r *Record) string { return r.Fields[canon] }, true
+	}, func(name string) string { return unknownFieldError(name, fields) })
 }
 
 // compileWith compiles f with fields found by resolve; unknown(name) says
@@ -103,24 +104,6 @@ func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string)
 		canon.AnyOf = append(canon.AnyOf, cg)
 	}
 	return c, canon, nil
-}
-
-// fieldGetter resolves a field name (case-insensitively) to a getter.
-func fieldGetter(name string, fields []string) (string, func(*Record) string, bool) {
-	for _, f := range fields {
-		if strings.EqualFold(f, name) {
-			return f, func(r *Record) string { return r.Fields[f] }, true
-		}
-	}
-	switch strings.ToLower(name) {
-	case "id":
-		return "id", func(r *Record) string { return r.ID }, true
-	case "name":
-		return "name", func(r *Record) string { return r.Name }, true
-	case "website":
-		return "website", func(r *Record) string { return r.Website }, true
-	}
-	return "", nil, false
 }
 
 func compileCondition[T any](c Condition, resolve resolver[T], unknown func(string) string) (func(T) bool, Condition, error) {

@@ -319,7 +319,7 @@ func (p Permission) String() string {
 	for _, x := range []struct {
 		p    Permission
 		name string
-	}{{ManageDataSources, "manage data sources"}, {ManagePartnerships, "manage partnerships"}, {ManageSharing, "manage sharing"}} {
+	}{{ManageDataSources, "manage data sources"}, {ManagePartnerships, "manage partnerships"}, {ManageSharing, "manage sharing"}, {ExportRecords, "export records"}} {
 		if p&x.p != 0 {
 			names = append(names, x.name)
 		}
@@ -332,25 +332,36 @@ func (p Permission) String() string {
 
 // actOn loads the acting user, checks perm, and checks that the user may
 // act on the data of org orgID: its own org, or an offline partner its org
-// owns. It returns the user and the target org.
+// owns. It returns the user and the target org. Any other org, existing or
+// not, is ErrNotFound with the same message: an id of another org tells
+// the caller nothing (the id is the caller's own input).
 func (a *Actor) actOn(tx ReadTx, perm Permission, orgID string) (User, Org, error) {
 	u, err := a.user(tx, perm)
 	if err != nil {
 		return User{}, Org{}, err
 	}
-	org, err := tx.Org(orgID)
-	if errors.Is(err, ErrNotFound) {
-		return User{}, Org{}, fmt.Errorf("acctmap: the data belongs neither to the user's org nor to one of its offline partners: %w", ErrPermissionDenied)
-	}
+	org, ok, err := ownedOrg(tx, u, orgID)
 	if err != nil {
 		return User{}, Org{}, err
 	}
-	if org.ID != u.OrgID && org.OfflineOf != u.OrgID {
-		// The message names no org: the caller may have named only a data
-		// source or a population, whose owner is not its to know.
-		return User{}, Org{}, fmt.Errorf("acctmap: the data belongs neither to the user's org nor to one of its offline partners: %w", ErrPermissionDenied)
+	if !ok {
+		return User{}, Org{}, fmt.Errorf("acctmap: org %.80q: %w", orgID, ErrNotFound)
 	}
 	return u, org, nil
+}
+
+// ownedOrg loads org orgID if user u may act on its data: u's own org or
+// an offline partner of it. ok is false for any other org, existing or
+// not: callers answer both the same way.
+func ownedOrg(tx ReadTx, u User, orgID string) (Org, bool, error) {
+	org, err := tx.Org(orgID)
+	if errors.Is(err, ErrNotFound) {
+		return Org{}, false, nil
+	}
+	if err != nil {
+		return Org{}, false, err
+	}
+	return org, org.ID == u.OrgID || org.OfflineOf == u.OrgID, nil
 }
 
 // readableOrg resolves orgID ("" for the acting user's own org) and checks

@@ -139,7 +139,7 @@ func TestPermissionString(t *testing.T) {
 	for p, want := range map[acctmap.Permission]string{
 		0:                         "none",
 		acctmap.ManageSharing:     "manage sharing",
-		acctmap.AllPermissions:    "manage data sources+manage partnerships+manage sharing",
+		acctmap.AllPermissions:    "manage data sources+manage partnerships+manage sharing+export records",
 		acctmap.ManageDataSources: "manage data sources",
 	} {
 		if got := p.String(); got != want {

@@ -581,9 +581,12 @@ func (a *Actor) markTarget(tx ReadTx, mine, theirs string) (User, DataSource, Da
 	if err != nil {
 		return User{}, DataSource{}, DataSource{}, err
 	}
+	// A data source of an org that is neither a partner nor an offline
+	// partner of the data's owner is answered as one that does not exist.
+	notFound := fmt.Errorf("acctmap: data source %.80q: %w", theirs, ErrNotFound)
 	other, err := tx.DataSource(theirs)
 	if errors.Is(err, ErrNotFound) {
-		return User{}, DataSource{}, DataSource{}, fmt.Errorf("acctmap: data source %q: %w", theirs, ErrNotFound)
+		return User{}, DataSource{}, DataSource{}, notFound
 	}
 	if err != nil {
 		return User{}, DataSource{}, DataSource{}, err
@@ -592,8 +595,11 @@ func (a *Actor) markTarget(tx ReadTx, mine, theirs string) (User, DataSource, Da
 	if err != nil {
 		return User{}, DataSource{}, DataSource{}, err
 	}
-	if rel == relNone || rel == relSelf {
-		return User{}, DataSource{}, DataSource{}, fmt.Errorf("acctmap: data source %q is not a partner's: %w", theirs, ErrNotPartners)
+	switch rel {
+	case relSelf:
+		return User{}, DataSource{}, DataSource{}, fmt.Errorf("acctmap: data source %.80q is your own: marks are between your records and a partner's: %w", theirs, ErrInvalidInput)
+	case relNone:
+		return User{}, DataSource{}, DataSource{}, notFound
 	}
 	return u, ds, other, nil
 }

@@ -19,11 +19,16 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 			return fmt.Errorf("acctmap: invite: an org cannot invite itself: %w", ErrInvalidInput)
 		}
 		other, err := tx.Org(orgID)
-		if err != nil {
-			return fmt.Errorf("acctmap: invite: %w", err)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
 		}
-		if other.Offline() {
-			return fmt.Errorf("acctmap: invite: org %q is an offline partner: %w", orgID, ErrInvalidInput)
+		switch {
+		case err == nil && other.OfflineOf == u.OrgID:
+			return fmt.Errorf("acctmap: invite: org %q is your offline partner; offline partners are never invited: %w", orgID, ErrInvalidInput)
+		case err != nil || other.Offline():
+			// Another org's offline partner is answered as an org that does
+			// not exist: its existence is not the caller's to learn.
+			return fmt.Errorf("acctmap: invite: org %.80q: %w", orgID, ErrNotFound)
 		}
 		old, err := tx.Partnership(u.OrgID, orgID)
 		switch {
@@ -82,9 +87,13 @@ func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership
 }
 
 // Revoke ends an accepted partnership. Either side may revoke; from the
-// next call on, neither side sees anything of the other. Both sides' rules
-// for each other are removed, so that a later partnership starts again
-// from counts only.
+// next call on, neither side sees anything of the other, nor the share
+// requests between them (they are dropped). Both sides' rules for each
+// other are demoted to at most counts only — a population hidden from the
+// other stays hidden, one shared at a record level (by a rule for that
+// partner or by the default) gets a counts-only rule for it — so that a
+// later partnership starts again from counts only, until the owner shares
+// again.
 func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, error) {
 	return a.transition(ctx, partnerID, "revoke", func(u User, p Partnership) error {
 		if p.Status != Accepted {
@@ -94,18 +103,22 @@ func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, erro
 	}, Revoked)
 }
 
-// dropRulesFor removes org's per-partner sharing rules for partner.
-func dropRulesFor(tx Tx, org, partner string) error {
+// demoteRulesFor gives partner at most counts only of org's populations:
+// a rule at a record level (the partner's own or the default) becomes a
+// counts-only rule for the partner; hidden and counts-only stay.
+func demoteRulesFor(tx Tx, org, partner string) error {
 	pops, err := tx.Populations(org)
 	if err != nil {
 		return err
 	}
 	for _, p := range pops {
-		if _, ok := p.Sharing.Partners[partner]; ok {
-			p.Sharing = setRule(p.Sharing, partner, nil)
-			if err := tx.PutPopulation(p); err != nil {
-				return err
-			}
+		r := effectiveRule(p.Sharing, partner)
+		if r.Level != OverlappingRecords && r.Level != FullPopulation {
+			continue
+		}
+		p.Sharing = setRule(p.Sharing, partner, &ShareRule{Level: CountsOnly, UpdatedAt: r.UpdatedAt})
+		if err := tx.PutPopulation(p); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -131,12 +144,13 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 		}
 		p.Status, p.UpdatedAt = to, a.n.now()
 		if to == Revoked {
-			if err := dropRulesFor(tx, p.Inviter, p.Invitee); err != nil {
+			if err := demoteRulesFor(tx, p.Inviter, p.Invitee); err != nil {
 				return err
 			}
-			if err := dropRulesFor(tx, p.Invitee, p.Inviter); err != nil {
+			if err := demoteRulesFor(tx, p.Invitee, p.Inviter); err != nil {
 				return err
 			}
+			p.Requests = nil
 		}
 		return tx.PutPartnership(p)
 	})

@@ -63,7 +63,7 @@ func TestPartnershipLifecycle(t *testing.T) {
 					return acctmap.Partnership{}, err
 				}
 				return w.adminA.Invite(ctx, off.ID)
-			}, acctmap.ErrInvalidInput, ""},
+			}, acctmap.ErrNotFound, ""},
 			{"reader", func(w *world) (acctmap.Partnership, error) { return w.readerA.Invite(ctx, "org-b") }, acctmap.ErrPermissionDenied, ""},
 			{"data-only manager", func(w *world) (acctmap.Partnership, error) { return w.pmData.Invite(ctx, "org-b") }, acctmap.ErrPermissionDenied, ""},
 			{"accept nothing", accept, acctmap.ErrNotFound, ""},
@@ -170,14 +170,14 @@ func TestOfflinePartners(t *testing.T) {
 	// Nobody else sees any of it.
 	partner(t, w.adminA, w.adminB, "org-b", "org-a")
 	_, err = w.adminB.DataSources(ctx, off.ID)
-	wantErr(t, "partner lists offline data sources", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "partner lists offline data sources", err, acctmap.ErrNotFound)
 	_, err = w.adminB.DataSource(ctx, ds.ID)
-	wantErr(t, "partner reads offline data source", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "partner reads offline data source", err, acctmap.ErrNotFound)
 	_, err = w.adminB.Population(ctx, pop.ID)
-	wantErr(t, "partner reads offline population", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "partner reads offline population", err, acctmap.ErrNotFound)
 	_, err = w.adminB.Record(ctx, ds.ID, "2")
-	wantErr(t, "partner reads offline record", err, acctmap.ErrPermissionDenied)
-	wantErr(t, "partner deletes offline partner", w.adminB.DeleteOfflinePartner(ctx, off.ID), acctmap.ErrPermissionDenied)
+	wantErr(t, "partner reads offline record", err, acctmap.ErrNotFound)
+	wantErr(t, "partner deletes offline partner", w.adminB.DeleteOfflinePartner(ctx, off.ID), acctmap.ErrNotFound)
 
 	// Deleting it deletes everything derived.
 	wantErr(t, "delete non-offline", w.adminA.DeleteOfflinePartner(ctx, "org-a"), acctmap.ErrInvalidInput)

@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -176,7 +177,7 @@ func (n *Network) computeMembers(tx Tx, pop Population) error {
 	if err != nil {
 		return err
 	}
-	f, _, err := compileFilter(pop.Filter, mergeFields(ds.Fields, filterFields(pop.Filter)))
+	f, err := memberFilter(pop.Filter, ds)
 	if err != nil {
 		return fmt.Errorf("acctmap: population %q: %w", pop.Name, err)
 	}
@@ -212,9 +213,7 @@ func (n *Network) assignMembership(tx Tx, ds DataSource, recs []Record) error {
 		if p.DataSourceID != ds.ID {
 			continue
 		}
-		// A filter saved against fields that a later import dropped still
-		// compiles: missing fields read as empty.
-		f, _, err := compileFilter(p.Filter, mergeFields(ds.Fields, filterFields(p.Filter)))
+		f, err := memberFilter(p.Filter, ds)
 		if err != nil {
 			return fmt.Errorf("acctmap: population %q: %w", p.Name, err)
 		}
@@ -230,6 +229,15 @@ func (n *Network) assignMembership(tx Tx, ds DataSource, recs []Record) error {
 		recs[i].Populations = m
 	}
 	return nil
+}
+
+// memberFilter compiles a population filter for evaluating membership:
+// the one evaluation that previews, saved populations and imports share.
+// A field the filter names that the data source no longer has (a later
+// import dropped it) reads as empty.
+func memberFilter(f Filter, ds DataSource) (compiledFilter, error) {
+	c, _, err := compileFilter(f, mergeFields(ds.Fields, filterFields(f)))
+	return c, err
 }
 
 // filterFields lists the fields a filter names.
@@ -255,18 +263,21 @@ func sortedCopy(s []string) []string {
 // populationFor loads a population and checks the acting user may act on
 // its org with perm (0: read).
 func (a *Actor) populationFor(tx ReadTx, perm Permission, id string) (Population, error) {
-	if _, err := a.user(tx, perm); err != nil {
+	u, err := a.user(tx, perm)
+	if err != nil {
 		return Population{}, err
 	}
+	notFound := fmt.Errorf("acctmap: population %.80q: %w", id, ErrNotFound)
 	pop, err := tx.Population(id)
 	if errors.Is(err, ErrNotFound) {
-		return Population{}, fmt.Errorf("acctmap: population %q: %w", id, ErrNotFound)
+		return Population{}, notFound
 	}
 	if err != nil {
 		return Population{}, err
 	}
-	if _, _, err := a.actOn(tx, perm, pop.OrgID); err != nil {
-		return Population{}, err
+	// Another org's population is answered as one that does not exist.
+	if _, ok, err := ownedOrg(tx, u, pop.OrgID); err != nil || !ok {
+		return Population{}, cmp.Or(err, notFound)
 	}
 	return pop, nil
 }
@@ -373,7 +384,11 @@ func (a *Actor) PreviewPopulation(ctx context.Context, dataSourceID string, f Fi
 		if err != nil {
 			return err
 		}
-		cf, _, err := compileFilter(f, ds.Fields)
+		_, canon, err := compileFilter(f, ds.Fields)
+		if err != nil {
+			return fmt.Errorf("acctmap: preview: %w", err)
+		}
+		cf, err := memberFilter(canon, ds)
 		if err != nil {
 			return fmt.Errorf("acctmap: preview: %w", err)
 		}

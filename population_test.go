@@ -239,7 +239,7 @@ func TestPopulationRules(t *testing.T) {
 		{"long description", w.adminA, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Custom, Name: "X", Description: strings.Repeat("d", 2001)}, acctmap.ErrInvalidInput},
 		{"unknown data source", w.adminA, acctmap.PopulationSpec{DataSourceID: "ds_x", Kind: acctmap.Prospects}, acctmap.ErrNotFound},
 		{"reader", w.readerA, spec(acctmap.Prospects, ""), acctmap.ErrPermissionDenied},
-		{"partner", w.adminB, spec(acctmap.Prospects, ""), acctmap.ErrPermissionDenied},
+		{"partner", w.adminB, spec(acctmap.Prospects, ""), acctmap.ErrNotFound},
 		{"standard name matches case-insensitively", w.adminA, spec(acctmap.Prospects, "prospects"), nil},
 	} {
 		_, err := tc.actor.CreatePopulation(ctx, tc.spec)
@@ -261,9 +261,9 @@ func TestPopulationRules(t *testing.T) {
 	_, err = w.readerA.UpdatePopulation(ctx, p.ID, acctmap.PopulationSpec{})
 	wantErr(t, "reader updates", err, acctmap.ErrPermissionDenied)
 	_, err = w.adminB.Population(ctx, p.ID)
-	wantErr(t, "partner reads", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "partner reads", err, acctmap.ErrNotFound)
 	_, err = w.adminB.Populations(ctx, "org-a")
-	wantErr(t, "partner lists", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "partner lists", err, acctmap.ErrNotFound)
 	_, err = w.adminA.Population(ctx, "pop_nope")
 	wantErr(t, "unknown", err, acctmap.ErrNotFound)
 	wantErr(t, "reader deletes", w.readerA.DeletePopulation(ctx, p.ID), acctmap.ErrPermissionDenied)
@@ -275,7 +275,7 @@ func TestPopulationRules(t *testing.T) {
 		t.Errorf("preview = count %d, %d records, want count 5 and the first two ids", pv.Count, len(pv.Records))
 	}
 	_, err = w.adminB.PreviewPopulation(ctx, ds.ID, acctmap.Filter{}, 2)
-	wantErr(t, "partner previews", err, acctmap.ErrPermissionDenied)
+	wantErr(t, "partner previews", err, acctmap.ErrNotFound)
 }
 
 func TestPopulationLimitPerDataSource(t *testing.T) {

@@ -157,7 +157,7 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	}
 	partnerFields := tp.view.fields
 	if tp.view.owner {
-		partnerFields = append(slices.Clone(builtinShareFields), y.Fields...)
+		partnerFields = allFields(y.Fields)
 	}
 	columns := reportColumns(x.Fields, partnerFields)
 	var xIDs, yIDs []string
@@ -226,18 +226,19 @@ func firstMember(recs map[string]*Record, ids []string, slot int, public bool) *
 
 func myValues(r *Record) map[string]string {
 	v := make(map[string]string, len(r.Fields)+8)
-	v["my.name"], v["my.website"], v["my.id"] = r.Name, r.Website, r.ID
 	for f, x := range r.Fields {
 		v["my."+f] = x
 	}
+	// After the fields: a field spelled like a built-in is shadowed.
+	v["my.name"], v["my.website"], v["my.id"] = r.Name, r.Website, r.ID
 	v[ColumnPrivate] = strconv.FormatBool(r.Private)
 	return v
 }
 
 // reportColumns lists every column of a cell report, in default order.
 func reportColumns(myFields, partnerFields []string) []string {
-	cols := []string{"my.id", "my.name", "my.website"}
-	for _, f := range myFields {
+	var cols []string
+	for _, f := range allFields(myFields) {
 		cols = append(cols, "my."+f)
 	}
 	cols = append(cols, ColumnPrivate)
@@ -255,12 +256,16 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		return Report{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
 	}
 	resolve := func(name string) (string, func(*row) string, bool) {
-		for _, c := range columns {
-			if strings.EqualFold(c, name) {
-				return c, func(r *row) string { return r.values[c] }, true
-			}
+		name = strings.TrimSpace(name)
+		i := slices.Index(columns, name) // the exact spelling first, as resolveField does
+		if i < 0 {
+			i = slices.IndexFunc(columns, func(c string) bool { return strings.EqualFold(c, name) })
 		}
-		return "", nil, false
+		if i < 0 {
+			return "", nil, false
+		}
+		c := columns[i]
+		return c, func(r *row) string { return r.values[c] }, true
 	}
 	unknown := func(name string) string {
 		return fmt.Sprintf("column %.80q is not a column of the report (columns: %s)", name, quoteList(columns, 30))
@@ -352,6 +357,9 @@ func compareValues(a, b string) int {
 // that would exceed it writes nothing and fails with ErrLimitExceeded. It
 // returns the number of rows written.
 func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) (int, error) {
+	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
+		return 0, err
+	}
 	rep, err := a.Report(ctx, spec)
 	if err != nil {
 		return 0, err
@@ -365,7 +373,7 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 // chargeExport counts n exported rows against the org's limit.
 func (a *Actor) chargeExport(ctx context.Context, n int) error {
 	return a.n.store.Update(ctx, func(tx Tx) error {
-		u, err := a.user(tx, 0)
+		u, err := a.user(tx, ExportRecords)
 		if err != nil {
 			return err
 		}
@@ -445,7 +453,7 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 		}
 		view := tp.view
 		if view.owner {
-			view.fields = append(slices.Clone(builtinShareFields), y.Fields...)
+			view.fields = allFields(y.Fields)
 		}
 		var columns []string
 		for _, f := range view.fields {

@@ -7,24 +7,16 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
-
-// builtinShareFields are the record values that can be shared besides the
-// data source's fields.
-var builtinShareFields = []string{"name", "website", "id"}
 
 // checkShareFields validates and canonicalizes the fields of a rule or
 // request against the data source's fields and the built-in ones.
 func checkShareFields(fields []string, ds DataSource) ([]string, error) {
 	out := make([]string, 0, len(fields))
 	for _, f := range fields {
-		canon, ok := "", false
-		for _, known := range append(slices.Clone(ds.Fields), builtinShareFields...) {
-			if strings.EqualFold(strings.TrimSpace(f), known) {
-				canon, ok = known, true
-				break
-			}
-		}
+		canon, ok := resolveField(f, ds.Fields)
 		if !ok {
 			return nil, fmt.Errorf("acctmap: field %.80q is not a field of data source %q (fields: %s, and the built-in name, website, id): %w",
 				f, ds.Name, quoteList(ds.Fields, 20), ErrInvalidInput)
@@ -88,12 +80,10 @@ func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string
 		if partnerID == owner.ID {
 			return fmt.Errorf("acctmap: share rule: an org is not its own partner: %w", ErrInvalidInput)
 		}
-		if partnerID != "" {
-			if _, err := tx.Org(partnerID); errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("acctmap: share rule: partner %q: %w", partnerID, ErrNotFound)
-			} else if err != nil {
-				return err
-			}
+		// A rule may be set for any org id, partner yet or not, existing or
+		// not: checking would tell the caller which ids exist.
+		if err := checkID("partner", partnerID); err != nil {
+			return err
 		}
 		ds, err := tx.DataSource(pop.DataSourceID)
 		if err != nil {
@@ -316,8 +306,15 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 	if len(message) > 2000 {
 		return ShareRequest{}, fmt.Errorf("acctmap: request share: message longer than 2000 bytes: %w", ErrInvalidInput)
 	}
+	// The fields are checked for form only: checking them against the
+	// partner's data source would describe its schema to a partner that
+	// may not see it. The owner checks them when approving.
+	fields, err := checkRequestedFields(fields)
+	if err != nil {
+		return ShareRequest{}, err
+	}
 	var req ShareRequest
-	err := a.n.store.Update(ctx, func(tx Tx) error {
+	err = a.n.store.Update(ctx, func(tx Tx) error {
 		u, err := a.user(tx, ManageSharing)
 		if err != nil {
 			return err
@@ -341,14 +338,6 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 		if i < 0 {
 			return fmt.Errorf("acctmap: request share: population %q: %w", populationID, ErrNotFound)
 		}
-		ds, err := tx.DataSource(vs[i].pop.DataSourceID)
-		if err != nil {
-			return err
-		}
-		fields, err := checkShareFields(fields, ds)
-		if err != nil {
-			return fmt.Errorf("acctmap: request share: %w", err)
-		}
 		req = ShareRequest{ID: newID("req"), From: u.OrgID, To: partnerID, PopulationID: populationID, Level: level,
 			Fields: fields, Message: strings.TrimSpace(message), Status: RequestPending, CreatedAt: a.n.now()}
 		p.Requests = append(slices.Clone(p.Requests), req)
@@ -357,8 +346,32 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 	return req, err
 }
 
+// maxRequestedFields bounds the fields a share request names.
+const maxRequestedFields = 100
+
+// checkRequestedFields validates the form of the field names of a share
+// request (they are the requester's words for fields it may not see) and
+// returns them trimmed, without repeats.
+func checkRequestedFields(fields []string) ([]string, error) {
+	if len(fields) > maxRequestedFields {
+		return nil, fmt.Errorf("acctmap: request share: %d fields, more than %d: %w", len(fields), maxRequestedFields, ErrInvalidInput)
+	}
+	var out []string
+	for i, f := range fields {
+		f = strings.TrimSpace(f)
+		if f == "" || len(f) > maxFieldNameBytes || !utf8.ValidString(f) || strings.ContainsFunc(f, unicode.IsControl) {
+			return nil, fmt.Errorf("acctmap: request share: field %d (%.40q) is empty, longer than %d bytes, or not printable text: %w", i, f, maxFieldNameBytes, ErrInvalidInput)
+		}
+		if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, f) }) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
 // ShareRequests lists the share requests between the acting user's org and
-// a partner, in both directions, oldest first.
+// an accepted partner, in both directions, oldest first. Revoking the
+// partnership drops them.
 func (a *Actor) ShareRequests(ctx context.Context, partnerID string) ([]ShareRequest, error) {
 	var reqs []ShareRequest
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
@@ -366,10 +379,14 @@ func (a *Actor) ShareRequests(ctx context.Context, partnerID string) ([]ShareReq
 		if err != nil {
 			return err
 		}
-		p, err := tx.Partnership(u.OrgID, partnerID)
-		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("acctmap: share requests: org %q is not a partner: %w", partnerID, ErrNotPartners)
+		rel, err := relationOf(tx, u.OrgID, partnerID)
+		if err != nil {
+			return err
 		}
+		if rel != relPartner {
+			return fmt.Errorf("acctmap: share requests: org %q is not an accepted partner: %w", partnerID, ErrNotPartners)
+		}
+		p, err := tx.Partnership(u.OrgID, partnerID)
 		reqs = p.Requests
 		return err
 	})
@@ -432,9 +449,11 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 		if err != nil {
 			return err
 		}
+		// The requester named the fields in its own words: the owner's
+		// approval is where they meet the data source.
 		rule, err := checkRule(ShareRule{Level: req.Level, Fields: req.Fields}, ds, nil)
 		if err != nil {
-			return fmt.Errorf("acctmap: share request %q: %w", requestID, err)
+			return fmt.Errorf("acctmap: share request %q: approve it once the population's data source has the fields it names, or decline it: %w", requestID, err)
 		}
 		rule.UpdatedAt = req.DecidedAt
 		pop.Sharing = setRule(pop.Sharing, req.From, &rule)
@@ -461,10 +480,17 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 		if err != nil {
 			return err
 		}
+		tombs := ds.PrivateTombstones
 		for _, id := range recordIDs {
 			r := byID[id]
+			if r == nil && !private && slices.Contains(tombs, id) {
+				// A deleted private record: it will come back public.
+				tombs = slices.DeleteFunc(slices.Clone(tombs), func(t string) bool { return t == id })
+				changed++
+				continue
+			}
 			if r == nil {
-				return fmt.Errorf("acctmap: set private: record %q of data source %q: %w", id, ds.Name, ErrNotFound)
+				return fmt.Errorf("acctmap: set private: record %.80q of data source %q: %w", id, ds.Name, ErrNotFound)
 			}
 			if r.Private != private {
 				r.Private = private
@@ -475,6 +501,7 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 		if changed == 0 {
 			return nil
 		}
+		ds.PrivateTombstones = tombs
 		if err := tx.PutRecords(ds.ID, recs); err != nil {
 			return err
 		}
@@ -487,36 +514,70 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 }
 
 // carryPrivate keeps the private marks of existing records on the records
-// about to replace them (same ids). For a full replace it scans the data
-// source once; for an upsert it reads the records of those ids, in one call.
-func carryPrivate(tx ReadTx, dsID string, recs []Record, replace bool) error {
+// about to replace them (same ids), and of deleted private records on
+// records that come back (ds.PrivateTombstones). A full replace (replace)
+// turns the private records it leaves out into tombstones. For a full
+// replace it scans the data source's keys once; for an upsert it reads the
+// records of those ids, in one call. It updates ds, which the caller
+// writes.
+func carryPrivate(tx ReadTx, ds *DataSource, recs []Record, replace bool) error {
+	private := map[string]bool{}
+	for _, id := range ds.PrivateTombstones {
+		private[id] = true
+	}
+	var err error
 	if replace {
-		private := map[string]bool{}
-		err := tx.RecordKeys(dsID, func(r *Record) error {
+		err = tx.RecordKeys(ds.ID, func(r *Record) error {
 			if r.Private {
 				private[r.ID] = true
 			}
 			return nil
 		})
-		if err != nil || len(private) == 0 {
-			return err
-		}
+	} else {
+		ids := make([]string, len(recs))
 		for i := range recs {
-			recs[i].Private = private[recs[i].ID]
+			ids[i] = recs[i].ID
 		}
-		return nil
+		err = tx.RecordsByID(ds.ID, ids, func(r *Record) error {
+			if r.Private {
+				private[r.ID] = true
+			}
+			return nil
+		})
 	}
-	ids := make([]string, len(recs))
+	if err != nil || len(private) == 0 {
+		return err
+	}
+	back := map[string]bool{}
 	for i := range recs {
-		ids[i] = recs[i].ID
+		if private[recs[i].ID] {
+			recs[i].Private = true
+			back[recs[i].ID] = true
+		}
 	}
-	private := map[string]bool{}
-	err := tx.RecordsByID(dsID, ids, func(r *Record) error {
-		private[r.ID] = r.Private
+	var tombs []string
+	for id := range private {
+		wasTomb := slices.Contains(ds.PrivateTombstones, id)
+		if !back[id] && (replace || wasTomb) {
+			tombs = append(tombs, id)
+		}
+	}
+	slices.Sort(tombs)
+	ds.PrivateTombstones = tombs
+	return nil
+}
+
+// buryPrivate adds the private records among ids, about to be deleted, to
+// ds.PrivateTombstones.
+func buryPrivate(tx ReadTx, ds *DataSource, ids []string) error {
+	tombs := slices.Clone(ds.PrivateTombstones)
+	err := tx.RecordsByID(ds.ID, ids, func(r *Record) error {
+		if r.Private && !slices.Contains(tombs, r.ID) {
+			tombs = append(tombs, r.ID)
+		}
 		return nil
 	})
-	for i := range recs {
-		recs[i].Private = private[recs[i].ID]
-	}
+	slices.Sort(tombs)
+	ds.PrivateTombstones = tombs
 	return err
 }

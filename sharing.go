@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // This file is the one place that decides what one org may see of another
@@ -144,11 +143,8 @@ func ruleFields(r ShareRule, presets []FieldPreset) []string {
 func knownFields(fields []string, ds DataSource) []string {
 	var out []string
 	for _, f := range fields {
-		for _, known := range append(slices.Clone(builtinShareFields), ds.Fields...) {
-			if strings.EqualFold(f, known) && !slices.Contains(out, known) {
-				out = append(out, known)
-				break
-			}
+		if canon, ok := resolveField(f, ds.Fields); ok && !slices.Contains(out, canon) {
+			out = append(out, canon)
 		}
 	}
 	return out
@@ -160,17 +156,10 @@ func knownFields(fields []string, ds DataSource) []string {
 func sharedFields(r *Record, view popView) map[string]string {
 	out := make(map[string]string, len(view.fields))
 	for _, f := range view.fields {
-		switch f {
-		case "name":
-			out[f] = r.Name
-		case "website":
-			out[f] = r.Website
-		case "id":
-			out[f] = r.ID
-		default:
-			if v, ok := r.Fields[f]; ok {
-				out[f] = v
-			}
+		if isBuiltin(f) {
+			out[f] = fieldValue(r, f)
+		} else if v, ok := r.Fields[f]; ok {
+			out[f] = v
 		}
 	}
 	return out

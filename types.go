@@ -51,7 +51,8 @@ const (
 	// RolePartnerManager may do what its Permissions allow.
 	RolePartnerManager Role = "partner_manager"
 	// RoleReadOnly may read its org's data, matrices and reports, and
-	// change nothing.
+	// change nothing: it cannot export either, since an export spends the
+	// org's quota and takes partner records out of the network.
 	RoleReadOnly Role = "read_only"
 )
 
@@ -66,11 +67,14 @@ const (
 	// ManagePartnerships allows inviting, accepting, declining and revoking
 	// partners, and managing offline partners.
 	ManagePartnerships
-	// ManageSharing allows changing sharing rules.
+	// ManageSharing allows changing sharing rules and private marks.
 	ManageSharing
+	// ExportRecords allows exporting reports as CSV, which takes partner
+	// records out of the network and spends the org's export quota.
+	ExportRecords
 
 	// AllPermissions is every permission.
-	AllPermissions = ManageDataSources | ManagePartnerships | ManageSharing
+	AllPermissions = ManageDataSources | ManagePartnerships | ManageSharing | ExportRecords
 )
 
 // Has reports whether p includes every permission in q.
@@ -173,9 +177,15 @@ type DataSource struct {
 	Version int64
 	// NotSame are the pairs of records that users of this data source's
 	// org marked as not the same company: they never match.
-	NotSame   []NotSameMark
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	NotSame []NotSameMark
+	// PrivateTombstones are the ids of private records that were deleted
+	// (by DeleteRecords, or by an import or a replace that left them out):
+	// a record that comes back with one of these ids is private again, so
+	// that deleting and re-adding a record cannot undo a private mark.
+	// SetPrivate with private false clears them.
+	PrivateTombstones []string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // NotSameMark records that a record of one data source and a record of

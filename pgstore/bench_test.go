@@ -22,3 +22,25 @@ func BenchmarkImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkSmallUpdate measures an Update that reads and writes one org,
+// the smallest read-modify-write: BEGIN, two statements, the read of the
+// transaction's id and COMMIT.
+func BenchmarkSmallUpdate(b *testing.B) {
+	s := openTest(b)
+	withDataSources(b, s)
+	b.ResetTimer()
+	for b.Loop() {
+		err := s.Update(b.Context(), func(tx acctmap.Tx) error {
+			o, err := tx.Org("acme")
+			if err != nil {
+				return err
+			}
+			o.ExportedRecords++
+			return tx.PutOrg(o)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

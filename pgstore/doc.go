@@ -19,10 +19,8 @@
 // behave as if they ran one at a time. PostgreSQL detects the conflicts
 // that would break that and aborts one of the transactions with a
 // serialization failure (SQLSTATE 40001), or a deadlock (40P01); Update
-// then rolls back and runs fn again after a short randomized backoff, up to
-// WithMaxAttempts times (DefaultMaxAttempts), as the Store contract
-// allows. Views never conflict and never wait for updates, nor updates for
-// views.
+// then rolls back and runs fn again (see Retries). Views never conflict
+// and never wait for updates, nor updates for views.
 //
 // Atomicity. Everything fn writes is one transaction: if fn returns an
 // error or panics, if any statement fails (even one whose error fn
@@ -38,12 +36,61 @@
 // calls of the transaction fail with an error wrapping ctx's, and Update
 // returns ctx's error unless fn returned one. The commit itself is not
 // interrupted: once Update has decided to commit, what it returns says
-// whether the commit happened.
+// whether the commit happened. A nil ctx, in View, Update, Open or
+// Migrate, is an error wrapping acctmap.ErrInvalidInput.
 //
 // Tenancy. Every query is scoped by the ids it is given, an org's or a data
 // source's: no query returns rows of another org than the one asked about
 // (but Orgs, which lists every org by definition), and records and keys
 // are always read and written by data source.
+//
+// # Retries
+//
+// pgstore runs again what it can run again without harm, and nothing
+// else. Exactly:
+//
+//   - Dead pooled connections. A connection idle in the pool dies when the
+//     server terminates its backend (pg_terminate_backend, an idle
+//     timeout, a restart). pgxpool pings a connection idle for more than a
+//     second before handing it out, but not one used more recently, so the
+//     BEGIN of a View or an Update is where it shows. A BEGIN that failed
+//     on a connection that is now closed, or before it sent anything
+//     (pgconn.SafeToRetry), did nothing: the call begins again at once on
+//     another connection, up to the pool's size plus one times (enough to
+//     go through a pool of dead connections to a new one), before fn runs.
+//     A failure to connect is not retried: pgxpool has tried already.
+//   - Conflicts. After a serialization failure or a deadlock, in a
+//     statement of fn or at the commit, Update rolls back and runs fn
+//     again, after a backoff doubling from 1 ms to 128 ms times a random
+//     factor in [0.5, 1.5), up to WithMaxAttempts runs in all
+//     (DefaultMaxAttempts, 20: about 1.7 s of waiting in all).
+//   - Connections lost while fn runs. The server rolls back the
+//     transaction of a session that ends without a commit: Update runs fn
+//     again, as after a conflict, and the runs count as attempts. A View
+//     runs fn once (the Store contract lets a store run only Update's fn
+//     more than once): it returns the failure, and the caller may run the
+//     View again.
+//   - Connections lost during the commit. Whether the COMMIT reached the
+//     server is unknown (pgconn.SafeToRetry cannot tell: pgx reports a
+//     failure to read the answer of a statement it sent as safe to retry).
+//     Before committing, Update reads the transaction's id
+//     (pg_current_xact_id_if_assigned, one more round trip), and after
+//     such a failure asks the database, on another connection, for its
+//     status (pg_xact_status, for up to 10 s while the old session ends):
+//     committed, Update returns nil; aborted, or nothing written, it runs
+//     fn again. If it cannot find out, it returns an error wrapping
+//     ErrCommitUnknown, and never runs fn again: no acknowledged write is
+//     lost, and none is written twice.
+//
+// After the last attempt Update returns the last failure. When that was a
+// conflict, the error wraps acctmap.ErrConflict as well as the
+// *pgconn.PgError: the store has already run it WithMaxAttempts times,
+// with backoff (about 1.7 s in all at the default 20), and it keeps
+// colliding with other transactions on the same rows. The caller should not run it again at once, which adds to the
+// contention: retry later with a backoff of its own (seconds), or report
+// the conflict to the user (an HTTP service: 409 or 503 with Retry-After).
+// Other failures (a statement's error, a server that stays out of reach)
+// are returned as they are, wrapping the pgx error.
 //
 // # Data
 //
@@ -54,8 +101,27 @@
 // has not had, in one transaction holding an advisory lock keyed by the
 // schema name: processes that open the same store at once wait for each
 // other, and one migrates. Each migration is recorded in the schema's
-// schema_migrations table (version, name, applied_at); Open refuses a
-// schema migrated by a newer pgstore.
+// schema_migrations table (version, name, applied_at); the version of a
+// schema is the highest there, and SchemaVersion is this package's. Open
+// first reads the version without the lock, and leaves a schema already at
+// SchemaVersion alone: no lock, no DDL.
+//
+// Applications whose runtime role may not change the schema run Migrate,
+// with Open's options, as a role that may (the schema's owner), as a
+// deploy step; the runtime role opens the store WithoutMigrations, and
+// needs only USAGE on the schema and SELECT, INSERT, UPDATE, DELETE on its
+// tables:
+//
+//	GRANT USAGE ON SCHEMA acctmap TO app;
+//	GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA acctmap TO app;
+//
+// (grant again after a Migrate that adds tables, or set ALTER DEFAULT
+// PRIVILEGES for the owner). Open WithoutMigrations never changes the
+// schema: it checks its version, and fails with a *SchemaVersionError
+// (ErrSchemaVersion) if it is older than SchemaVersion (run Migrate) or
+// newer (the schema was migrated by a later pgstore: upgrade the program),
+// so that a program never runs on tables it does not know. Open and
+// Migrate refuse a newer schema too.
 //
 // Tables: orgs, users, partnerships (one row per unordered pair, stored as
 // org_lo ≤ org_hi), data_sources, populations, records (primary key
@@ -200,8 +266,10 @@
 //
 // The tests need a database in which they may create and drop schemas
 // (each test uses a fresh, randomly named schema, so they run in
-// parallel). Without ACCTMAP_TEST_POSTGRES_DSN they skip; with it, failing
-// to connect fails them:
+// parallel), and roles, which they drop (a runtime role without DDL
+// rights, logging in with a password over TCP at 127.0.0.1 when the
+// server allows it). Without ACCTMAP_TEST_POSTGRES_DSN they skip; with
+// it, failing to connect fails them:
 //
 //	pg_ctlcluster --skip-systemctl-redirect 15 main start
 //	su postgres -c "createuser -s root"; createdb acctmap_test
@@ -209,12 +277,26 @@
 //	go test -race ./pgstore/
 //	go test -run '^$' -bench Import ./pgstore/
 //
+// The fault tests end the backends of their own connections, found by
+// application_name, with pg_terminate_backend: TestTerminatedConnections
+// (every pooled connection dead, then one call) and
+// TestTerminationsUnderLoad (8 goroutines of Views and Updates for 4 s,
+// terminations every 200 ms; no Update fails, and the writes stored are
+// exactly those acknowledged). TestCommitConnectionLost loses the
+// COMMIT, or its answer, in a wrapped net.Conn. TestRestart stops the
+// whole cluster, so it runs only when asked (ACCTMAP_TEST_PG_RESTART=1).
+//
 // # Limits
 //
 // Open uses pgxpool's defaults: at most max(4, GOMAXPROCS) connections,
 // which pool_max_conns in the DSN changes (or pass a pool of your own with
-// WithPool). Each running View or Update holds one, so fn must not start
-// another transaction on the same Store: the pool can run out. Records streams rows
+// WithPool), pinged when idle for more than a second. Each running View
+// or Update holds one, so fn must not start another transaction on the
+// same Store: the pool can run out. Each Update that reaches its commit
+// makes one more round trip, to read the transaction's id (see Retries).
+// A connection whose server vanished without closing it (a host gone, a
+// cable cut) is only found dead by ctx's deadline or TCP keepalives: give
+// calls a deadline. Records streams rows
 // from the connection while fn runs, so fn must not call the transaction's
 // methods, as the contract says. A long Update holds row locks and can make
 // others wait or retry; split very large imports across data sources

@@ -136,6 +136,9 @@ func TestOpenOptions(t *testing.T) {
 	}{
 		{"empty schema", "postgres:///x", []Option{WithSchema("")}},
 		{"NUL in schema", "postgres:///x", []Option{WithSchema("a\x00b")}},
+		// PostgreSQL would truncate it to 63 bytes: two such names would
+		// be one schema.
+		{"long schema", "postgres:///x", []Option{WithSchema(strings.Repeat("s", 64))}},
 		{"no attempts", "postgres:///x", []Option{WithMaxAttempts(0)}},
 		{"dsn and pool", "postgres:///x", []Option{WithPool(&pxpool)}},
 	} {

@@ -3,14 +3,26 @@ package pgstore
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/acctmap/acctmap"
 	"github.com/acctmap/acctmap/csvsource"
@@ -370,4 +382,373 @@ func restartNoErr(t *testing.T, what string, err error) {
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// failTracer counts the statements that failed on a pool's connections:
+// BEGINs, and the others.
+type failTracer struct {
+	begins, others atomic.Int64
+}
+
+type beginKey struct{}
+
+func (f *failTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if strings.HasPrefix(data.SQL, "begin") {
+		return context.WithValue(ctx, beginKey{}, true)
+	}
+	return ctx
+}
+
+func (f *failTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	switch {
+	case data.Err == nil:
+	case ctx.Value(beginKey{}) != nil:
+		f.begins.Add(1)
+	default:
+		f.others.Add(1)
+	}
+}
+
+// namedStore is a Store whose connections carry their own
+// application_name, so that terminate ends exactly their backends: the
+// package's other tests run in parallel in the same database.
+type namedStore struct {
+	*Store
+	app   string
+	fails *failTracer
+}
+
+// openNamed opens a Store on a fresh schema through a pool on cfg (the test
+// DSN's when nil), whose connections are named, traced, and never pinged
+// when acquired. pgxpool pings a connection idle for more than a second,
+// which finds it dead before the Store sees it, but not one used more
+// recently, as under load: without pings, every dead connection reaches
+// the Store, and the tests do not depend on timing.
+func openNamed(t *testing.T, cfg *pgxpool.Config, opts ...Option) namedStore {
+	t.Helper()
+	if cfg == nil {
+		var err error
+		if cfg, err = pgxpool.ParseConfig(testDSN(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	ns := namedStore{app: "acctmap_test_" + hex.EncodeToString(b), fails: &failTracer{}}
+	cfg.ConnConfig.RuntimeParams["application_name"] = ns.app
+	cfg.ConnConfig.Tracer = ns.fails
+	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if !slices.ContainsFunc(opts, func(o Option) bool { var x options; o(&x); return x.schema != "" }) {
+		opts = append([]Option{WithSchema(testSchema(t))}, opts...)
+	}
+	s, err := Open(t.Context(), "", append([]Option{WithPool(pool)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Store = s
+	return ns
+}
+
+// adminConn returns a connection to the test database, closed when t ends.
+func adminConn(t *testing.T) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), testDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// terminate ends the backends of the connections named app, as an
+// administrator or a restarting server would, waits (up to wait each, if
+// not 0) until they have exited, and returns how many it ended (signalled,
+// when wait is 0). pg_terminate_backend is
+// in the select list, evaluated only for the rows that the WHERE clause
+// keeps: in the WHERE clause, the planner may call it before the other
+// conditions, on every backend of the cluster.
+func terminate(ctx context.Context, admin *pgx.Conn, app string, wait time.Duration) (int, error) {
+	rows, err := admin.Query(ctx, `SELECT pg_terminate_backend(pid, $2) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()`, app, wait.Milliseconds())
+	if err != nil {
+		return 0, err
+	}
+	ended, err := pgx.CollectRows(rows, pgx.RowTo[bool])
+	return len(slices.DeleteFunc(ended, func(ok bool) bool { return !ok })), err
+}
+
+// connLost reports whether err is the error of a statement whose
+// connection the server ended: its FATAL message (admin_shutdown, 57P01),
+// or a failure to write or read the socket.
+func connLost(err error) bool {
+	var pe *pgconn.PgError
+	var ne net.Error
+	return errors.As(err, &pe) && pe.Code == "57P01" ||
+		errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// fillPool runs as many Views at once as s's pool has connections, each
+// holding its connection until all have one: afterwards every connection
+// of the pool is open and idle.
+func fillPool(t *testing.T, s namedStore) int {
+	t.Helper()
+	n := int(s.pool.Config().MaxConns)
+	var all sync.WaitGroup
+	all.Add(n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			errs <- s.View(t.Context(), func(tx acctmap.ReadTx) error {
+				all.Done()
+				all.Wait()
+				_, err := tx.Orgs()
+				return err
+			})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("filling the pool: %v", err)
+		}
+	}
+	return n
+}
+
+// TestTerminatedConnections: after the server ended the backends of every
+// pooled connection, the first View and the first Update succeed (#19):
+// the dead connections fail their BEGIN, which did nothing, and the call
+// begins again on another connection.
+func TestTerminatedConnections(t *testing.T) {
+	t.Parallel()
+	testTerminatedConnections(t, func(t *testing.T) namedStore { return openNamed(t, nil) })
+}
+
+func testTerminatedConnections(t *testing.T, open func(t *testing.T) namedStore) {
+	admin := adminConn(t)
+	for _, tc := range []struct {
+		name string
+		call func(ctx context.Context, s *Store) error
+	}{
+		{"View", func(ctx context.Context, s *Store) error {
+			return s.View(ctx, func(tx acctmap.ReadTx) error { _, err := tx.Orgs(); return err })
+		}},
+		{"Update", func(ctx context.Context, s *Store) error {
+			return s.Update(ctx, func(tx acctmap.Tx) error { return tx.PutOrg(acctmap.Org{ID: "acme", Name: "Acme", CreatedAt: t0}) })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			for round := range 3 {
+				n := fillPool(t, s)
+				ended, err := terminate(t.Context(), admin, s.app, 5*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ended != n {
+					t.Fatalf("round %d: terminated %d backends, want the pool's %d", round, ended, n)
+				}
+				before := s.fails.begins.Load()
+				if err := tc.call(t.Context(), s.Store); err != nil {
+					t.Errorf("round %d: the first %s after the server ended every pooled connection: %v", round, tc.name, err)
+				}
+				if s.fails.begins.Load() == before {
+					t.Errorf("round %d: no BEGIN failed on a dead connection: the test proves nothing", round)
+				}
+			}
+		})
+	}
+	t.Run("Open", func(t *testing.T) {
+		// Open through a pool of dead connections (WithPool): its own first
+		// transaction, the schema check, begins again too.
+		s := open(t)
+		fillPool(t, s)
+		if _, err := terminate(t.Context(), admin, s.app, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Open(t.Context(), "", WithPool(s.pool), WithSchema(s.Schema()))
+		if err != nil {
+			t.Fatalf("Open on a pool whose connections the server ended: %v", err)
+		}
+		s2.Close()
+	})
+}
+
+// TestTerminationsUnderLoad runs 8 goroutines of mixed Views and Updates
+// while the server ends every backend of the store's pool every 200 ms
+// (#19). No Update fails: one whose connection was lost before the commit
+// runs again, and one lost during the commit is resolved by asking the
+// database. A View fails only when its connection was lost while fn ran
+// (View runs fn once); never when it was lost before. No acknowledged
+// write is lost, and none is doubled or kept unacknowledged: each
+// goroutine's counter, incremented in read-modify-write Updates, equals
+// the increments acknowledged, and the inserted orgs are exactly those
+// acknowledged.
+func TestTerminationsUnderLoad(t *testing.T) {
+	t.Parallel()
+	s := openNamed(t, nil)
+	admin := adminConn(t)
+	ctx := t.Context()
+	const workers = 8
+	duration := 4 * time.Second
+	if testing.Short() {
+		duration = time.Second
+	}
+	counter := func(g int) string { return fmt.Sprintf("counter-%d", g) }
+	err := s.Update(ctx, func(tx acctmap.Tx) error {
+		for g := range workers {
+			if err := tx.PutOrg(acctmap.Org{ID: counter(g), Name: "Counter", CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type tally struct {
+		increments int64
+		inserted   []string
+		views      int
+		viewFails  int // after fn began: allowed
+		failures   []string
+	}
+	tallies := make([]tally, workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			tl := &tallies[g]
+			rng := mrand.New(mrand.NewPCG(uint64(g), 19))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				switch op := rng.IntN(10); {
+				case op < 4:
+					entered := false
+					err := s.View(ctx, func(tx acctmap.ReadTx) error {
+						entered = true
+						o, err := tx.Org(counter(g))
+						if err != nil {
+							return err
+						}
+						if o.ExportedRecords != tl.increments {
+							// Only this goroutine writes its counter.
+							return fmt.Errorf("counter %d reads %d after %d acknowledged increments", g, o.ExportedRecords, tl.increments)
+						}
+						_, err = tx.Orgs()
+						return err
+					})
+					tl.views++
+					switch {
+					case err == nil:
+					case entered && connLost(err):
+						tl.viewFails++
+						if tl.viewFails <= 2 {
+							t.Logf("a View whose connection was lost while fn ran: %v", err)
+						}
+					default:
+						tl.failures = append(tl.failures, fmt.Sprintf("View (fn began: %v): %v", entered, err))
+					}
+				case op < 7:
+					err := s.Update(ctx, func(tx acctmap.Tx) error {
+						o, err := tx.Org(counter(g))
+						if err != nil {
+							return err
+						}
+						o.ExportedRecords++
+						return tx.PutOrg(o)
+					})
+					if err != nil {
+						tl.failures = append(tl.failures, fmt.Sprintf("increment: %v", err))
+					} else {
+						tl.increments++
+					}
+				default:
+					oid := fmt.Sprintf("w-%d-%d", g, i)
+					err := s.Update(ctx, func(tx acctmap.Tx) error {
+						return tx.PutOrg(acctmap.Org{ID: oid, Name: "Written", CreatedAt: t0})
+					})
+					if err != nil {
+						tl.failures = append(tl.failures, fmt.Sprintf("insert: %v", err))
+					} else {
+						tl.inserted = append(tl.inserted, oid)
+					}
+				}
+			}
+		})
+	}
+	terminations, ended := 0, 0
+	deadline := time.After(duration)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case <-deadline:
+			break loop
+		case <-tick.C:
+		}
+		n, err := terminate(ctx, admin, s.app, 0)
+		if err != nil {
+			t.Errorf("terminate: %v", err)
+			break
+		}
+		terminations++
+		ended += n
+	}
+	close(stop)
+	wg.Wait()
+
+	var want []string
+	var views, viewFails, increments int
+	for g, tl := range tallies {
+		for _, f := range tl.failures[:min(len(tl.failures), 5)] {
+			t.Errorf("goroutine %d: %s", g, f)
+		}
+		if len(tl.failures) > 5 {
+			t.Errorf("goroutine %d: and %d more failures", g, len(tl.failures)-5)
+		}
+		want = append(want, tl.inserted...)
+		views += tl.views
+		viewFails += tl.viewFails
+		increments += int(tl.increments)
+	}
+	var got []string
+	err = s.View(ctx, func(tx acctmap.ReadTx) error {
+		orgs, err := tx.Orgs()
+		for _, o := range orgs {
+			if g, ok := strings.CutPrefix(o.ID, "counter-"); ok {
+				var i int
+				fmt.Sscan(g, &i)
+				if o.ExportedRecords != tallies[i].increments {
+					t.Errorf("counter %d is %d after %d acknowledged increments", i, o.ExportedRecords, tallies[i].increments)
+				}
+			} else {
+				got = append(got, o.ID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if d := gocmp.Diff(want, got); d != "" {
+		t.Errorf("the orgs written differ from those acknowledged (-acknowledged +stored):\n%.3000s", d)
+	}
+	if ended == 0 || s.fails.begins.Load()+s.fails.others.Load() == 0 {
+		t.Errorf("%d terminations ended %d backends and failed %d statements: the test proves nothing", terminations, ended, s.fails.begins.Load()+s.fails.others.Load())
+	}
+	t.Logf("%d terminations ended %d backends; failed statements: %d BEGINs, %d others; %d Views (%d failed while fn ran), %d increments and %d inserts acknowledged",
+		terminations, ended, s.fails.begins.Load(), s.fails.others.Load(), views, viewFails, increments, len(want))
 }

@@ -300,13 +300,21 @@ func (r *reader) Partnerships(orgID string) ([]acctmap.Partnership, error) {
 
 // Data sources.
 
-const dataSourceColumns = `id, org_id, name, kind, fields, version, not_same, created_at, updated_at`
+const dataSourceColumns = `id, org_id, name, kind, fields, version, not_same, created_at, updated_at, extra`
+
+// dataSourceExtra holds the data source attributes of the extra column
+// (migration 0004).
+type dataSourceExtra struct {
+	PrivateTombstones []string `json:",omitempty"`
+}
 
 func scanDataSource(row pgx.Row) (acctmap.DataSource, error) {
 	var d acctmap.DataSource
 	var did, org id
 	var kind string
-	err := row.Scan(&did, &org, &d.Name, &kind, &d.Fields, &d.Version, jsonScan(&d.NotSame), &d.CreatedAt, &d.UpdatedAt)
+	var extra dataSourceExtra
+	err := row.Scan(&did, &org, &d.Name, &kind, &d.Fields, &d.Version, jsonScan(&d.NotSame), &d.CreatedAt, &d.UpdatedAt, jsonScan(&extra))
+	d.PrivateTombstones = extra.PrivateTombstones
 	d.ID, d.OrgID, d.Name, d.Kind = string(did), string(org), fromText(d.Name), acctmap.DataSourceKind(fromText(kind))
 	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
 	fromTextSlice(d.Fields)
@@ -499,7 +507,7 @@ func (w *writer) DeletePartnership(a, b string) error {
 
 // Replacing a data source keeps its records and populations: an upsert.
 var putDataSource = `INSERT INTO {s}.data_sources (` + dataSourceColumns + `)
-	SELECT $1::bytea, $2::bytea, $3::text, $4::text, $5::text[], $6::bigint, $7::jsonb, $8::timestamptz, $9::timestamptz
+	SELECT $1::bytea, $2::bytea, $3::text, $4::text, $5::text[], $6::bigint, $7::jsonb, $8::timestamptz, $9::timestamptz, $10::jsonb
 	WHERE EXISTS (SELECT FROM {s}.orgs WHERE id = $2)
 	ON CONFLICT (id) DO UPDATE SET ` + excludedSet(dataSourceColumns, "id")
 
@@ -508,8 +516,12 @@ func (w *writer) PutDataSource(d acctmap.DataSource) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %q: not-same marks: %w", d.ID, err)
 	}
+	extra, err := jsonArg(dataSourceExtra{PrivateTombstones: d.PrivateTombstones})
+	if err != nil {
+		return fmt.Errorf("pgstore: data source %q: %w", d.ID, err)
+	}
 	tag, err := w.exec("put data source", putDataSource,
-		id(d.ID), id(d.OrgID), toText(d.Name), toText(string(d.Kind)), textSlice(d.Fields), d.Version, notSame, d.CreatedAt, d.UpdatedAt)
+		id(d.ID), id(d.OrgID), toText(d.Name), toText(string(d.Kind)), textSlice(d.Fields), d.Version, notSame, d.CreatedAt, d.UpdatedAt, extra)
 	if err != nil {
 		return err
 	}

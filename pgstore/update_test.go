@@ -1,7 +1,11 @@
 package pgstore
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -103,12 +107,96 @@ func TestSerializationNoRetry(t *testing.T) {
 		}
 		failed++
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != "40001" {
-			t.Errorf("Update failed with %v, want a serialization failure (40001)", err)
+		if !errors.As(err, &pe) || pe.Code != "40001" || !errors.Is(err, acctmap.ErrConflict) {
+			t.Errorf("Update failed with %v, want acctmap.ErrConflict and a serialization failure (40001)", err)
 		}
 	}
 	if failed != 1 || final != 1 || runs != 2 {
 		t.Errorf("with one attempt: %d Updates failed, counter = %d, fn ran %d times; want 1, 1, 2", failed, final, runs)
+	}
+}
+
+// TestSerializationGiveUp: an Update that conflicts on every attempt gives
+// up after WithMaxAttempts attempts with an error that wraps
+// acctmap.ErrConflict, for the caller to branch on, and keeps the
+// serialization failure in the chain (#19).
+func TestSerializationGiveUp(t *testing.T) {
+	t.Parallel()
+	const attempts = 3
+	s := openTest(t, WithMaxAttempts(attempts))
+	// Another process on the same store writes org "x" between the read
+	// and the write of every run of fn.
+	other, err := Open(t.Context(), testDSN(t), WithSchema(s.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	put := func(st *Store, n int64) error {
+		return st.Update(t.Context(), func(tx acctmap.Tx) error { return tx.PutOrg(acctmap.Org{ID: "x", ExportedRecords: n, CreatedAt: t0}) })
+	}
+	if err := put(s, 0); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	err = s.Update(t.Context(), func(tx acctmap.Tx) error {
+		runs++
+		o, err := tx.Org("x")
+		if err != nil {
+			return err
+		}
+		if err := put(other, int64(1000+runs)); err != nil {
+			t.Errorf("the concurrent write: %v", err)
+		}
+		o.ExportedRecords++
+		return tx.PutOrg(o)
+	})
+	var pe *pgconn.PgError
+	if !errors.Is(err, acctmap.ErrConflict) || !errors.As(err, &pe) || pe.Code != "40001" {
+		t.Errorf("Update that conflicted %d times: %v, want acctmap.ErrConflict wrapping a serialization failure (40001)", runs, err)
+	}
+	if err != nil && !strings.Contains(err.Error(), "giving up after 3 attempts") {
+		t.Errorf("the error does not say how often the store tried: %v", err)
+	}
+	if runs != attempts {
+		t.Errorf("fn ran %d times, want %d", runs, attempts)
+	}
+}
+
+// TestNilContext: a nil ctx is an error wrapping acctmap.ErrInvalidInput,
+// not a panic, in every call that takes one (#19).
+func TestNilContext(t *testing.T) {
+	t.Parallel()
+	var nilCtx context.Context // a variable: vet and staticcheck flag a literal nil
+	stores := []*Store{{}}     // the check comes first: no database needed
+	if os.Getenv(dsnEnv) != "" {
+		stores = append(stores, openTest(t))
+	}
+	for i, s := range stores {
+		ran := false
+		for _, tc := range []struct {
+			name string
+			call func() error
+		}{
+			{"View", func() error { return s.View(nilCtx, func(acctmap.ReadTx) error { ran = true; return nil }) }},
+			{"Update", func() error { return s.Update(nilCtx, func(acctmap.Tx) error { ran = true; return nil }) }},
+			{"Open", func() error { _, err := Open(nilCtx, "postgres:///x"); return err }},
+			{"Migrate", func() error { return Migrate(nilCtx, "postgres:///x") }},
+		} {
+			err := func() (err error) {
+				defer func() {
+					if p := recover(); p != nil {
+						err = fmt.Errorf("panic: %v", p)
+					}
+				}()
+				return tc.call()
+			}()
+			if !errors.Is(err, acctmap.ErrInvalidInput) || !strings.Contains(err.Error(), "nil context") {
+				t.Errorf("store %d: %s with a nil ctx: %v, want ErrInvalidInput saying why", i, tc.name, err)
+			}
+		}
+		if ran {
+			t.Errorf("store %d: fn ran with a nil ctx", i)
+		}
 	}
 }
 
