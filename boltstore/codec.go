@@ -362,6 +362,7 @@ func encodeDataSource(ds *acctmap.DataSource) []byte {
 		b = appendStr(b, m.MarkedBy)
 		b = appendTime(b, m.MarkedAt)
 	}
+	b = appendStrs(b, ds.PrivateTombstones)
 	b = appendTime(b, ds.CreatedAt)
 	return appendTime(b, ds.UpdatedAt)
 }
@@ -387,6 +388,7 @@ func decodeDataSource(v []byte) (acctmap.DataSource, error) {
 			m.MarkedAt = d.time()
 		}
 	}
+	ds.PrivateTombstones = d.strs()
 	ds.CreatedAt = d.time()
 	ds.UpdatedAt = d.time()
 	return ds, d.finish()
