@@ -138,15 +138,15 @@ func TestHostileCSV(t *testing.T) {
 		input: func() io.Reader {
 			return bytes.NewReader([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00\x5c\x72\xa8\x66"))
 		},
-		want: `acctmap: import: accounts.csv:1 (column "Company"): Name column not found; the header has "‰PNG"`,
-		is:   []error{acctmap.ErrInvalidInput, csvsource.ErrMissingColumn},
+		want: `acctmap: import: accounts.csv: not a CSV file: this is a PNG image, not a list: export the list as CSV`,
+		is:   []error{acctmap.ErrInvalidInput, csvsource.ErrNotCSV},
 	}, {
 		name: "binary file (zip) with NUL bytes",
 		input: func() io.Reader {
 			return bytes.NewReader([]byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb4\x1e\xe2\x01\x00\x00"))
 		},
-		want: `acctmap: import: accounts.csv:1 (column "Company"): Name column not found; the header has "PK\x03\x04\x14\x00\x06\x00\b\x00\x00\x00!\x00´\x1eâ\x01\x00\x00"`,
-		is:   []error{acctmap.ErrInvalidInput, csvsource.ErrMissingColumn},
+		want: `acctmap: import: accounts.csv: not a CSV file: this is a zip archive: extract the CSV file from it and import that`,
+		is:   []error{acctmap.ErrInvalidInput, csvsource.ErrNotCSV},
 	}, {
 		name:  "10 MB single field",
 		input: func() io.Reader { return &gen{prefix: "Id,Company,Website\n1,Acme,", pattern: "a", n: 10 << 20} },
@@ -285,7 +285,7 @@ func TestHostileCSV(t *testing.T) {
 			h := newHostileNet(t)
 			before := snapshot(t, h.store)
 			imp := h.importSpec
-			if tc.mapping != (csvsource.Mapping{}) {
+			if tc.mapping.Name != "" {
 				imp.Mapping = tc.mapping
 			} else {
 				imp.Mapping = idMapping
