@@ -162,7 +162,11 @@ type RecordInput struct {
 	ID      string
 	Name    string
 	Website string
-	// Aliases are further domains or URLs of the same company.
+	// OtherNames are the company's other names: a legal name, a short name,
+	// a DBA. Each is evidence for matching, like Name.
+	OtherNames []string
+	// Aliases are further domains or URLs of the same company: an
+	// investor-relations site, a regional site.
 	Aliases        []string
 	RegistrationID RegistrationID
 	// Fields are any other named values (owner, stage, industry, …).
@@ -214,6 +218,7 @@ func (s *ImportSummary) warn(r Rejection) {
 // bounded whatever a sync sends.
 const (
 	maxFieldsPerRecord = 1000
+	maxOtherNames      = 100
 	maxFieldNameBytes  = 1000
 	maxValueBytes      = csvsource.DefaultMaxFieldBytes
 )
@@ -229,6 +234,14 @@ func oversized(in RecordInput) string {
 	for _, a := range in.Aliases {
 		if len(a) > maxValueBytes {
 			return "alias"
+		}
+	}
+	if len(in.OtherNames) > maxOtherNames || len(in.Aliases) > maxOtherNames {
+		return fmt.Sprintf("other names or aliases (more than %d)", maxOtherNames)
+	}
+	for _, n := range in.OtherNames {
+		if len(n) > maxValueBytes {
+			return "other name"
 		}
 	}
 	for k, v := range in.Fields {
@@ -262,6 +275,16 @@ func (n *Network) recordFromInput(in RecordInput) (r Record, reject, warning str
 	r = Record{ID: id, Name: strings.TrimSpace(in.Name), Website: strings.TrimSpace(in.Website), Fields: in.Fields}
 	norm := n.cfg.normalizer
 	r.NameKey = norm.CompanyName(r.Name)
+	for _, other := range in.OtherNames {
+		other = strings.TrimSpace(other)
+		if other == "" || other == r.Name || slices.Contains(r.OtherNames, other) {
+			continue
+		}
+		r.OtherNames = append(r.OtherNames, other)
+		if k := norm.CompanyName(other); k != "" && k != r.NameKey && !slices.Contains(r.OtherNameKeys, k) {
+			r.OtherNameKeys = append(r.OtherNameKeys, k)
+		}
+	}
 	var websiteErr error
 	if r.Website != "" {
 		d, err := norm.Domain(r.Website)
@@ -292,7 +315,7 @@ func (n *Network) recordFromInput(in RecordInput) (r Record, reject, warning str
 			r.RegistrationID = RegistrationID{Scheme: strings.ToLower(strings.TrimSpace(in.RegistrationID.Scheme)), Value: v}
 		}
 	}
-	if len(r.Domains) == 0 && r.NameKey == "" && r.RegistrationID.IsZero() {
+	if len(r.Domains) == 0 && r.NameKey == "" && len(r.OtherNameKeys) == 0 && r.RegistrationID.IsZero() {
 		switch {
 		case warning != "":
 			return Record{}, "no company name or website, and " + warning, ""

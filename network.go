@@ -35,42 +35,73 @@ type config struct {
 	noPushdown    bool
 }
 
-// Option configures a Network.
-type Option func(*config)
+// Option configures a Network. An option given a value out of its range
+// makes Open fail (and New panic) with an error wrapping ErrInvalidInput:
+// nothing is clamped silently.
+type Option func(*config) error
 
 // WithClock sets the clock used for timestamps (tests use a fixed one).
 func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.now = now }
+	return func(c *config) error {
+		if now == nil {
+			return fmt.Errorf("acctmap: WithClock(nil): %w", ErrInvalidInput)
+		}
+		c.now = now
+		return nil
+	}
 }
 
 // WithNormalizer sets the rules that turn websites and names into keys, for
 // example with a longer list of generic domains.
 func WithNormalizer(n *normalize.Normalizer) Option {
-	return func(c *config) { c.normalizer = n }
+	return func(c *config) error {
+		if n == nil {
+			return fmt.Errorf("acctmap: WithNormalizer(nil): %w", ErrInvalidInput)
+		}
+		c.normalizer = n
+		return nil
+	}
 }
 
-// WithNameMatching lets records without a usable domain match on their
-// company-name key, and lowers the match threshold to
-// ConfidenceNameOnly so that such matches count. Off by default: "Delta" is
-// an airline and a faucet maker.
+// WithNameMatching lets records match on their names alone, across
+// domains: a distinctive name (rare in both data sources, long enough, not
+// a generic word: see the confidence table) at ConfidenceDistinctiveName,
+// which counts at the default threshold, and other equal names at
+// ConfidenceNameOnly, which counts only with WithMinConfidence at or below
+// it. It does not change the threshold: the two options compose. Off by
+// default: "Delta" is an airline and a faucet maker.
 func WithNameMatching() Option {
-	return func(c *config) { c.nameMatching = true }
+	return func(c *config) error { c.nameMatching = true; return nil }
 }
 
 // WithMinConfidence sets the lowest match confidence that counts as an
-// overlap, from ConfidenceNameOnly (30) to ConfidenceRegistrationID (100).
-// The default, ConfidenceDomainNameMismatch (50), counts every shared
-// domain and registration id, and leaves out name-only matches.
+// overlap, from ConfidenceUmbrellaMismatch (20) to
+// ConfidenceRegistrationID (100); another value is an error. The
+// default, ConfidenceDomainNameMismatch (50), counts a shared domain
+// unless the names say the records are different entities on one site (a
+// fund on its sponsor's domain), and every registration id.
 func WithMinConfidence(c int) Option {
-	return func(cfg *config) { cfg.minConfidence = c }
+	return func(cfg *config) error {
+		if c < ConfidenceUmbrellaMismatch || c > ConfidenceRegistrationID {
+			return fmt.Errorf("acctmap: WithMinConfidence(%d): want %d to %d: %w", c, ConfidenceUmbrellaMismatch, ConfidenceRegistrationID, ErrInvalidInput)
+		}
+		cfg.minConfidence = c
+		return nil
+	}
 }
 
 // WithIndexCache bounds the memory of the matcher indexes a Network keeps
-// between calls (default 1 GiB); the least recently used are rebuilt from
-// the store when needed again. Indexes hold keys and membership, about
-// 30 bytes per record, never field values.
+// between calls (default 1 GiB; at least 1 MiB); the least recently used
+// are rebuilt from the store when needed again. Indexes hold keys and
+// membership, about 30 bytes per record, never field values.
 func WithIndexCache(bytes int64) Option {
-	return func(c *config) { c.cacheBytes = bytes }
+	return func(c *config) error {
+		if bytes < 1<<20 {
+			return fmt.Errorf("acctmap: WithIndexCache(%d): want at least 1 MiB: %w", bytes, ErrInvalidInput)
+		}
+		c.cacheBytes = bytes
+		return nil
+	}
 }
 
 // WithoutPushdown computes every overlap matrix in memory, from indexes
@@ -83,24 +114,36 @@ func WithIndexCache(bytes int64) Option {
 // process's memory. Choose this for a long-lived process with memory for
 // the indexes (WithIndexCache) that reads matrices often.
 func WithoutPushdown() Option {
-	return func(c *config) { c.noPushdown = true }
+	return func(c *config) error { c.noPushdown = true; return nil }
 }
 
-// New returns a Network persisted in store. It panics if store is nil: that
-// is a programming error, not bad input.
-func New(store Store, opts ...Option) *Network {
+// Open returns a Network persisted in store, or an error wrapping
+// ErrInvalidInput for a nil store or an option out of its range.
+func Open(store Store, opts ...Option) (*Network, error) {
 	if store == nil {
-		panic("acctmap: New with a nil Store")
+		return nil, fmt.Errorf("acctmap: Open with a nil Store: %w", ErrInvalidInput)
 	}
 	cfg := config{now: time.Now, normalizer: normalize.New(), minConfidence: ConfidenceDomainNameMismatch, cacheBytes: 1 << 30}
 	for _, o := range opts {
-		o(&cfg)
+		if o == nil {
+			return nil, fmt.Errorf("acctmap: Open with a nil Option: %w", ErrInvalidInput)
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
 	}
-	if cfg.nameMatching {
-		cfg.minConfidence = min(cfg.minConfidence, ConfidenceNameOnly)
+	return &Network{store: store, cfg: cfg, dict: match.NewDict(), indexes: indexCache{m: map[string]*dsIndex{}, budget: cfg.cacheBytes}}, nil
+}
+
+// New is Open for options written in code: it panics where Open returns
+// an error (a nil store, an option out of range), as regexp.MustCompile
+// does. Use Open when options come from configuration.
+func New(store Store, opts ...Option) *Network {
+	n, err := Open(store, opts...)
+	if err != nil {
+		panic(err)
 	}
-	cfg.minConfidence = max(ConfidenceNameOnly, min(cfg.minConfidence, ConfidenceRegistrationID))
-	return &Network{store: store, cfg: cfg, dict: match.NewDict(), indexes: indexCache{m: map[string]*dsIndex{}, budget: cfg.cacheBytes}}
+	return n
 }
 
 func (n *Network) now() time.Time { return n.cfg.now().UTC().Truncate(time.Microsecond) }

@@ -4,29 +4,50 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
 	"github.com/acctmap/acctmap/internal/match"
 )
 
-// Confidence levels of a match, highest first. Every matched account in a
-// report carries one; WithMinConfidence sets the lowest that counts.
+// Confidence of a match: what the two records share decides it, by this
+// table (highest first). Every row of a report carries one; WithMinConfidence
+// sets the lowest that counts.
+//
+//	evidence                                                         confidence
+//	the same registration id (same scheme, same value)                      100
+//	a shared domain, names agree                                             90
+//	a shared domain, one name the acronym of the other                       80
+//	a shared domain, a name missing or agreeing in part                      70
+//	names only (WithNameMatching): distinctive names agree                   60
+//	a shared domain, names that disagree: a renamed company                  50
+//	a shared domain, one name the other's plus "fund", "trust", "ETF"…;
+//	  an umbrella domain, names in part or missing                           40
+//	names only (WithNameMatching): equal names, not distinctive              30
+//	an umbrella domain, names that disagree                                  20
+//
+// Names agree when they are equal after normalization, ignoring the words
+// that say what kind of organization it is ("Group", "Holdings", "Inc"),
+// spaced single letters ("R R" = "RR"), German umlaut spellings, and a
+// security's listing tail ("Class B", "5.75% Series A Preferred", "Common
+// Stock": a share class is the company). Registration ids of one scheme
+// that differ veto a pair whatever else agrees. An umbrella domain is one
+// that several records of one data source carry under names that disagree
+// (a fund sponsor's funds, a parent's subsidiaries): there the domain is no
+// identity by itself, records of the data source are not merged through it,
+// and only the record whose name agrees matches well. Confidence belongs to
+// a pair of records: a report shows the pair it lists.
 const (
-	// ConfidenceRegistrationID: both records carry the same registration id.
-	ConfidenceRegistrationID = match.ConfRegistrationID
-	// ConfidenceDomainAndName: a shared domain, and the names agree.
-	ConfidenceDomainAndName = match.ConfDomainAndName
-	// ConfidenceDomain: a shared domain; a name is missing, or the names
-	// agree partly ("Crohnology by Healthy Labs" / "Crohnology").
-	ConfidenceDomain = match.ConfDomain
-	// ConfidenceDomainNameMismatch: a shared domain with names that clearly
-	// disagree — a renamed company (Curebit on talkable.com), but also a
-	// fund on its sponsor's site or an agency. Counted by default.
+	ConfidenceRegistrationID     = match.ConfRegistrationID
+	ConfidenceDomainAndName      = match.ConfDomainAndName
+	ConfidenceDomainAcronym      = match.ConfDomainAcronym
+	ConfidenceDomain             = match.ConfDomain
+	ConfidenceDistinctiveName    = match.ConfDistinctiveName
 	ConfidenceDomainNameMismatch = match.ConfDomainNameMismatch
-	// ConfidenceNameOnly: equal name keys, one record without a domain.
-	// Counted only with WithNameMatching.
-	ConfidenceNameOnly = match.ConfNameOnly
+	ConfidenceDomainOtherEntity  = match.ConfDomainOtherEntity
+	ConfidenceNameOnly           = match.ConfNameOnly
+	ConfidenceUmbrellaMismatch   = match.ConfUmbrellaMismatch
 )
 
 // indexCache holds the matcher's index of each data source, valid for one
@@ -42,14 +63,54 @@ type indexCache struct {
 	clock  uint64 // use counter, for LRU
 }
 
-// dsIndex is one version of a data source's indexes: all its records, and
-// the records partners may see (without the private ones).
+// dsIndex is one version of a data source's indexes: all its records, the
+// records partners may see (without the private ones), and views of those
+// for partners that see some of its populations only.
 type dsIndex struct {
 	version      int64
 	full, public *match.Index
 	hasPrivate   bool   // public differs from full
 	size         int64  // bytes of full and public
 	used         uint64 // indexCache.clock at the last use
+
+	mu    sync.Mutex
+	views map[uint64]*viewIndex // by the slots a partner may see
+}
+
+// viewIndex is the public index restricted to the populations one partner
+// may see (match.Index.Restrict), built once however many readers want it.
+type viewIndex struct {
+	once sync.Once
+	idx  *match.Index
+}
+
+// view returns e's public records in the populations of slots visible.
+func (e *dsIndex) view(visible uint64) *match.Index {
+	e.mu.Lock()
+	v := e.views[visible]
+	if v == nil {
+		if e.views == nil {
+			e.views = map[uint64]*viewIndex{}
+		}
+		v = &viewIndex{}
+		e.views[visible] = v
+	}
+	e.mu.Unlock()
+	v.once.Do(func() { v.idx = e.public.Restrict(visible) })
+	return v.idx
+}
+
+// builtViews returns the views built so far, by their slots.
+func (e *dsIndex) builtViews() map[uint64]*match.Index {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[uint64]*match.Index{}
+	for k, v := range e.views {
+		if v.idx != nil {
+			out[k] = v.idx
+		}
+	}
+	return out
 }
 
 // get returns the cached index of a data source at a version, if any.
@@ -138,9 +199,26 @@ func (e *dsIndex) bytes() int64 {
 	return b
 }
 
+// side returns the index a viewer matches against a data source: all its
+// records when the viewer owns the data (its own or its offline
+// partner's), else its public records in the populations of slots visible
+// (a partner's, as its rules show them to the viewer). Records outside
+// those populations and private records are not there at all: they cannot
+// link two accounts, make a domain an umbrella or change a count.
+func (n *Network) side(tx ReadTx, ds DataSource, owner bool, visible uint64) (*match.Index, error) {
+	e, err := n.index(tx, ds)
+	if err != nil {
+		return nil, err
+	}
+	if owner {
+		return e.full, nil
+	}
+	return e.view(visible), nil
+}
+
 // matchRecord is what the matcher needs of a record.
 func matchRecord(r *Record) match.Record {
-	mr := match.Record{ID: r.ID, Domains: r.Domains, NameKey: r.NameKey, Mask: r.Populations}
+	mr := match.Record{ID: r.ID, Domains: r.Domains, NameKey: r.NameKey, OtherNameKeys: r.OtherNameKeys, Mask: r.Populations}
 	if !r.RegistrationID.IsZero() {
 		mr.RegID = r.RegistrationID.Scheme + ":" + r.RegistrationID.Value
 	}
@@ -175,6 +253,26 @@ func (n *Network) advance(dataSourceID string, from int64, upserts []Record, del
 	if ne.hasPrivate {
 		ne.public = e.public.Apply(public, publicDeletes)
 	}
+	// The partners' views follow: an upserted record enters a view (its
+	// mask narrowed) or leaves it.
+	for visible, old := range e.builtViews() {
+		var in []match.Record
+		out := slices.Clone(deletes)
+		for i := range upserts {
+			if r := all[i]; !upserts[i].Private && r.Mask&visible != 0 {
+				r.Mask &= visible
+				in = append(in, r)
+			} else {
+				out = append(out, r.ID)
+			}
+		}
+		v := &viewIndex{idx: old.Apply(in, out)}
+		v.once.Do(func() {})
+		if ne.views == nil {
+			ne.views = map[uint64]*viewIndex{}
+		}
+		ne.views[visible] = v
+	}
 	ne.size = ne.bytes()
 	n.indexes.put(dataSourceID, ne)
 }
@@ -183,14 +281,15 @@ func (n *Network) advance(dataSourceID string, from int64, upserts []Record, del
 func (n *Network) forget(dataSourceID string) { n.indexes.drop(dataSourceID) }
 
 // matchOptions are the network's matching rules for the data sources x
-// and y, with the pairs their users marked not the same company. A mark
-// names two records but applies to their accounts as resolved over all
-// records (xFull, yFull): it holds in every view, including those that
-// leave private records — possibly the marked ones — out.
-func (n *Network) matchOptions(x, y DataSource, xFull, yFull *match.Index) match.Options {
+// and y, matched as the indexes xi and yi, with the pairs their users
+// marked not the same company. A mark names two records but applies to
+// their accounts, as resolved in xi and yi: over what this match sees of
+// each side, never over records it does not see (a private record of the
+// partner that links two of its public ones).
+func (n *Network) matchOptions(x, y DataSource, xi, yi *match.Index) match.Options {
 	opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
 	if marks := notSameMarks(x, y); len(marks) > 0 {
-		opts.Exclude = excludeAccounts(marks, xFull.AccountOf, yFull.AccountOf)
+		opts.Exclude = excludeAccounts(marks, xi.AccountOf, yi.AccountOf)
 	}
 	return opts
 }
@@ -214,7 +313,7 @@ func notSameMarks(x, y DataSource) [][2]string {
 
 // excludeAccounts is match.Options.Exclude for marks applied to whole
 // accounts: accountX and accountY give the records of a record's account,
-// or nil when it is alone in it.
+// or nil when it is alone in it (or not there).
 func excludeAccounts(marks [][2]string, accountX, accountY func(recordID string) []string) func(xID, yID string) bool {
 	excluded := map[[2]string]bool{}
 	for _, m := range marks {
@@ -237,18 +336,23 @@ func excludeAccounts(marks [][2]string, accountX, accountY func(recordID string)
 // OverlapMatrix is the account mapping matrix between the viewer's org and
 // one partner: the number of distinct accounts in every pair of the
 // viewer's populations and the partner's populations visible to it.
-// Several records of one company count once, and both partners see the
-// same number for the same pair of populations — except for matches on
-// private records, which the owner sees and its partner does not.
+// Several records of one company count once. A count is computed from the
+// viewer's records and from the partner's records that the viewer may
+// see: those in the partner's populations visible to it, private ones
+// left out. Both partners see the same number for a pair of populations
+// when each shows the other every population its records are in and no
+// private record; otherwise each counts what it is shown.
 type OverlapMatrix struct {
 	Partner string
 	Rows    []PopulationInfo // the viewer's populations
 	Cols    []PopulationInfo // the partner's populations the viewer may see
 	// Counts[i][j] is the overlap of Rows[i] and Cols[j].
 	Counts [][]int64
-	// HiddenFromPartner[i][j] is how many more accounts the viewer counts
-	// in Counts[i][j] than the partner counts for the same pair, because
-	// of the viewer's private records, which the partner does not see.
+	// HiddenFromPartner[i][j] is how many of the accounts in Counts[i][j]
+	// the partner does not see for the same pair: those matched through
+	// the viewer's private records or records outside every population the
+	// viewer shows the partner (a population hidden from it, Rows[i]
+	// included). It is computed from the viewer's data and rules only.
 	HiddenFromPartner [][]int64
 }
 
@@ -290,6 +394,9 @@ func (a *Actor) Ecosystem(ctx context.Context) ([]OverlapMatrix, error) {
 			if sides[i], err = loadSide(tx, u.OrgID, p); err != nil {
 				return err
 			}
+			if sides[i].shown, err = shownTo(tx, u.OrgID, p); err != nil {
+				return err
+			}
 		}
 		results, err := a.n.ecosystemCounts(tx, mine, sides)
 		if err != nil {
@@ -308,65 +415,71 @@ func (a *Actor) Ecosystem(ctx context.Context) ([]OverlapMatrix, error) {
 	return out, err
 }
 
-// dsPair names the data sources of one overlap: the viewer's and a partner's.
-type dsPair struct{ x, y string }
+// pairKey names one overlap: the viewer's data source, a partner's, and
+// the slots of each that the overlap reads (what the viewer may see of the
+// partner's data source, what the partner is shown of the viewer's).
+type pairKey struct {
+	x, y          string
+	yView, xShown uint64
+}
 
-// pairResult is one overlap with the viewer's records, and with its public
-// records only (to tell what is hidden from the partner).
+// pairResult is one overlap with the viewer's records, and with the
+// records the viewer shows the partner only (to tell what is hidden from
+// the partner).
 type pairResult struct{ counts, public match.Matrix }
 
 // ecosystemCounts overlaps each of the viewer's data sources with every
-// partner data source in one pass of the engine (match.Ecosystem). Pairs
-// with "not the same company" marks need their own exclusions and are left
-// to pairCounts.
-func (n *Network) ecosystemCounts(tx ReadTx, mine side, partners []side) (map[dsPair]pairResult, error) {
-	results := map[dsPair]pairResult{}
+// partner data source in one pass of the engine (match.Ecosystem) per
+// group of partners that are shown the same populations of it. Pairs with
+// "not the same company" marks need their own exclusions and are left to
+// pairCounts.
+func (n *Network) ecosystemCounts(tx ReadTx, mine side, partners []side) (map[pairKey]pairResult, error) {
+	results := map[pairKey]pairResult{}
 	for _, xID := range sortedKeys(mine.ds) {
 		x := mine.ds[xID]
-		xi, err := n.index(tx, x)
+		xe, err := n.index(tx, x)
 		if err != nil {
 			return nil, err
 		}
-		var ys []*match.Index
-		var pairs []dsPair
-		var owned []bool // y is the viewer's offline partner's: nothing is hidden from it
-		seen := map[string]bool{}
+		type group struct {
+			ys    []*match.Index
+			keys  []pairKey
+			owned []bool // y is the viewer's offline partner's: nothing is hidden from it
+		}
+		groups := map[uint64]*group{} // by the slots of x shown to the partners
+		seen := map[pairKey]bool{}
 		for _, ps := range partners {
-			owns := len(ps.pops) > 0 && ps.pops[0].view.owner
 			for _, yID := range sortedKeys(ps.ds) {
 				y := ps.ds[yID]
-				if seen[yID] || hasMarks(x, y) {
+				k := pairKey{x: xID, y: yID, yView: ps.visible[yID], xShown: ps.shown[xID]}
+				if seen[k] || hasMarks(x, y) {
 					continue
 				}
-				seen[yID] = true
-				yi, err := n.index(tx, y)
+				seen[k] = true
+				yi, err := n.side(tx, y, ps.owned, k.yView)
 				if err != nil {
 					return nil, err
 				}
-				if owns {
-					ys = append(ys, yi.full)
-				} else {
-					ys = append(ys, yi.public)
+				g := groups[k.xShown]
+				if g == nil {
+					g = &group{}
+					groups[k.xShown] = g
 				}
-				pairs = append(pairs, dsPair{xID, yID})
-				owned = append(owned, owns)
+				g.ys, g.keys, g.owned = append(g.ys, yi), append(g.keys, k), append(g.owned, ps.owned)
 			}
-		}
-		if len(ys) == 0 {
-			continue
 		}
 		opts := match.Options{NameMatching: n.cfg.nameMatching, MinConfidence: n.cfg.minConfidence}
-		counts := match.Ecosystem(xi.full, ys, opts)
-		public := counts
-		if xi.hasPrivate {
-			public = match.Ecosystem(xi.public, ys, opts)
-		}
-		for i, p := range pairs {
-			r := pairResult{counts[i], public[i]}
-			if owned[i] {
-				r.public = r.counts
+		for _, shown := range slices.Sorted(maps.Keys(groups)) {
+			g := groups[shown]
+			counts := match.Ecosystem(xe.full, g.ys, opts)
+			public := match.Ecosystem(xe.view(shown), g.ys, opts)
+			for i, k := range g.keys {
+				r := pairResult{counts[i], public[i]}
+				if g.owned[i] {
+					r.public = r.counts
+				}
+				results[k] = r
 			}
-			results[p] = r
 		}
 	}
 	return results, nil
@@ -406,6 +519,14 @@ func partnerIDs(tx ReadTx, org string) ([]string, error) {
 type side struct {
 	pops []visiblePop
 	ds   map[string]DataSource
+	// owned: the viewer owns the data (its own, or its offline partner's).
+	owned bool
+	// visible are the slots of each data source that the viewer may see.
+	visible map[string]uint64
+	// shown are, for a partner's side, the slots of each of the viewer's
+	// data sources that the partner is shown (nil for an offline partner,
+	// which sees nothing).
+	shown map[string]uint64
 }
 
 func loadSide(tx ReadTx, viewer, owner string) (side, error) {
@@ -413,8 +534,16 @@ func loadSide(tx ReadTx, viewer, owner string) (side, error) {
 	if err != nil {
 		return side{}, err
 	}
-	s := side{pops: vs, ds: map[string]DataSource{}}
+	s := side{pops: vs, ds: map[string]DataSource{}, visible: map[string]uint64{}, owned: len(vs) > 0 && vs[0].view.owner}
+	if !s.owned {
+		rel, err := relationOf(tx, viewer, owner)
+		if err != nil {
+			return side{}, err
+		}
+		s.owned = rel == relSelf || rel == relOfflineOwner
+	}
 	for _, v := range vs {
+		s.visible[v.pop.DataSourceID] |= 1 << uint(v.pop.Slot)
 		if _, ok := s.ds[v.pop.DataSourceID]; ok {
 			continue
 		}
@@ -425,6 +554,24 @@ func loadSide(tx ReadTx, viewer, owner string) (side, error) {
 		s.ds[ds.ID] = ds
 	}
 	return s, nil
+}
+
+// shownTo returns, for each data source of the viewer, the slots of its
+// populations that partner may see (nothing for an offline partner).
+func shownTo(tx ReadTx, viewer, partner string) (map[string]uint64, error) {
+	rel, err := relationOf(tx, viewer, partner)
+	if err != nil || rel != relPartner {
+		return nil, err
+	}
+	vs, err := visiblePopulations(tx, partner, viewer)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]uint64{}
+	for _, v := range vs {
+		out[v.pop.DataSourceID] |= 1 << uint(v.pop.Slot)
+	}
+	return out, nil
 }
 
 // matrix computes the matrix of viewer against partner in one transaction.
@@ -440,12 +587,15 @@ func (n *Network) matrix(tx ReadTx, viewer, partner string) (OverlapMatrix, erro
 	if err != nil {
 		return OverlapMatrix{}, err
 	}
-	return n.matrixOf(tx, partner, mine, theirs, map[dsPair]pairResult{})
+	if theirs.shown, err = shownTo(tx, viewer, partner); err != nil {
+		return OverlapMatrix{}, err
+	}
+	return n.matrixOf(tx, partner, mine, theirs, map[pairKey]pairResult{})
 }
 
 // matrixOf fills the matrix of the viewer's side against a partner's, with
 // overlaps from results where present and computed (and added) otherwise.
-func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results map[dsPair]pairResult) (OverlapMatrix, error) {
+func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results map[pairKey]pairResult) (OverlapMatrix, error) {
 	m := OverlapMatrix{Partner: partner}
 	for _, v := range mine.pops {
 		m.Rows = append(m.Rows, v.info())
@@ -458,20 +608,21 @@ func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results
 	// One overlap per pair of data sources serves all of its cells.
 	for i, mv := range mine.pops {
 		for j, tv := range theirs.pops {
-			p := dsPair{mv.pop.DataSourceID, tv.pop.DataSourceID}
-			r, ok := results[p]
+			k := pairKey{x: mv.pop.DataSourceID, y: tv.pop.DataSourceID}
+			k.yView, k.xShown = theirs.visible[k.y], theirs.shown[k.x]
+			r, ok := results[k]
 			if !ok {
 				var err error
-				r.counts, r.public, err = n.pairCounts(tx, mine.ds[p.x], theirs.ds[p.y], tv.view.owner)
+				r.counts, r.public, err = n.pairCounts(tx, mine.ds[k.x], theirs.ds[k.y], theirs.owned, k.yView, k.xShown)
 				if err != nil {
 					return OverlapMatrix{}, err
 				}
-				results[p] = r
+				results[k] = r
 			}
 			si, sj := mv.pop.Slot, tv.pop.Slot
 			m.Counts[i][j] = r.counts.At(si, sj)
-			// Without its private records an account can split in two (a
-			// private record may be what linked two domains), so the
+			// Without the records it does not show, an account can split in
+			// two (one of them may be what linked two domains), so the
 			// difference can be negative: nothing is hidden then.
 			m.HiddenFromPartner[i][j] = max(0, r.counts.At(si, sj)-r.public.At(si, sj))
 		}
@@ -480,32 +631,29 @@ func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results
 }
 
 // pairCounts overlaps the viewer's data source x (all its records) with
-// the partner's y (its public records, or all of them for the viewer's own
-// offline partner). hidden is the same with x's public records only.
-func (n *Network) pairCounts(tx ReadTx, x, y DataSource, ownsY bool) (counts, public match.Matrix, err error) {
+// y as the viewer sees it (ownsY: all of it, the viewer's offline
+// partner's; else its public records in the slots of yView). public is
+// the same with x as the partner is shown it: its public records in the
+// slots of xShown.
+func (n *Network) pairCounts(tx ReadTx, x, y DataSource, ownsY bool, yView, xShown uint64) (counts, public match.Matrix, err error) {
 	// In the store, when it can (pushdown.go); else in memory.
-	if c, p, ok, err := n.pushdown(tx, x, y, ownsY); ok || err != nil {
+	if c, p, ok, err := n.pushdown(tx, x, y, ownsY, yView, xShown); ok || err != nil {
 		return c, p, err
 	}
-	xi, err := n.index(tx, x)
+	xe, err := n.index(tx, x)
 	if err != nil {
 		return match.Matrix{}, match.Matrix{}, err
 	}
-	yi, err := n.index(tx, y)
+	yi, err := n.side(tx, y, ownsY, yView)
 	if err != nil {
 		return match.Matrix{}, match.Matrix{}, err
 	}
-	ys := yi.public
+	counts = match.Overlap(xe.full, yi, n.matchOptions(x, y, xe.full, yi))
 	if ownsY {
-		ys = yi.full
+		return counts, counts, nil
 	}
-	opts := n.matchOptions(x, y, xi.full, yi.full)
-	counts = match.Overlap(xi.full, ys, opts)
-	public = counts
-	if xi.hasPrivate && !ownsY {
-		public = match.Overlap(xi.public, ys, opts)
-	}
-	return counts, public, nil
+	xs := xe.view(xShown)
+	return counts, match.Overlap(xs, yi, n.matchOptions(x, y, xs, yi)), nil
 }
 
 func grid(rows, cols int) [][]int64 {

@@ -365,6 +365,22 @@ func (w *pWorld) partnersByID(v *pOrg) []*pOrg {
 	return out
 }
 
+// marksBetween reports whether a mark joins records of orgs a and b.
+func (w *pWorld) marksBetween(a, b string) bool {
+	orgOf := map[string]string{}
+	for _, o := range w.orgs {
+		for _, ds := range o.dss {
+			orgOf[ds.id] = o.id
+		}
+	}
+	for m := range w.marks {
+		if x, y := orgOf[m.dsA], orgOf[m.dsB]; (x == a && y == b) || (x == b && y == a) {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *pWorld) marked(x *pDS, xs []*pRec, y *pDS, ys []*pRec) bool {
 	for _, a := range xs {
 		for _, b := range ys {
@@ -384,24 +400,48 @@ type pRow struct {
 }
 
 // cell computes one matrix cell and its report rows: viewer's population
-// row against population col of a partner (owner: the viewer's offline
+// row against population col of org other (owner: the viewer's offline
 // partner).
 //
-// A mark removes the match between the two accounts as their owners
-// resolve them (all their records): "the pair counts for neither side",
-// whichever of their records are private.
-func (w *pWorld) cell(row, col *pPop, owner bool) (rows []pRow, hidden int64) {
-	xs, ys, yall := row.ds.accounts(false), col.ds.accounts(!owner), col.ds.accounts(false)
+// The viewer matches its own records against the partner's records it may
+// see: public ones in one of the partner's populations visible to it (all
+// of them for its offline partner). A mark removes the match between the
+// two accounts as they are resolved in what is matched. HiddenFromPartner
+// counts the accounts none of whose records in row the partner is shown
+// (public, and in a population of the viewer's visible to the partner), or
+// all of them when row is hidden from the partner.
+func (w *pWorld) cell(viewer, other *pOrg, row, col *pPop, owner bool) (rows []pRow, hidden int64) {
+	shown := func(r *pRec) bool {
+		if r.private {
+			return false
+		}
+		for _, p := range viewer.pops {
+			if p.ds == row.ds && w.view(other, p).visible && p.has(r) {
+				return true
+			}
+		}
+		return false
+	}
+	xs := row.ds.accounts(false)
+	ys := w.viewAccounts(viewer, other, col.ds, owner)
+	view := w.view(viewer, col)
+	fields := pPartnerFields(view, col.ds)
 	for d, xacc := range xs {
 		yacc := ys[d]
 		if len(yacc) == 0 {
 			continue
 		}
-		if w.marked(row.ds, xacc, col.ds, yall[d]) {
+		if w.marked(row.ds, xacc, col.ds, yacc) {
 			w.stats["matches removed by a mark"]++
 			continue
 		}
-		mine, their := row.first(xacc), col.first(yacc)
+		mine := row.first(xacc)
+		var their *pRec
+		for _, r := range yacc {
+			if col.has(r) && (their == nil || pShownValues(r, fields) < pShownValues(their, fields)) {
+				their = r
+			}
+		}
 		if mine == nil || their == nil {
 			continue
 		}
@@ -409,19 +449,44 @@ func (w *pWorld) cell(row, col *pPop, owner bool) (rows []pRow, hidden int64) {
 		if owner {
 			continue
 		}
-		var pub []*pRec
-		for _, r := range xacc {
-			if !r.private {
-				pub = append(pub, r)
-			}
-		}
-		if !row.anyIn(pub) {
+		// Shown for this pair: the partner sees row, and a record of the
+		// account in it.
+		if !w.view(other, row).visible || !slices.ContainsFunc(xacc, func(r *pRec) bool { return shown(r) && row.has(r) }) {
 			hidden++
 			w.stats["matches hidden from the partner"]++
 		}
 	}
 	slices.SortFunc(rows, func(a, b pRow) int { return strings.Compare(a.mine.id, b.mine.id) })
 	return rows, hidden
+}
+
+// viewAccounts groups by domain the records of data source ds of org
+// other that viewer matches against: all of them for its offline partner
+// (owner), else the public ones in a population of ds visible to it.
+func (w *pWorld) viewAccounts(viewer, other *pOrg, ds *pDS, owner bool) map[string][]*pRec {
+	out := map[string][]*pRec{}
+	for _, r := range ds.sorted() {
+		in := owner
+		for _, p := range other.pops {
+			in = in || (!r.private && p.ds == ds && w.view(viewer, p).visible && p.has(r))
+		}
+		if in {
+			out[r.domain] = append(out[r.domain], r)
+		}
+	}
+	return out
+}
+
+// pShownValues is what orders a partner's records that nothing else the
+// viewer sees tells apart: the values of the fields shown, each after its
+// length.
+func pShownValues(r *pRec, fields []string) string {
+	var b strings.Builder
+	for _, f := range fields {
+		v := r.value(f)
+		fmt.Fprintf(&b, "%d:%s", len(v), v)
+	}
+	return b.String()
 }
 
 // Building the world.
@@ -1381,7 +1446,7 @@ func (w *pWorld) wantMatrix(viewer, other *pOrg) acctmap.OverlapMatrix {
 		m.Counts[i] = make([]int64, len(cols))
 		m.HiddenFromPartner[i] = make([]int64, len(cols))
 		for j, c := range cols {
-			rs, hidden := w.cell(r, c, owner)
+			rs, hidden := w.cell(viewer, other, r, c, owner)
 			m.Counts[i][j], m.HiddenFromPartner[i][j] = int64(len(rs)), hidden
 		}
 	}
@@ -1486,6 +1551,13 @@ func (w *pWorld) checkAll(allUsers bool) {
 					continue // hidden from one side
 				}
 				w.checks++
+				if w.marksBetween(k[0], k[1]) {
+					// A mark applies to the accounts as each side resolves
+					// what it matches: an account can then count for one
+					// side's full records and not for what it is shown, and
+					// HiddenFromPartner, never negative, cannot say so.
+					continue
+				}
 				if m.Counts[i][j]-m.HiddenFromPartner[i][j] != back.Counts[bi][bj]-back.HiddenFromPartner[bi][bj] {
 					w.fatalf("asymmetric: %s sees %s×%s = %d (hidden %d), %s sees %d (hidden %d)", k[0], r.Name, c.Name,
 						m.Counts[i][j], m.HiddenFromPartner[i][j], k[1], back.Counts[bi][bj], back.HiddenFromPartner[bi][bj])
@@ -1592,7 +1664,7 @@ func (w *pWorld) checkReport(a *acctmap.Actor, v, o *pOrg, mp, op *pPop, view pV
 		return
 	}
 	w.must(where, err)
-	rows, _ := w.cell(mp, op, view.owner)
+	rows, _ := w.cell(v, o, mp, op, view.owner)
 	w.stats["record-level reports"]++
 	w.stats["report rows"] += len(rows)
 	pf := pPartnerFields(view, op.ds)
@@ -1606,7 +1678,7 @@ func (w *pWorld) checkReport(a *acctmap.Actor, v, o *pOrg, mp, op *pPop, view pV
 			cols = append(cols, "partner."+f)
 		}
 	}
-	cols = append(cols, acctmap.ColumnMatchedOn, acctmap.ColumnMatchKey, acctmap.ColumnConfidence)
+	cols = append(cols, acctmap.ColumnMatchedOn, acctmap.ColumnMatchKey, acctmap.ColumnConfidence, acctmap.ColumnExplanation)
 	if !slices.Equal(rep.Columns, cols) {
 		w.fatalf("%s: columns %q, want %q", where, rep.Columns, cols)
 	}
@@ -1616,9 +1688,16 @@ func (w *pWorld) checkReport(a *acctmap.Actor, v, o *pOrg, mp, op *pPop, view pV
 	var shown []string
 	for i, r := range rows {
 		w.checks++
+		// What a row says of the match comes from what the viewer sees:
+		// names agree (the keys drop the legal forms), when it sees the
+		// partner's.
+		conf, why := acctmap.ConfidenceDomain, fmt.Sprintf("same domain %s; the partner does not share its names", r.domain)
+		if slices.Contains(pf, "name") {
+			conf, why = acctmap.ConfidenceDomainAndName, fmt.Sprintf("same domain %s; names agree: %.60q / %.60q", r.domain, r.mine.name, r.their.name)
+		}
 		vals := map[string]string{"my.id": r.mine.id, "my.name": r.mine.name, "my.website": r.mine.website,
 			acctmap.ColumnPrivate: strconv.FormatBool(r.mine.private), acctmap.ColumnMatchedOn: "domain",
-			acctmap.ColumnMatchKey: r.domain, acctmap.ColumnConfidence: strconv.Itoa(acctmap.ConfidenceDomainAndName)}
+			acctmap.ColumnMatchKey: r.domain, acctmap.ColumnConfidence: strconv.Itoa(conf), acctmap.ColumnExplanation: why}
 		for _, f := range mp.ds.fields {
 			vals["my."+f] = r.mine.value(f)
 		}
@@ -1626,7 +1705,7 @@ func (w *pWorld) checkReport(a *acctmap.Actor, v, o *pOrg, mp, op *pPop, view pV
 			vals["partner."+f] = r.their.value(f)
 			shown = append(shown, r.their.value(f))
 		}
-		want := acctmap.ReportRow{MatchedOn: "domain", Key: r.domain, Confidence: acctmap.ConfidenceDomainAndName, RecordID: r.mine.id}
+		want := acctmap.ReportRow{MatchedOn: "domain", Key: r.domain, Confidence: conf, Explanation: why, RecordID: r.mine.id}
 		if slices.Contains(pf, "id") {
 			want.PartnerRecordID = r.their.id
 		}
@@ -1634,7 +1713,7 @@ func (w *pWorld) checkReport(a *acctmap.Actor, v, o *pOrg, mp, op *pPop, view pV
 			want.Values = append(want.Values, vals[c])
 		}
 		got := rep.Rows[i]
-		if got.MatchedOn != want.MatchedOn || got.Key != want.Key || got.Confidence != want.Confidence ||
+		if got.MatchedOn != want.MatchedOn || got.Key != want.Key || got.Confidence != want.Confidence || got.Explanation != want.Explanation ||
 			got.RecordID != want.RecordID || got.PartnerRecordID != want.PartnerRecordID || !slices.Equal(got.Values, want.Values) {
 			w.fatalf("%s: row %d\n got %+v\nwant %+v", where, i, got, want)
 		}
@@ -1644,7 +1723,7 @@ func (w *pWorld) checkReport(a *acctmap.Actor, v, o *pOrg, mp, op *pPop, view pV
 	var all []string
 	all = append(all, rep.Columns...)
 	for _, r := range rep.Rows {
-		all = append(all, r.MatchedOn, r.Key, r.RecordID, r.PartnerRecordID)
+		all = append(all, r.MatchedOn, r.Key, r.RecordID, r.PartnerRecordID, r.Explanation)
 		all = append(all, r.Values...)
 	}
 	w.scan(where, v, allowed, all...)
@@ -1700,10 +1779,11 @@ func (w *pWorld) checkPartnerRecords(a *acctmap.Actor, v, o *pOrg, op *pPop, vie
 	}
 	var want []acctmap.ReportRow
 	var shown []string
-	for _, r := range op.ds.sorted() {
-		if !op.has(r) || (r.private && !view.owner) {
-			continue
-		}
+	listed := slices.DeleteFunc(op.ds.sorted(), func(r *pRec) bool { return !op.has(r) || (r.private && !view.owner) })
+	// Ordered by the values shown: the partner's record ids, which the
+	// viewer may not see, decide nothing.
+	slices.SortStableFunc(listed, func(a, b *pRec) int { return strings.Compare(pShownValues(a, pf), pShownValues(b, pf)) })
+	for _, r := range listed {
 		row := acctmap.ReportRow{}
 		for _, f := range pf {
 			row.Values = append(row.Values, r.value(f))
@@ -1777,10 +1857,10 @@ func (w *pWorld) checkAccountMapping(a *acctmap.Actor, v *pOrg, mp *pPop) {
 			if len(pops) == 0 {
 				continue
 			}
-			ys, yall := y.accounts(!owner), y.accounts(false)
+			ys := w.viewAccounts(v, p, y, owner)
 			for d, xacc := range xs {
 				yacc := ys[d]
-				if len(yacc) == 0 || !mp.anyIn(xacc) || w.marked(x, xacc, y, yall[d]) {
+				if len(yacc) == 0 || !mp.anyIn(xacc) || w.marked(x, xacc, y, yacc) {
 					continue
 				}
 				var names []string
@@ -1947,10 +2027,12 @@ func privacyPair(t *testing.T, recsA, recsB []acctmap.RecordInput) (w *world, ds
 //     account: the owner counts 1 match, the partner 2. HiddenFromPartner
 //     stays between 0 and the count (it once was −1).
 //   - A "not the same company" mark on a private record removes the match
-//     of its whole account. The issue says the marked pair then "counts
-//     for neither side": the partner, which resolves the account without
-//     the private record, must not count it either (it once did, and the
-//     owner's HiddenFromPartner was −1).
+//     of its whole account for the owner, which resolves the account with
+//     it. The partner resolves what it matches without the private record:
+//     to it the mark names a record that is not there, and its count must
+//     not change with the owner's private data (issue 11, class 8: a mark
+//     resolved over a private record revealed that record). The owner's
+//     HiddenFromPartner stays at 0, never −1.
 //
 // The property test gives every record one domain, so it has no bridging
 // records; it marks private records too.
@@ -1990,8 +2072,8 @@ func TestPrivacyHiddenFromPartner(t *testing.T) {
 		if got, hidden := ma.Counts[0][0], ma.HiddenFromPartner[0][0]; got != 0 || hidden != 0 {
 			t.Errorf("a (which marked its account acme.com not the same as b's) sees %d matches, %d hidden from b; want 0 and 0", got, hidden)
 		}
-		if got := mb.Counts[0][0]; got != 0 {
-			t.Errorf("b sees %d matches after a marked the pair not the same company, want 0 (the pair counts for neither side)", got)
+		if got := mb.Counts[0][0]; got != 1 {
+			t.Errorf("b sees %d matches after a marked its private record not the same company, want 1 (a2 is public and matches; b may not see a1)", got)
 		}
 	})
 }

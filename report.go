@@ -22,10 +22,11 @@ var ErrNotShared = errors.New("not shared at record level")
 // partner's shared fields "partner.<field>" (built-in fields are "name",
 // "website" and "id"), and the match columns are these.
 const (
-	ColumnMatchedOn  = "match.on"         // registration_id, domain or name
-	ColumnMatchKey   = "match.key"        // the id, domain or name key matched on
-	ColumnConfidence = "match.confidence" // 30 to 100
-	ColumnPrivate    = "my.private"       // "true" when the viewer's record is private: the partner does not see the row
+	ColumnMatchedOn   = "match.on"          // registration_id, domain, name, or account (see ReportRow.MatchedOn)
+	ColumnMatchKey    = "match.key"         // the id, domain or name matched on
+	ColumnConfidence  = "match.confidence"  // 20 to 100: the pair's, by the table of ConfidenceRegistrationID
+	ColumnExplanation = "match.explanation" // the pair's evidence, in words
+	ColumnPrivate     = "my.private"        // "true" when the viewer's record is private: the partner does not see the row
 )
 
 // ReportSpec selects and shapes a report.
@@ -47,6 +48,11 @@ type ReportSpec struct {
 	Sort []SortKey
 	// Offset and Limit page the rows; Limit 0 means all.
 	Offset, Limit int
+	// Pairs lists every pair of records of the cell's matched accounts
+	// that has evidence of its own (a shared domain, registration id or,
+	// with name matching, name), one row each, instead of one row per
+	// account: the audit of a match.
+	Pairs bool
 }
 
 // SortKey orders report rows by one column.
@@ -65,25 +71,41 @@ type Report struct {
 	Total int
 }
 
-// ReportRow is one overlapping account.
+// ReportRow is one overlapping account, or one pair of records (with
+// ReportSpec.Pairs): the viewer's record and the partner's shown.
+//
+// What a row says of the match is computed from what the viewer may see:
+// its own record, and of the partner's record the fields it shares and the
+// keys the two records share (which are the viewer's own). When the
+// partner does not share its "name", names take no part in the row's
+// confidence and explanation, whatever they did in matching: a row never
+// tells how an unshared name compares.
 type ReportRow struct {
 	// Values are aligned with Report.Columns.
 	Values []string
-	// MatchedOn says what the match was made on: "registration_id",
-	// "domain" or "name"; Key is the id, domain or name key.
+	// MatchedOn says what the pair shares: "registration_id", "domain" or
+	// "name", or "account" when the two records share nothing themselves
+	// and match through other records of their accounts. Key is the id,
+	// domain or name (an entity key) they share.
 	MatchedOn  string
 	Key        string
 	Confidence int
+	// Explanation says the pair's evidence in words, e.g. "same domain
+	// acme.com; names agree: Acme Inc / ACME".
+	Explanation string
 	// RecordID and PartnerRecordID identify the two records shown (the
 	// partner's id only when the partner shares its "id" field).
 	RecordID        string
 	PartnerRecordID string
 }
 
-// row is a report row before columns are chosen.
+// row is a report row before columns are chosen. tie orders rows that the
+// sort keys and the viewer's record id leave equal: the partner's values
+// shown, so that the order depends on nothing the viewer does not see.
 type row struct {
 	values map[string]string
 	out    ReportRow
+	tie    string
 }
 
 // maxReportRows bounds the rows a report materializes before paging.
@@ -114,20 +136,20 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	}
 	myPop, err := tx.Population(spec.Population)
 	if errors.Is(err, ErrNotFound) || (err == nil && myPop.OrgID != viewer) {
-		return nil, nil, fmt.Errorf("acctmap: report: population %q of your org: %w", spec.Population, ErrNotFound)
+		return nil, nil, fmt.Errorf("acctmap: report: population %.80q of your org: %w", spec.Population, ErrNotFound)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	theirs, err := visiblePopulations(tx, viewer, spec.Partner)
+	theirs, err := loadSide(tx, viewer, spec.Partner)
 	if err != nil {
 		return nil, nil, err
 	}
-	i := slices.IndexFunc(theirs, func(v visiblePop) bool { return v.pop.ID == spec.PartnerPopulation })
+	i := slices.IndexFunc(theirs.pops, func(v visiblePop) bool { return v.pop.ID == spec.PartnerPopulation })
 	if i < 0 {
-		return nil, nil, fmt.Errorf("acctmap: report: partner population %q: %w", spec.PartnerPopulation, ErrNotFound)
+		return nil, nil, fmt.Errorf("acctmap: report: partner population %.80q: %w", spec.PartnerPopulation, ErrNotFound)
 	}
-	tp := theirs[i]
+	tp := theirs.pops[i]
 	if !tp.view.recordLevel() {
 		return nil, nil, fmt.Errorf("acctmap: report: the partner shares population %q as counts only: %w", tp.pop.Name, ErrNotShared)
 	}
@@ -135,31 +157,25 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	if err != nil {
 		return nil, nil, err
 	}
-	y, err := tx.DataSource(tp.pop.DataSourceID)
+	y := theirs.ds[tp.pop.DataSourceID]
+	xe, err := n.index(tx, x)
 	if err != nil {
 		return nil, nil, err
 	}
-	xi, err := n.index(tx, x)
+	yi, err := n.side(tx, y, tp.view.owner, theirs.visible[y.ID])
 	if err != nil {
 		return nil, nil, err
 	}
-	yi, err := n.index(tx, y)
-	if err != nil {
-		return nil, nil, err
-	}
-	ys := yi.public
-	if tp.view.owner {
-		ys = yi.full
-	}
-	matches := match.Matches(xi.full, ys, n.matchOptions(x, y, xi.full, yi.full), 1<<uint(myPop.Slot), 1<<uint(tp.pop.Slot))
+	xi := xe.full
+	matches := match.Matches(xi, yi, n.matchOptions(x, y, xi, yi), 1<<uint(myPop.Slot), 1<<uint(tp.pop.Slot))
 	if len(matches) > maxReportRows {
 		return nil, nil, fmt.Errorf("acctmap: report: %d rows, more than %d: %w", len(matches), maxReportRows, ErrLimitExceeded)
 	}
-	partnerFields := tp.view.fields
-	if tp.view.owner {
-		partnerFields = allFields(y.Fields)
+	view := tp.view
+	if view.owner {
+		view.fields = allFields(y.Fields)
 	}
-	columns := reportColumns(x.Fields, partnerFields)
+	columns := reportColumns(x.Fields, view.fields)
 	var xIDs, yIDs []string
 	for _, m := range matches {
 		xIDs, yIDs = append(xIDs, m.X...), append(yIDs, m.Y...)
@@ -172,30 +188,159 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	if err != nil {
 		return nil, nil, err
 	}
-	rows := make([]row, 0, len(matches))
+	pr := pairRows{xi: xi, yi: yi, view: view, minConf: n.cfg.minConfidence,
+		namesShared: view.owner || slices.Contains(view.fields, FieldName)}
+	var rows []row
 	for _, m := range matches {
-		mine := firstMember(xRecs, m.X, myPop.Slot, false)
-		their := firstMember(yRecs, m.Y, tp.pop.Slot, !tp.view.owner)
-		if mine == nil || their == nil {
+		mine := members(xRecs, m.X, myPop.Slot, false)
+		their := members(yRecs, m.Y, tp.pop.Slot, !view.owner)
+		if len(mine) == 0 || len(their) == 0 {
 			continue // the component touches the cell through other records only
 		}
-		view := tp.view
-		if view.owner {
-			view.fields = partnerFields
+		rows = pr.appendRows(rows, mine, their, spec.Pairs)
+		if len(rows) > maxReportRows {
+			return nil, nil, fmt.Errorf("acctmap: report: more than %d rows: %w", maxReportRows, ErrLimitExceeded)
 		}
-		r := row{values: myValues(mine), out: ReportRow{MatchedOn: m.Kind.String(), Key: m.Key, Confidence: m.Confidence, RecordID: mine.ID}}
-		for f, v := range sharedFields(their, view) {
-			r.values["partner."+f] = v
-		}
-		if _, ok := r.values["partner.id"]; ok {
-			r.out.PartnerRecordID = their.ID
-		}
-		r.values[ColumnMatchedOn] = r.out.MatchedOn
-		r.values[ColumnMatchKey] = r.out.Key
-		r.values[ColumnConfidence] = strconv.Itoa(r.out.Confidence)
-		rows = append(rows, r)
 	}
 	return rows, columns, nil
+}
+
+// pairRows makes the rows of one cell's matched accounts.
+type pairRows struct {
+	xi, yi      *match.Index
+	view        popView // of the partner's population, with the fields shown
+	namesShared bool    // the partner's names may take part in what a row says
+	minConf     int
+}
+
+// appendRows appends the rows of one matched account: its records in the
+// viewer's population (mine, in id order) and in the partner's (their).
+// With pairs, every pair with evidence of its own; else one row, the pair
+// that says the most to the viewer (highest confidence shown, then key,
+// then the partner's values shown).
+func (p *pairRows) appendRows(rows []row, mine, their []*Record, pairs bool) []row {
+	var best *row
+	for _, x := range mine {
+		for _, y := range their {
+			ev, ok := match.PairEvidence(p.xi, x.ID, p.yi, y.ID)
+			if !ok {
+				continue
+			}
+			conf, kind := ev.Confidence(p.namesShared)
+			if kind == 0 {
+				continue
+			}
+			r := p.row(x, y, ev, conf, kind)
+			if pairs {
+				rows = append(rows, r)
+			} else if best == nil || betterRow(&r, best) {
+				best = &r
+			}
+		}
+		if !pairs && best != nil {
+			break // the viewer's first record with a pair of its own
+		}
+	}
+	if pairs {
+		return rows
+	}
+	if best == nil {
+		// The two sides' records in the cell share nothing themselves:
+		// other records of their accounts link them.
+		r := p.row(mine[0], firstShown(their, p.view), match.Evidence{}, p.minConf, 0)
+		best = &r
+	}
+	return append(rows, *best)
+}
+
+// betterRow orders candidate rows of one account for the viewer.
+func betterRow(a, b *row) bool {
+	if a.out.Confidence != b.out.Confidence {
+		return a.out.Confidence > b.out.Confidence
+	}
+	if a.out.Key != b.out.Key {
+		return a.out.Key < b.out.Key
+	}
+	return a.tie < b.tie
+}
+
+// firstShown returns the record of recs whose shown values come first.
+func firstShown(recs []*Record, view popView) *Record {
+	best, bestTie := recs[0], shownValues(recs[0], view)
+	for _, r := range recs[1:] {
+		if t := shownValues(r, view); t < bestTie {
+			best, bestTie = r, t
+		}
+	}
+	return best
+}
+
+// shownValues joins the values of r that view shares, in order: what
+// orders rows that nothing else the viewer sees tells apart.
+func shownValues(r *Record, view popView) string {
+	var b strings.Builder
+	for _, f := range view.fields {
+		v := fieldValue(r, f)
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// row makes the row of the pair (x, y) with evidence ev, shown at conf and
+// kind (0: matched through the accounts' other records).
+func (p *pairRows) row(x, y *Record, ev match.Evidence, conf int, kind match.Kind) row {
+	r := row{values: myValues(x), tie: shownValues(y, p.view)}
+	r.out = ReportRow{Confidence: conf, RecordID: x.ID, MatchedOn: "account", Explanation: "matched through other records of the two accounts"}
+	if kind != 0 {
+		r.out.MatchedOn = kind.String()
+		r.out.Key, r.out.Explanation = explain(ev, kind, x, y, p.namesShared)
+	}
+	for f, v := range sharedFields(y, p.view) {
+		r.values["partner."+f] = v
+	}
+	if _, ok := r.values["partner."+FieldID]; ok {
+		r.out.PartnerRecordID = y.ID
+	}
+	r.values[ColumnMatchedOn] = r.out.MatchedOn
+	r.values[ColumnMatchKey] = r.out.Key
+	r.values[ColumnConfidence] = strconv.Itoa(r.out.Confidence)
+	r.values[ColumnExplanation] = r.out.Explanation
+	return r
+}
+
+// explain returns the key a pair matched on and its evidence in words,
+// from what the viewer may see: its record x, the keys x shares with y,
+// and y's name only when names are shared.
+func explain(ev match.Evidence, kind match.Kind, x, y *Record, names bool) (key, why string) {
+	var b strings.Builder
+	switch kind {
+	case match.RegistrationID:
+		key = ev.RegID
+		fmt.Fprintf(&b, "same registration id %s", key)
+	case match.Domain:
+		key = ev.Domains[0]
+		fmt.Fprintf(&b, "same domain %s", strings.Join(ev.Domains, ", "))
+	case match.Name:
+		key = ev.Entity
+		fmt.Fprintf(&b, "same name %q, no shared domain", key)
+	}
+	switch {
+	case !names:
+		b.WriteString("; the partner does not share its names")
+	case kind == match.Name:
+		if ev.Distinctive {
+			b.WriteString("; distinctive in both lists")
+		} else {
+			b.WriteString("; not distinctive: a common name")
+		}
+	case ev.Names == match.NamesMissing:
+		b.WriteString("; a name is missing")
+	default:
+		fmt.Fprintf(&b, "; names %s: %.60q / %.60q", ev.Names, x.Name, y.Name)
+	}
+	return key, b.String()
 }
 
 // recordsByID reads the records of ids, of one data source, in one call
@@ -211,17 +356,20 @@ func recordsByID(tx ReadTx, dsID string, ids []string) (map[string]*Record, erro
 	return out, err
 }
 
-// firstMember returns the first record of ids that is in population slot;
-// with public, private records are skipped (they were not in the index the
-// ids came from, but a record may have turned private since — never show it).
-func firstMember(recs map[string]*Record, ids []string, slot int, public bool) *Record {
+// members returns the records of ids that are in population slot, in id
+// order; with public, private records are left out (they were not in the
+// index the ids came from, but a record may have turned private since:
+// never show it).
+func members(recs map[string]*Record, ids []string, slot int, public bool) []*Record {
+	var out []*Record
 	for _, id := range ids {
 		r := recs[id]
 		if r != nil && r.Populations&(1<<uint(slot)) != 0 && !(public && r.Private) {
-			return r
+			out = append(out, r)
 		}
 	}
-	return nil
+	slices.SortFunc(out, func(a, b *Record) int { return compareIDs(a.ID, b.ID) })
+	return out
 }
 
 func myValues(r *Record) map[string]string {
@@ -247,7 +395,7 @@ func reportColumns(myFields, partnerFields []string) []string {
 			cols = append(cols, c)
 		}
 	}
-	return append(cols, ColumnMatchedOn, ColumnMatchKey, ColumnConfidence)
+	return append(cols, ColumnMatchedOn, ColumnMatchKey, ColumnConfidence, ColumnExplanation)
 }
 
 // shape filters, sorts, pages and projects rows onto the chosen columns.
@@ -312,7 +460,10 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 				return c
 			}
 		}
-		return compareIDs(a.out.RecordID, b.out.RecordID)
+		if c := compareIDs(a.out.RecordID, b.out.RecordID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.tie, b.tie)
 	})
 	rep := Report{Columns: chosen, Total: len(kept)}
 	lo := min(spec.Offset, len(kept))
@@ -467,7 +618,9 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 			if len(rows) == maxReportRows {
 				return fmt.Errorf("acctmap: partner records: more than %d rows: %w", maxReportRows, ErrLimitExceeded)
 			}
-			rw := row{values: map[string]string{}, out: ReportRow{RecordID: r.ID}}
+			// Rows are ordered by the values shown, never by the partner's
+			// record ids, which the viewer may not see.
+			rw := row{values: map[string]string{}, tie: shownValues(r, view)}
 			for f, v := range sharedFields(r, view) {
 				rw.values["partner."+f] = v
 			}
@@ -481,13 +634,7 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 			return err
 		}
 		rep, err = shape(rows, columns, spec)
-		if err != nil {
-			return err
-		}
-		for i := range rep.Rows {
-			rep.Rows[i].RecordID = "" // the viewer has no record here; the partner's id shows only if shared
-		}
-		return nil
+		return err
 	})
 	return rep, err
 }
@@ -530,45 +677,40 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 		if err != nil {
 			return err
 		}
-		xi, err := a.n.index(tx, x)
+		xe, err := a.n.index(tx, x)
 		if err != nil {
 			return err
 		}
+		xi := xe.full
 		partners, err := partnerIDs(tx, u.OrgID)
 		if err != nil {
 			return err
 		}
 		byRecord := map[string]*AccountPartners{}
 		for _, p := range partners {
-			vs, err := visiblePopulations(tx, u.OrgID, p)
+			ps, err := loadSide(tx, u.OrgID, p)
 			if err != nil {
 				return err
 			}
 			byDS := map[string][]visiblePop{}
-			for _, v := range vs {
+			for _, v := range ps.pops {
 				if v.view.recordLevel() {
 					byDS[v.pop.DataSourceID] = append(byDS[v.pop.DataSourceID], v)
 				}
 			}
 			for _, dsID := range sortedKeys(byDS) {
 				pops := byDS[dsID]
-				y, err := tx.DataSource(dsID)
+				y := ps.ds[dsID]
+				public := !ps.owned
+				ys, err := a.n.side(tx, y, ps.owned, ps.visible[dsID])
 				if err != nil {
 					return err
-				}
-				yi, err := a.n.index(tx, y)
-				if err != nil {
-					return err
-				}
-				ys, public := yi.public, !pops[0].view.owner
-				if !public {
-					ys = yi.full
 				}
 				var mask uint64
 				for _, v := range pops {
 					mask |= 1 << uint(v.pop.Slot)
 				}
-				matches := match.Matches(xi.full, ys, a.n.matchOptions(x, y, xi.full, yi.full), 1<<uint(myPop.Slot), mask)
+				matches := match.Matches(xi, ys, a.n.matchOptions(x, y, xi, ys), 1<<uint(myPop.Slot), mask)
 				var xIDs, yIDs []string
 				for _, m := range matches {
 					yIDs = append(yIDs, m.Y...)

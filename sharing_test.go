@@ -37,7 +37,7 @@ func newMapped(t *testing.T) *mapped {
 		{ID: "a2", Name: "Notion Labs", Website: "notion.so", Fields: f("Customer", "Dana")},
 		{ID: "a3", Name: "Shopify", Website: "shopify.com", Fields: f("Prospect", "Lee")},
 		{ID: "a4", Name: "Figma", Website: "figma.com", Fields: f("Prospect", "Lee")},
-		{ID: "a5", Name: "Stripe Payments", Website: "stripe.com/payments", Fields: f("Customer", "Sam")}, // same account as a1
+		{ID: "a5", Name: "Stripe Inc", Website: "stripe.com/payments", Fields: f("Customer", "Sam")}, // same account as a1: the names agree
 	})
 	wantErr(t, "records a", err, nil)
 	_, err = m.adminB.UpsertRecords(ctx, m.dsB.ID, []acctmap.RecordInput{
@@ -210,7 +210,7 @@ func TestReportSharesOnlyChosenFields(t *testing.T) {
 	wantErr(t, "share Region", m.adminB.SetShareRule(ctx, m.custB.ID, "org-a", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"region"}}), nil)
 	rep, err := m.readerA.Report(ctx, spec)
 	wantErr(t, "report", err, nil)
-	wantCols := []string{"my.id", "my.name", "my.website", "my.Owner", "my.Secret", "my.Stage", "my.private", "partner.Region", "match.on", "match.key", "match.confidence"}
+	wantCols := []string{"my.id", "my.name", "my.website", "my.Owner", "my.Secret", "my.Stage", "my.private", "partner.Region", "match.on", "match.key", "match.confidence", "match.explanation"}
 	if diff := cmp.Diff(wantCols, rep.Columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)
 	}
@@ -218,11 +218,14 @@ func TestReportSharesOnlyChosenFields(t *testing.T) {
 		t.Fatalf("rows = %+v, want the one Stripe account", rep.Rows)
 	}
 	r := rep.Rows[0]
-	if diff := cmp.Diff([]string{"a1", "Stripe", "https://stripe.com", "Dana", "s3cret-Dana", "Customer", "false", "NA", "domain", "stripe.com", "90"}, r.Values); diff != "" {
+	// b shares Region, not its names: the row's confidence and explanation
+	// say nothing of how b's name compares (issue 11, class 4).
+	why := "same domain stripe.com; the partner does not share its names"
+	if diff := cmp.Diff([]string{"a1", "Stripe", "https://stripe.com", "Dana", "s3cret-Dana", "Customer", "false", "NA", "domain", "stripe.com", "70", why}, r.Values); diff != "" {
 		t.Errorf("row (-want +got):\n%s", diff)
 	}
-	if r.PartnerRecordID != "" || r.MatchedOn != "domain" || r.Key != "stripe.com" || r.Confidence != acctmap.ConfidenceDomainAndName {
-		t.Errorf("row = %+v: partner id must stay hidden unless shared; want a domain match on stripe.com at 90 (names agree)", r)
+	if r.PartnerRecordID != "" || r.MatchedOn != "domain" || r.Key != "stripe.com" || r.Confidence != acctmap.ConfidenceDomain || r.Explanation != why {
+		t.Errorf("row = %+v: partner id must stay hidden unless shared; want a domain match on stripe.com at 70 (names not shared)", r)
 	}
 	for _, c := range []string{"partner.name", "partner.website", "partner.Secret"} {
 		_, err := m.adminA.Report(ctx, acctmap.ReportSpec{Partner: "org-b", Population: m.custA.ID, PartnerPopulation: m.custB.ID, Columns: []string{c}})

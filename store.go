@@ -89,7 +89,7 @@ type ReadTx interface {
 	Records(dataSourceID string, fn func(*Record) error) error
 	// RecordKeys calls fn for every record of the data source, as Records
 	// does, with what matching reads set: ID, Domains, RegistrationID,
-	// NameKey, Populations and Private. The other fields may be empty or
+	// NameKey, OtherNameKeys, EmailKey, Populations and Private. The other fields may be empty or
 	// not. The Network builds its indexes with it: a SQL store reads a
 	// fraction of each row (a quarter of the time of Records for a
 	// million records on pgstore).

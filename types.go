@@ -218,9 +218,19 @@ type Record struct {
 	// Domains are the canonical registrable domains: the website's first,
 	// then aliases. Empty when none is usable.
 	Domains []string
-	// NameKey is the canonical company-name key.
-	NameKey        string
+	// NameKey is the canonical company-name key of Name.
+	NameKey string
+	// OtherNames are the company's other names (a legal name, a short
+	// name, a DBA), and OtherNameKeys their keys: every name is evidence
+	// for matching.
+	OtherNames     []string
+	OtherNameKeys  []string
 	RegistrationID RegistrationID
+	// Email is a person's e-mail address as given, and EmailKey its
+	// normalized key (normalize.Normalizer.Email): the key of a record of
+	// a people data source; empty for accounts.
+	Email    string
+	EmailKey string
 	// Fields holds every other named value of the record.
 	Fields map[string]string
 	// Populations is the set of population slots (see Population.Slot) the

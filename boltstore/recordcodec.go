@@ -16,8 +16,9 @@ import (
 //	        SetMembers and DeletePopulation flip bits without decoding
 //	[9]     flags: 1 if Private
 //	        uvarint length of the keys section, then the keys section:
-//	        NameKey, RegistrationID.Scheme, RegistrationID.Value, Domains
-//	        Name, Website, Fields
+//	        NameKey, RegistrationID.Scheme, RegistrationID.Value, Domains,
+//	        OtherNameKeys, EmailKey
+//	        Name, Website, OtherNames, Email, Fields
 //
 // The keys section holds what matching reads, so that RecordKeys decodes
 // only that; its length lets it skip the rest. The id is not repeated in
@@ -44,9 +45,15 @@ func strLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
 
 // recordKeysLen is the length of the keys section of r.
 func recordKeysLen(r *acctmap.Record) int {
-	n := strLen(r.NameKey) + strLen(r.RegistrationID.Scheme) + strLen(r.RegistrationID.Value) + uvarintLen(uint64(len(r.Domains)))
-	for _, d := range r.Domains {
-		n += strLen(d)
+	n := strLen(r.NameKey) + strLen(r.RegistrationID.Scheme) + strLen(r.RegistrationID.Value) + strsLen(r.Domains) +
+		strsLen(r.OtherNameKeys) + strLen(r.EmailKey)
+	return n
+}
+
+func strsLen(list []string) int {
+	n := uvarintLen(uint64(len(list)))
+	for _, s := range list {
+		n += strLen(s)
 	}
 	return n
 }
@@ -54,7 +61,8 @@ func recordKeysLen(r *acctmap.Record) int {
 // recordSize is the exact length of r's encoding, given its keys
 // section's length.
 func recordSize(r *acctmap.Record, keysLen int) int {
-	n := recHeader + uvarintLen(uint64(keysLen)) + keysLen + strLen(r.Name) + strLen(r.Website) + uvarintLen(uint64(len(r.Fields)))
+	n := recHeader + uvarintLen(uint64(keysLen)) + keysLen + strLen(r.Name) + strLen(r.Website) + strsLen(r.OtherNames) + strLen(r.Email) +
+		uvarintLen(uint64(len(r.Fields)))
 	for k, v := range r.Fields {
 		n += strLen(k) + strLen(v)
 	}
@@ -75,8 +83,12 @@ func appendRecord(b []byte, r *acctmap.Record, keysLen int) []byte {
 	b = appendStr(b, r.RegistrationID.Scheme)
 	b = appendStr(b, r.RegistrationID.Value)
 	b = appendStrs(b, r.Domains)
+	b = appendStrs(b, r.OtherNameKeys)
+	b = appendStr(b, r.EmailKey)
 	b = appendStr(b, r.Name)
 	b = appendStr(b, r.Website)
+	b = appendStrs(b, r.OtherNames)
+	b = appendStr(b, r.Email)
 	b = appendUvarint(b, uint64(len(r.Fields)))
 	// Map order: the same record may encode differently twice, which
 	// nothing depends on; sorting would cost a fifth of the encoding.
@@ -135,6 +147,8 @@ func decodeRecord(k, v []byte, r *acctmap.Record, keysOnly bool) error {
 	r.RegistrationID.Scheme = d.str()
 	r.RegistrationID.Value = d.str()
 	r.Domains = d.strs()
+	r.OtherNameKeys = d.strs()
+	r.EmailKey = d.str()
 	if err := d.finish(); err != nil {
 		return fmt.Errorf("keys section: %w", err)
 	}
@@ -144,6 +158,8 @@ func decodeRecord(k, v []byte, r *acctmap.Record, keysOnly bool) error {
 	d = decoder{s: s, off: d.off}
 	r.Name = d.str()
 	r.Website = d.str()
+	r.OtherNames = d.strs()
+	r.Email = d.str()
 	if nf := d.count(2); nf > 0 {
 		r.Fields = make(map[string]string, nf)
 		for range nf {

@@ -2,12 +2,12 @@ package pgstore
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/acctmap/acctmap"
-	"github.com/jackc/pgx/v5"
 )
 
 // The overlap pushdown: reader implements acctmap.OverlapTx, so that a
@@ -16,7 +16,9 @@ var _ acctmap.OverlapTx = (*reader)(nil)
 
 // overlapQuery is the overlap of data sources $1 (X) and $2 (Y), leaving
 // out the private records of X if $3 and of Y if $4, with the pairs of
-// record ids ($5[i], $6[i]) marked not the same company. It returns rows
+// record ids ($5[i], $6[i]) marked not the same company, and pairs of which
+// a record's name keys match the regular expression $7 (the whole words of
+// KeyJoin.ComplexWords; NULL for none) treated as complex. It returns rows
 // of three parts:
 //
 //   - part 0: the isolated pairs that match, counted by (xm, ym, xp): the
@@ -60,7 +62,11 @@ const overlapQuery = `WITH RECURSIVE c AS MATERIALIZED (
 	), fy AS (
 		SELECT yr, count(*) > 1 OR bool_or(linked) AS complex FROM pairs GROUP BY yr
 	), sp AS MATERIALIZED (
-		SELECT p.xr, p.yr, p.xm, p.ym, p.xp, p.vetoed, fx.complex OR fy.complex AS complex
+		SELECT p.xr, p.yr, p.xm, p.ym, p.xp, p.vetoed, fx.complex OR fy.complex OR ($7::text IS NOT NULL AND (
+				EXISTS (SELECT FROM {s}.records r WHERE r.data_source_id = $1 AND r.id = p.xr
+					AND (r.name_key ~ $7 OR array_to_string(r.other_name_keys, ' ') ~ $7))
+				OR EXISTS (SELECT FROM {s}.records r WHERE r.data_source_id = $2 AND r.id = p.yr
+					AND (r.name_key ~ $7 OR array_to_string(r.other_name_keys, ' ') ~ $7)))) AS complex
 		FROM pairs p JOIN fx USING (xr) JOIN fy USING (yr)
 	), cc AS MATERIALIZED (
 		SELECT c.xr, c.xk, c.xv, c.xm, c.xp, c.xreg, c.yr, c.yk, c.yv, c.ym, c.yp, c.yreg
@@ -94,22 +100,6 @@ const overlapQuery = `WITH RECURSIVE c AS MATERIALIZED (
 	SELECT DISTINCT 2, NULL::bigint, NULL::bigint, NULL::boolean, NULL::bigint, yr, yk, yv, ym, yp, yreg FROM cc
 	UNION ALL
 	SELECT 2, NULL, NULL, NULL, NULL, l.record_id, l.kind, l.value, l.populations, l.private, l.reg FROM ly l JOIN cy ON cy.id = l.record_id`
-
-// accountsQuery returns, for each record id of $2 that shares a domain or
-// registration id with another record of data source $1, the ids of the
-// records of its account (resolved over all of them, private ones
-// included), as (seed, id) rows. Linked records share keys with linked
-// records only, so the linked rows are enough; the links compare kind and
-// value, to be exact.
-const accountsQuery = `WITH RECURSIVE l AS MATERIALIZED (
-		SELECT record_id, key, kind, value FROM {s}.record_keys WHERE data_source_id = $1 AND linked AND kind < 3
-	), acc (seed, id) AS (
-		SELECT DISTINCT l.record_id, l.record_id FROM l WHERE l.record_id = ANY($2)
-		UNION
-		SELECT acc.seed, l2.record_id FROM acc JOIN l l1 ON l1.record_id = acc.id
-		JOIN l l2 ON l2.key = l1.key AND l2.kind = l1.kind AND l2.value = l1.value
-	)
-	SELECT seed, id FROM acc`
 
 // JoinKeys implements acctmap.OverlapTx with overlapQuery: one statement,
 // in the transaction's snapshot, whose join reads the two data sources'
@@ -145,18 +135,6 @@ func (r *reader) JoinKeys(req acctmap.KeyJoin) (acctmap.KeyJoinResult, error) {
 	}
 	if err := r.joinKeys(req, &res); err != nil {
 		return acctmap.KeyJoinResult{}, err
-	}
-	if len(req.NotSame) > 0 {
-		var xs, ys []id
-		for _, m := range req.NotSame {
-			xs, ys = append(xs, id(m[0])), append(ys, id(m[1]))
-		}
-		if res.AccountsX, err = r.accounts(req.X, xs); err != nil {
-			return acctmap.KeyJoinResult{}, err
-		}
-		if res.AccountsY, err = r.accounts(req.Y, ys); err != nil {
-			return acctmap.KeyJoinResult{}, err
-		}
 	}
 	if err := restore(); err != nil {
 		return acctmap.KeyJoinResult{}, err
@@ -228,13 +206,57 @@ func (r *reader) setLocal(params map[string]string) (restore func() error, err e
 	return func() error { return set(old) }, nil
 }
 
+// complexNames sets the name keys of the complex records recs of data
+// source ds, which the engine needs to resolve them (umbrella domains,
+// names that make another entity): one query through the primary key.
+func (r *reader) complexNames(ds string, recs map[string]*acctmap.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	recIDs := make([]id, 0, len(recs))
+	for rid := range recs {
+		recIDs = append(recIDs, id(rid))
+	}
+	rows, err := r.tx.Query(r.ctx, r.s.sql(`SELECT id, name_key, other_name_keys FROM {s}.records WHERE data_source_id = $1 AND id = ANY($2)`), id(ds), recIDs)
+	if err != nil {
+		return r.fail("join keys: names", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid id
+		var key string
+		var others []string
+		if err := rows.Scan(&rid, &key, &others); err != nil {
+			return r.fail("join keys: names", err)
+		}
+		if rec := recs[string(rid)]; rec != nil {
+			rec.NameKey = fromText(key)
+			fromTextSlice(others)
+			rec.OtherNameKeys = others
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return r.fail("join keys: names", err)
+	}
+	return nil
+}
+
 // joinKeys runs overlapQuery into res.
 func (r *reader) joinKeys(req acctmap.KeyJoin, res *acctmap.KeyJoinResult) error {
 	xs, ys := make([]id, len(req.NotSame)), make([]id, len(req.NotSame))
 	for i, m := range req.NotSame {
 		xs[i], ys[i] = id(m[0]), id(m[1])
 	}
-	rows, err := r.tx.Query(r.ctx, r.s.sql(overlapQuery), id(req.X), id(req.Y), req.PublicX, req.PublicY, xs, ys)
+	var words *string
+	if len(req.ComplexWords) > 0 {
+		quoted := make([]string, len(req.ComplexWords))
+		for i, w := range req.ComplexWords {
+			quoted[i] = regexp.QuoteMeta(w)
+		}
+		re := `\m(` + strings.Join(quoted, "|") + `)\M`
+		words = &re
+	}
+	rows, err := r.tx.Query(r.ctx, r.s.sql(overlapQuery), id(req.X), id(req.Y), req.PublicX, req.PublicY, xs, ys, words)
 	if err != nil {
 		return r.fail("join keys", err)
 	}
@@ -281,6 +303,9 @@ func (r *reader) joinKeys(req acctmap.KeyJoin, res *acctmap.KeyJoinResult) error
 		return r.fail("join keys", err)
 	}
 	for i, recs := range sides {
+		if err := r.complexNames([]string{req.X, req.Y}[i], recs); err != nil {
+			return err
+		}
 		out := make([]acctmap.Record, 0, len(recs))
 		for _, rec := range recs {
 			out = append(out, *rec)
@@ -293,33 +318,4 @@ func (r *reader) joinKeys(req acctmap.KeyJoin, res *acctmap.KeyJoinResult) error
 		}
 	}
 	return nil
-}
-
-// accounts runs accountsQuery: the accounts of the records seeds of data
-// source ds that have others.
-func (r *reader) accounts(ds string, seeds []id) (map[string][]string, error) {
-	rows, err := r.tx.Query(r.ctx, r.s.sql(accountsQuery), id(ds), seeds)
-	if err != nil {
-		return nil, r.fail("join keys: accounts", err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) ([2]string, error) {
-		var seed, rid id
-		err := row.Scan(&seed, &rid)
-		return [2]string{string(seed), string(rid)}, err
-	})
-	if err != nil {
-		return nil, r.fail("join keys: accounts", err)
-	}
-	accs := map[string][]string{}
-	for _, p := range out {
-		accs[p[0]] = append(accs[p[0]], p[1])
-	}
-	for seed, a := range accs {
-		if len(a) < 2 {
-			delete(accs, seed)
-		} else {
-			slices.Sort(a)
-		}
-	}
-	return accs, nil
 }

@@ -11,11 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const recordColumns = `id, populations, private, name, website, domains, name_key, reg_scheme, reg_value, fields`
+const recordColumns = `id, populations, private, name, website, domains, name_key, reg_scheme, reg_value, fields, other_names, other_name_keys, email, email_key`
 
 // recordCopyColumns are the columns COPY writes, in the order of
 // recordSource.Values.
-var recordCopyColumns = []string{"data_source_id", "id", "populations", "private", "name", "website", "domains", "name_key", "reg_scheme", "reg_value", "fields", "keys"}
+var recordCopyColumns = []string{"data_source_id", "id", "populations", "private", "name", "website", "domains", "name_key", "reg_scheme", "reg_value", "fields", "keys",
+	"other_names", "other_name_keys", "email", "email_key"}
 
 // deleteRecords deletes the records of data source $1 whose ids are in
 // $2, and their rows in record_keys, found by records.keys through the
@@ -115,11 +116,14 @@ func scanRecord(row pgx.Row) (acctmap.Record, error) {
 	var rid id
 	var pops int64
 	err := row.Scan(&rid, &pops, &rec.Private, &rec.Name, &rec.Website, &rec.Domains, &rec.NameKey,
-		&rec.RegistrationID.Scheme, &rec.RegistrationID.Value, fieldsScanner{&rec.Fields})
+		&rec.RegistrationID.Scheme, &rec.RegistrationID.Value, fieldsScanner{&rec.Fields}, &rec.OtherNames, &rec.OtherNameKeys, &rec.Email, &rec.EmailKey)
 	rec.ID, rec.Populations = string(rid), uint64(pops)
 	rec.Name, rec.Website, rec.NameKey = fromText(rec.Name), fromText(rec.Website), fromText(rec.NameKey)
 	rec.RegistrationID.Scheme, rec.RegistrationID.Value = fromText(rec.RegistrationID.Scheme), fromText(rec.RegistrationID.Value)
+	rec.Email, rec.EmailKey = fromText(rec.Email), fromText(rec.EmailKey)
 	fromTextSlice(rec.Domains)
+	fromTextSlice(rec.OtherNames)
+	fromTextSlice(rec.OtherNameKeys)
 	return rec, err
 }
 
@@ -159,16 +163,17 @@ func (r *reader) RecordsByID(dsID string, recordIDs []string, fn func(*acctmap.R
 
 // recordKeyColumns are the columns of RecordKeys, in scanRecordKeys'
 // order.
-const recordKeyColumns = `id, populations, private, domains, name_key, reg_scheme, reg_value`
+const recordKeyColumns = `id, populations, private, domains, name_key, reg_scheme, reg_value, other_name_keys, email_key`
 
 // scanRecordKeys is scanRecord for recordKeyColumns.
 func scanRecordKeys(row pgx.Row) (acctmap.Record, error) {
 	var rec acctmap.Record
 	var rid id
 	var pops int64
-	err := row.Scan(&rid, &pops, &rec.Private, &rec.Domains, &rec.NameKey, &rec.RegistrationID.Scheme, &rec.RegistrationID.Value)
+	err := row.Scan(&rid, &pops, &rec.Private, &rec.Domains, &rec.NameKey, &rec.RegistrationID.Scheme, &rec.RegistrationID.Value, &rec.OtherNameKeys, &rec.EmailKey)
 	rec.ID, rec.Populations = string(rid), uint64(pops)
-	rec.NameKey = fromText(rec.NameKey)
+	rec.NameKey, rec.EmailKey = fromText(rec.NameKey), fromText(rec.EmailKey)
+	fromTextSlice(rec.OtherNameKeys)
 	rec.RegistrationID.Scheme, rec.RegistrationID.Value = fromText(rec.RegistrationID.Scheme), fromText(rec.RegistrationID.Value)
 	fromTextSlice(rec.Domains)
 	return rec, err
@@ -348,7 +353,7 @@ type recordSource struct {
 	recs      []acctmap.Record
 	order     []int32
 	i         int
-	row       [12]any
+	row       [16]any
 	keyBuf    []recordKey
 	fieldsBuf []byte
 	keys      []int64
@@ -374,8 +379,9 @@ func (s *recordSource) Values() ([]any, error) {
 	if len(s.keys) > 0 {
 		keys = s.keys
 	}
-	s.row = [12]any{s.ds, id(r.ID), int64(r.Populations), r.Private, toText(r.Name), toText(r.Website), textSlice(r.Domains),
-		toText(r.NameKey), toText(r.RegistrationID.Scheme), toText(r.RegistrationID.Value), fields, keys}
+	s.row = [16]any{s.ds, id(r.ID), int64(r.Populations), r.Private, toText(r.Name), toText(r.Website), textSlice(r.Domains),
+		toText(r.NameKey), toText(r.RegistrationID.Scheme), toText(r.RegistrationID.Value), fields, keys,
+		textSlice(r.OtherNames), textSlice(r.OtherNameKeys), toText(r.Email), toText(r.EmailKey)}
 	return s.row[:], nil
 }
 

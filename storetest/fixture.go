@@ -109,6 +109,11 @@ func record(ds string, i int) acctmap.Record {
 		Fields:  map[string]string{"owner": "owner" + fmt.Sprint(i%3), "stage": []string{"Closed Won", "Discovery", "Closed Lost"}[i%3]},
 	}
 	r.Private = i%4 == 2
+	if i%2 == 0 {
+		r.OtherNames = []string{fmt.Sprintf("Company %d Holdings", i), "C\x00" + fmt.Sprint(i)}
+		r.OtherNameKeys = []string{fmt.Sprintf("company %d holdings", i)}
+		r.Email, r.EmailKey = fmt.Sprintf("Ann.%d@Company%d.example", i, i), fmt.Sprintf("ann.%d@company%d.example", i, i)
+	}
 	switch i % 3 {
 	case 0:
 		r.RegistrationID = acctmap.RegistrationID{Scheme: "duns", Value: fmt.Sprintf("%09d", i)}

@@ -61,13 +61,15 @@ func wantRecords(t *testing.T, s acctmap.Store, ds string, want []acctmap.Record
 		// RecordKeys: the same records, with at least what matching reads.
 		var keys []acctmap.Record
 		noErr(t, fmt.Sprintf("RecordKeys(%q)", ds), tx.RecordKeys(ds, func(r *acctmap.Record) error {
-			keys = append(keys, acctmap.Record{ID: r.ID, Domains: r.Domains, RegistrationID: r.RegistrationID, NameKey: r.NameKey, Populations: r.Populations, Private: r.Private})
+			keys = append(keys, acctmap.Record{ID: r.ID, Domains: r.Domains, RegistrationID: r.RegistrationID, NameKey: r.NameKey, OtherNameKeys: r.OtherNameKeys,
+				EmailKey: r.EmailKey, Populations: r.Populations, Private: r.Private})
 			return nil
 		}))
 		sortRecords(keys)
 		wantKeys := make([]acctmap.Record, len(want))
 		for i, r := range want {
-			wantKeys[i] = acctmap.Record{ID: r.ID, Domains: r.Domains, RegistrationID: r.RegistrationID, NameKey: r.NameKey, Populations: r.Populations, Private: r.Private}
+			wantKeys[i] = acctmap.Record{ID: r.ID, Domains: r.Domains, RegistrationID: r.RegistrationID, NameKey: r.NameKey, OtherNameKeys: r.OtherNameKeys,
+				EmailKey: r.EmailKey, Populations: r.Populations, Private: r.Private}
 		}
 		diff(t, fmt.Sprintf("RecordKeys(%q)", ds), wantKeys, keys)
 		// Every id, backwards, each twice, and ids of no record.

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/cespare/xxhash/v2"
@@ -49,6 +50,10 @@ func (x *Index) Apply(upserts []Record, deletes []string) *Index {
 			}
 		}
 	}
+	// Whether a domain is an umbrella depends on every record on it: the
+	// overlay must hold all the accounts sharing a domain with an affected
+	// one, transitively (only umbrella domains are shared by accounts).
+	closeOverDomains(xs, affected)
 
 	// The new overlay: the old overlay's accounts and the affected ones,
 	// less the changed records, plus the upserts.
@@ -67,12 +72,12 @@ func (x *Index) Apply(upserts []Record, deletes []string) *Index {
 			nDead++
 			lo, hi := x.base.recRange(g)
 			deadRecs += int(hi - lo)
-			x.base.appendRecords(g, in, gone)
+			x.base.appendRecords(g, in, gone, allRecords)
 		}
 	}
 	if x.ov != nil {
 		for a := 0; a < x.ov.n; a++ {
-			x.ov.appendRecords(uint32(a), in, gone)
+			x.ov.appendRecords(uint32(a), in, gone, allRecords)
 		}
 	}
 	for i := 0; i < up.len(); i++ {
@@ -101,44 +106,185 @@ func (x *Index) compact() {
 	in := &irecs{}
 	for a := 0; a < x.base.n; a++ {
 		if x.dead == nil || !x.dead.has(uint32(a)) {
-			x.base.appendRecords(uint32(a), in, nil)
+			x.base.appendRecords(uint32(a), in, nil, allRecords)
 		}
 	}
 	if x.ov != nil {
 		for a := 0; a < x.ov.n; a++ {
-			x.ov.appendRecords(uint32(a), in, nil)
+			x.ov.appendRecords(uint32(a), in, nil, allRecords)
 		}
 	}
 	x.base, x.ov, x.dead, x.nDead, x.deadRecs = buildSegment(in), nil, nil, 0, 0
 	x.slots = x.base.slots
 }
 
+// allRecords is appendRecords' view that keeps every record, those in no
+// population included.
+const allRecords = 0
+
 // appendRecords appends the records of account a, with their own keys, to
-// out, except those whose id is in skip.
-func (s *segment) appendRecords(a uint32, out *irecs, skip map[string]bool) {
+// out, except those whose id is in skip. With a view other than allRecords,
+// it leaves out those in no population of view too, and narrows the masks
+// of the others to view.
+func (s *segment) appendRecords(a uint32, out *irecs, skip map[string]bool, view uint64) {
 	lo, hi := s.recRange(a)
 	if hi-lo == 1 {
 		// A single record has its account's keys.
 		id := s.recID(lo)
-		if skip[id] {
+		mask := s.masks.at(a)
+		if skip[id] || (view != allRecords && mask&view == 0) {
 			return
+		}
+		if view != allRecords {
+			mask &= view
 		}
 		doms := s.domainsOf(a, nil)
 		reg, scheme := uint32(0), uint32(0)
 		if rs := s.regsOf(a, nil); len(rs) > 0 {
 			reg, scheme = rs[0].key, rs[0].scheme
 		}
-		out.add(id, s.recName(lo), doms, reg, scheme, s.masks.at(a))
+		out.add(id, s.recName(lo), doms, reg, scheme, mask)
 		return
 	}
 	for r := lo; r < hi; r++ {
 		id := s.recID(r)
-		if skip[id] {
-			continue
-		}
 		k := search(s.multiAt, r)
 		m := s.multi
-		out.add(id, s.recName(r), m.recDoms(k), m.reg[k], m.scheme[k], m.mask[k])
+		mask := m.mask[k]
+		if skip[id] || (view != allRecords && mask&view == 0) {
+			continue
+		}
+		if view != allRecords {
+			mask &= view
+		}
+		out.add(id, s.recName(r), m.recDoms(k), m.reg[k], m.scheme[k], mask)
+	}
+}
+
+// Restrict returns the index of the records of x whose population mask
+// meets view, their masks narrowed to view: the data source as a partner
+// that may see only the populations of view sees it. Records outside those
+// populations are not there to link accounts, make a domain an umbrella or
+// count a word. It returns x itself when every record is in one of them,
+// and shares x's Dict.
+func (x *Index) Restrict(view uint64) *Index {
+	if view == 0 {
+		return &Index{dict: x.dict, base: buildSegment(&irecs{}), maxOverlay: x.maxOverlay}
+	}
+	if x.coveredBy(view) {
+		return x
+	}
+	in := &irecs{}
+	for a := 0; a < x.base.n; a++ {
+		if x.dead == nil || !x.dead.has(uint32(a)) {
+			x.base.appendRecords(uint32(a), in, nil, view)
+		}
+	}
+	if x.ov != nil {
+		for a := 0; a < x.ov.n; a++ {
+			x.ov.appendRecords(uint32(a), in, nil, view)
+		}
+	}
+	nx := &Index{dict: x.dict, base: buildSegment(in), maxOverlay: x.maxOverlay}
+	nx.slots = nx.base.slots
+	return nx
+}
+
+// coveredBy reports whether every record of x (dead ones included: it may
+// say no when yes would do) has a population in view, with no population
+// outside it.
+func (x *Index) coveredBy(view uint64) bool {
+	for _, s := range []*segment{x.base, x.ov} {
+		if s == nil {
+			continue
+		}
+		masks, ok := s.recordMasks()
+		if !ok {
+			return false
+		}
+		for _, m := range masks {
+			if m&view != m || m == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maxDistinctMasks bounds the distinct record masks recordMasks collects.
+const maxDistinctMasks = 4096
+
+// recordMasks returns the distinct population masks of the segment's
+// records, or false when there are more than maxDistinctMasks. Computed on
+// first use.
+func (s *segment) recordMasks() ([]uint64, bool) {
+	s.masksOnce.Do(func() {
+		seen := map[uint64]bool{}
+		add := func(m uint64) bool {
+			if !seen[m] {
+				if len(seen) == maxDistinctMasks {
+					return false
+				}
+				seen[m] = true
+			}
+			return true
+		}
+		if s.masks.w == 1 {
+			// One byte per account: a bitmap of the 256 values.
+			var have [4]uint64
+			for _, m := range s.masks.b8 {
+				have[m>>6] |= 1 << (m & 63)
+			}
+			for v := range 256 {
+				if have[v>>6]&(1<<(v&63)) != 0 {
+					add(uint64(v))
+				}
+			}
+		} else {
+			for a := 0; a < s.n; a++ {
+				if !add(s.masks.at(uint32(a))) {
+					return
+				}
+			}
+		}
+		if s.multi != nil {
+			for _, m := range s.multi.mask {
+				if !add(m) {
+					return
+				}
+			}
+		}
+		s.distinctMasks = slices.Sorted(maps.Keys(seen))
+		s.masksKnown = true
+	})
+	return s.distinctMasks, s.masksKnown
+}
+
+// closeOverDomains adds to set every live account sharing a domain with
+// an account in it, to a fixpoint. Accounts share a domain only when it is
+// an umbrella, so this stays among the accounts of umbrella domains.
+func closeOverDomains(sd *side, set map[uint32]bool) {
+	queue := make([]uint32, 0, len(set))
+	for g := range set {
+		queue = append(queue, g)
+	}
+	var doms, buf []uint32
+	for len(queue) > 0 {
+		g := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		seg, a := sd.at(g)
+		doms = seg.domainsOf(a, doms[:0])
+		for _, k := range doms {
+			if !seg.isUmbrella(k) && len(seg.umbKey) == 0 && sd.nseg == 1 {
+				continue // one account holds it: nothing to add
+			}
+			for _, h := range sd.withKey(kDom, k, buf[:0]) {
+				if !set[h] {
+					set[h] = true
+					queue = append(queue, h)
+				}
+			}
+		}
 	}
 }
 
@@ -192,7 +338,8 @@ func (s *segment) buildIDs() {
 }
 
 // withKey appends the live global accounts holding key k of kind kind
-// (kDom or kReg): at most one per segment.
+// (kDom or kReg): at most one per segment, but for an umbrella domain,
+// which several accounts of a segment hold.
 func (sd *side) withKey(kind uint8, k uint32, out []uint32) []uint32 {
 	for si := 0; si < sd.nseg; si++ {
 		s, off := sd.segs[si], uint32(0)
@@ -207,6 +354,11 @@ func (sd *side) withKey(kind uint8, k uint32, out []uint32) []uint32 {
 			} else if p := search(s.extraKey, k); p >= 0 {
 				a = int(s.extraAcct[p])
 			}
+			for p := lowerBound(s.umbKey, k); p < len(s.umbKey) && s.umbKey[p] == k; p++ {
+				if g := off + s.umbAcct[p]; sd.live(g) {
+					out = append(out, g)
+				}
+			}
 		case kReg:
 			if p := search(s.regKey, k); p >= 0 {
 				a = int(s.regAcct[p])
@@ -217,6 +369,18 @@ func (sd *side) withKey(kind uint8, k uint32, out []uint32) []uint32 {
 		}
 	}
 	return out
+}
+
+// domainKind is the candidate kind of domain k between account g of from
+// and account h of other: kUmb when k is an umbrella in either one's
+// segment.
+func domainKind(from *side, g uint32, other *side, h uint32, k uint32) uint8 {
+	s, _ := from.at(g)
+	t, _ := other.at(h)
+	if s.isUmbrella(k) || t.isUmbrella(k) {
+		return kUmb
+	}
+	return kDom
 }
 
 // withName appends the live global accounts whose name keys include nm.
@@ -244,12 +408,6 @@ func (sd *side) withName(d *Dict, nm string, out []uint32) []uint32 {
 	return out
 }
 
-// hasDomain reports whether global account g has a domain.
-func (sd *side) hasDomain(g uint32) bool {
-	s, a := sd.at(g)
-	return int(a) < s.nDom
-}
-
 // neighbors returns the accounts of other sharing a key with account g of
 // from, with the kinds of keys they share.
 func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint8 {
@@ -258,7 +416,7 @@ func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint
 	var buf []uint32
 	for _, k := range s.domainsOf(a, nil) {
 		for _, h := range other.withKey(kDom, k, buf[:0]) {
-			nb[h] |= kDom
+			nb[h] |= domainKind(from, g, other, h, k)
 		}
 	}
 	for _, r := range s.regsOf(a, nil) {
@@ -267,12 +425,9 @@ func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint
 		}
 	}
 	if names {
-		noDom := !from.hasDomain(g)
 		for _, k := range s.namesOf(a, nil) {
-			for _, h := range other.withName(d, k, buf[:0]) {
-				if noDom || !other.hasDomain(h) {
-					nb[h] |= kName
-				}
+			for _, h := range other.withName(d, entityKey(k), buf[:0]) {
+				nb[h] |= kName
 			}
 		}
 	}
@@ -294,6 +449,7 @@ func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint
 func UpdateOverlap(prev Matrix, oldX, newX, y *Index, opts Options, changed []string) Matrix {
 	eo := newEvaluator(oldX, y, opts, false)
 	en := newEvaluator(newX, y, opts, false)
+	d0 := newX.dict
 	m := prev.grow(newX.slots, y.slots)
 	m.Cells = slices.Clone(m.Cells)
 
@@ -314,8 +470,49 @@ func UpdateOverlap(prev Matrix, oldX, newX, y *Index, opts Options, changed []st
 			set map[uint32]bool
 		}{{oldX, oa}, {newX, na}} {
 			if g, ok := sn.x.accountOf(id); ok && !sn.set[g] {
-				sn.set[g] = true
-				queue = sideOf(sn.x).records(g, queue)
+				// With the accounts sharing its domains (umbrella
+				// siblings): the change may make a domain an umbrella or
+				// stop it being one, which changes their candidates too.
+				sd := sideOf(sn.x)
+				add := map[uint32]bool{g: true}
+				closeOverDomains(sd, add)
+				for h := range add {
+					if !sn.set[h] {
+						sn.set[h] = true
+						queue = sd.records(h, queue)
+					}
+				}
+			}
+		}
+	}
+
+	// With name matching, a change can make a word of a name rare or
+	// common, and so a name distinctive or not: the accounts holding such
+	// a word get new edges too.
+	if en.names || eo.names {
+		words := map[string]bool{}
+		for _, sn := range []struct {
+			x   *Index
+			set map[uint32]bool
+		}{{oldX, oa}, {newX, na}} {
+			sd := sideOf(sn.x)
+			for g := range sn.set {
+				seg, a := sd.at(g)
+				for _, w := range entityWords(seg.namesOf(a, nil)) {
+					words[w] = true
+				}
+			}
+		}
+		os, ns := sideOf(oldX), sideOf(newX)
+		for w := range words {
+			if (os.wordCount(d0, w) <= rareWordAccounts) == (ns.wordCount(d0, w) <= rareWordAccounts) {
+				continue
+			}
+			for _, g := range os.accountsWithWord(d0, w, nil) {
+				oa[g] = true
+			}
+			for _, g := range ns.accountsWithWord(d0, w, nil) {
+				na[g] = true
 			}
 		}
 	}
@@ -394,7 +591,7 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 			c.my |= e.ys.mask(n.g)
 			for h, fl := range neighbors(e.d, e.ys, e.xs, n.g, e.names) {
 				if !gr.seenX[h] {
-					if _, _, _, ok := e.accept(h, n.g, fl); ok {
+					if _, kind, _, ok := e.accept(h, n.g, fl); ok && (kind != Name || !e.keyed(h, false) && !e.keyed(n.g, true)) {
 						gr.seenX[h] = true
 						stack = append(stack, node{h, false})
 					}
@@ -405,7 +602,7 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 			c.mx |= e.xs.mask(n.g)
 			for h, fl := range neighbors(e.d, e.xs, e.ys, n.g, e.names) {
 				if !gr.seenY[h] {
-					if _, _, _, ok := e.accept(n.g, h, fl); ok {
+					if _, kind, _, ok := e.accept(n.g, h, fl); ok && (kind != Name || !e.keyed(n.g, false) && !e.keyed(h, true)) {
 						gr.seenY[h] = true
 						stack = append(stack, node{h, true})
 					}

@@ -88,6 +88,18 @@ func TestApplyAgainstRebuild(t *testing.T) {
 			if got := Ecosystem(nx, []*Index{y, nx}, opts); !got[0].Equal(wm) {
 				t.Fatalf("%s: Ecosystem after Apply = %v, want %v", what, got[0], wm)
 			}
+			if view := r.Uint64N(16); true {
+				var kept []Record
+				for _, rc := range all {
+					if rc.Mask&view != 0 {
+						rc.Mask &= view
+						kept = append(kept, rc)
+					}
+				}
+				if got, want := Overlap(nx.Restrict(view), y, opts), Overlap(Build(d, kept), y, opts); !got.Equal(want) {
+					t.Fatalf("%s: Overlap of Restrict(%b) after Apply = %v, want %v", what, view, got, want)
+				}
+			}
 			m2 := UpdateOverlap(m, x, nx, y, opts, changed)
 			if !m2.Equal(wm) {
 				t.Fatalf("%s: UpdateOverlap = %v, want %v", what, m2, wm)

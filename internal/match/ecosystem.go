@@ -125,6 +125,7 @@ func overlapProbe(x, y *Index, opts Options, pr *probe) Matrix {
 			add(xb.regAcct[pr.reg.rank(k)], yb.regAcct[j], k, kReg)
 		}
 	}
+	slow = e.collectUmbrella(slow, 0, 0)
 	if e.names {
 		slow = e.collectNames(slow, 0, 0)
 	}
@@ -149,7 +150,7 @@ func overlapProbe(x, y *Index, opts Options, pr *probe) Matrix {
 			slow = append(slow, cand{i, j, xb.prim[i], kDom})
 			continue
 		}
-		if e.plain && !(xb.hasReg.has(i) && yb.hasReg.has(j)) {
+		if e.plain && !(xb.hasReg.has(i) && yb.hasReg.has(j)) && !xb.isTyped(i) && !yb.isTyped(j) {
 			m.add(xb.masks.at(i), yb.masks.at(j), 1)
 		} else if _, _, _, ok := e.accept(i, j, kDom); ok {
 			m.add(xb.masks.at(i), yb.masks.at(j), 1)
@@ -257,6 +258,11 @@ func screenOne(y *Index, test func(uint32) bool) int {
 		for j, k := range s.regKey {
 			if test(k) {
 				mark(off + s.regAcct[j])
+			}
+		}
+		for j, k := range s.umbKey {
+			if test(k) {
+				mark(off + s.umbAcct[j])
 			}
 		}
 	}

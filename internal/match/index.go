@@ -3,6 +3,7 @@ package match
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -15,7 +16,31 @@ type Record struct {
 	Domains []string // canonical registrable domains, 0..n
 	RegID   string   // "scheme:value" registration id (e.g. "duns:001234567"), or ""
 	NameKey string   // canonical company-name key, or ""
-	Mask    uint64   // population membership: bit i set = in population slot i
+	// OtherNameKeys are the keys of the record's other names (a legal
+	// name, a short name, a DBA): every name of a record is evidence.
+	OtherNameKeys []string
+	Mask          uint64 // population membership: bit i set = in population slot i
+}
+
+// nameSep separates the name keys of one record in an index: name keys
+// are words of letters and digits separated by single spaces, so they
+// never hold it.
+const nameSep = "\n"
+
+// names returns the record's name keys joined by nameSep.
+func (r *Record) names() string {
+	if len(r.OtherNameKeys) == 0 {
+		return r.NameKey
+	}
+	var b strings.Builder
+	b.WriteString(r.NameKey)
+	for _, k := range r.OtherNameKeys {
+		if k != "" && k != r.NameKey && !strings.Contains(k, nameSep) {
+			b.WriteString(nameSep)
+			b.WriteString(k)
+		}
+	}
+	return b.String()
 }
 
 // Index is an immutable snapshot of one data source's accounts: records
@@ -36,6 +61,45 @@ type Index struct {
 	// maxOverlay overrides the overlay size that triggers compaction
 	// (tests); 0 means 256 + base accounts/64.
 	maxOverlay int
+
+	// deadWords counts, per word of entity keys, the dead base accounts
+	// holding it, so that word counts stay exact after Apply (built on
+	// first use, by name matching only).
+	deadWordsOnce sync.Once
+	deadWords     map[string]int32
+}
+
+// deadWordCount returns how many dead base accounts hold word w.
+func (x *Index) deadWordCount(w string) int {
+	if x.dead == nil {
+		return 0
+	}
+	x.deadWordsOnce.Do(func() {
+		x.deadWords = map[string]int32{}
+		var buf []string
+		for a := uint32(0); a < uint32(x.base.n); a++ {
+			if !x.dead.has(a) {
+				continue
+			}
+			for _, w := range entityWords(x.base.namesOf(a, buf[:0])) {
+				x.deadWords[w]++
+			}
+		}
+	})
+	return int(x.deadWords[w])
+}
+
+// entityWords returns the distinct words of the entity keys of names.
+func entityWords(names []string) []string {
+	var out []string
+	for _, nm := range names {
+		for w := range strings.FieldsSeq(entityKey(nm)) {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }
 
 // Build resolves recs into accounts and indexes their keys, interning
@@ -129,9 +193,10 @@ func (r *irecs) id(i int) string {
 	return r.ids[i]
 }
 
+// name returns record i's name keys joined by nameSep.
 func (r *irecs) name(i int) string {
 	if r.src != nil {
-		return r.src[i].NameKey
+		return r.src[i].names()
 	}
 	return r.names[i]
 }
@@ -267,7 +332,7 @@ func internRecords(d *Dict, recs []Record) *irecs {
 		lastScheme, lastID := "", uint32(0)
 		for i := lo; i < hi; i++ {
 			r := &recs[i]
-			in.recSize[i] = recDataSize(r.ID, r.NameKey)
+			in.recSize[i] = recDataSize(r.ID, r.names())
 			idBytes += len(r.ID)
 			all |= r.Mask
 			for _, dom := range r.Domains {
@@ -350,6 +415,22 @@ type segment struct {
 
 	masks masks
 
+	// Umbrella domains: domains that several records of the data source
+	// carry under names that disagree (a fund sponsor's funds, a parent's
+	// subsidiaries), so that the domain alone is no identity. They are not
+	// in prim or extraKey, which hold each domain once: umbKey lists them
+	// with each account holding them (ascending, repeating a key for each
+	// of its accounts), umbByAcct is acct<<32 | key sorted, and umbList the
+	// distinct keys.
+	umbKey, umbAcct []uint32
+	umbByAcct       []uint64
+	umbList         []uint32
+
+	// typed marks the accounts with a name that holds a word making it a
+	// fund or a trust (entityTypeWord): their domain candidates are judged
+	// on names even at the default threshold.
+	typed bitset
+
 	// Records grouped by account, in account order (and input order
 	// within an account): record position r's data starts at recOff[r]
 	// in recData, which holds it in input order (so Build writes it
@@ -376,14 +457,16 @@ type segment struct {
 
 	// Built on first use: name postings (only name matching needs them)
 	// and the record id lookup (only Apply needs it).
-	namesOnce   sync.Once
-	nameKey     []uint32 // every account's names, ascending
-	nameAcct    []uint32
-	noDomKey    []uint32 // names of accounts without a domain, ascending
-	noDomAcct   []uint32
-	idsOnce     sync.Once
-	idTable     []uint32 // open addressing on the id's hash: record position+1
-	idTableMask uint64
+	namesOnce     sync.Once
+	nameKey       []uint32 // every account's entity keys, ascending
+	nameAcct      []uint32
+	words         map[string]int32 // accounts holding each word of the entity keys
+	masksOnce     sync.Once
+	distinctMasks []uint64 // distinct record masks (recordMasks)
+	masksKnown    bool
+	idsOnce       sync.Once
+	idTable       []uint32 // open addressing on the id's hash: record position+1
+	idTableMask   uint64
 }
 
 // masks stores population masks in the narrowest width that holds the
@@ -436,7 +519,8 @@ func (m *masks) or(i uint32, v uint64) {
 func (s *segment) bytes() int64 {
 	b := 4 * int64(cap(s.prim)+cap(s.extraKey)+cap(s.extraAcct)+cap(s.regKey)+cap(s.regAcct)+
 		cap(s.regScheme)+cap(s.recOff)+cap(s.multiAcct)+cap(s.multiCum)+cap(s.multiAt))
-	b += 8 * int64(cap(s.extraByAcct)+cap(s.regByAcct)+cap(s.hasReg))
+	b += 8 * int64(cap(s.extraByAcct)+cap(s.regByAcct)+cap(s.hasReg)+cap(s.umbByAcct)+cap(s.typed))
+	b += 4 * int64(cap(s.umbKey)+cap(s.umbAcct)+cap(s.umbList))
 	b += int64(s.masks.w) * int64(s.n)
 	// Name keys moved here from the Dict: count them, and the lengths.
 	// Record ids are not counted, as before (they are the records' own
@@ -477,8 +561,8 @@ func (s *segment) recID(r uint32) string {
 	return unsafe.String(&s.recData[p+nl], int(il))
 }
 
-// recName returns the name key of record position r ("" if none), without
-// copying.
+// recName returns the name keys of record position r, joined by nameSep
+// ("" if none), without copying.
 func (s *segment) recName(r uint32) string {
 	p, nl, _ := s.rec(r)
 	if nl == 0 {
@@ -572,21 +656,48 @@ func buildSegment(in *irecs) *segment {
 	sortHigh32With(rp, scratch, 1)
 
 	var uf unionFind
-	link := func(p []uint64) {
-		for k := 1; k < len(p); k++ {
-			if p[k]>>32 == p[k-1]>>32 {
-				if uf == nil {
-					uf = make(unionFind, n)
-					for i := range uf {
-						uf[i] = uint32(i)
-					}
-				}
-				uf.union(uint32(p[k-1]), uint32(p[k]))
+	ensureUF := func() {
+		if uf == nil {
+			uf = make(unionFind, n)
+			for i := range uf {
+				uf[i] = uint32(i)
 			}
 		}
 	}
-	link(dp)
-	link(rp)
+	// Records sharing a domain are one account, unless their names say
+	// they are several entities: then the domain is an umbrella, and only
+	// records whose names agree are linked through it.
+	var umb []uint32
+	for k := 0; k < len(dp); {
+		key := dp[k] >> 32
+		e := k + 1
+		for e < len(dp) && dp[e]>>32 == key {
+			e++
+		}
+		if e-k >= 2 {
+			ensureUF()
+			if groups := entityGroups(in, dp[k:e]); groups == nil {
+				for q := k + 1; q < e; q++ {
+					uf.union(uint32(dp[k]), uint32(dp[q]))
+				}
+			} else {
+				umb = append(umb, uint32(key))
+				for q := k; q < e; q++ {
+					if g := groups[q-k]; g >= 0 && g != int32(q-k) {
+						uf.union(uint32(dp[k+int(g)]), uint32(dp[q]))
+					}
+				}
+			}
+		}
+		k = e
+	}
+	for k := 1; k < len(rp); k++ {
+		if rp[k]>>32 == rp[k-1]>>32 {
+			ensureUF()
+			uf.union(uint32(rp[k-1]), uint32(rp[k]))
+		}
+	}
+	s.umbList = umb
 	root := func(i uint32) uint32 {
 		if uf == nil {
 			return i
@@ -608,9 +719,18 @@ func buildSegment(in *irecs) *segment {
 	prim := make([]uint32, 0, n)
 	na := uint32(0)
 	prev := uint64(0)
+	var umbPost []uint64 // key<<32 | root record, of umbrella domains
+	ui := 0
 	for _, p := range dp {
 		key := p >> 32
 		r := root(uint32(p))
+		for ui < len(umb) && uint64(umb[ui]) < key {
+			ui++
+		}
+		if ui < len(umb) && uint64(umb[ui]) == key {
+			umbPost = append(umbPost, key<<32|uint64(r))
+			continue
+		}
 		a := acctOf[r]
 		if a == 0 {
 			na++
@@ -658,6 +778,7 @@ func buildSegment(in *irecs) *segment {
 		}
 	}
 	sortHigh32With(s.extraByAcct, scratch, 1)
+	s.buildUmbrellas(umbPost, acctOf)
 	s.buildRegs(in, rp, recAcct)
 
 	// Record positions: account order, input order within an account.
@@ -696,6 +817,7 @@ func buildSegment(in *irecs) *segment {
 	s.idBytes = int(in.idBytes)
 	s.slots = bits.Len64(in.all)
 	s.masks = newMasks(s.n, in.all)
+	typedBy := make([][]uint32, w) // per worker: accounts with a fund or trust name
 	parallel(w, n, func(wi, lo, hi int) {
 		off := base[wi]
 		for i := lo; i < hi; i++ {
@@ -713,6 +835,9 @@ func buildSegment(in *irecs) *segment {
 			}
 			k += copy(b[k:], name)
 			copy(b[k:], id)
+			if hasEntityTypeWord(name) {
+				typedBy[wi] = append(typedBy[wi], recAcct[i])
+			}
 			if uf == nil {
 				// One record per account: no other goroutine writes
 				// this account's mask.
@@ -721,6 +846,14 @@ func buildSegment(in *irecs) *segment {
 		}
 	})
 
+	for _, accts := range typedBy {
+		for _, a := range accts {
+			if s.typed == nil {
+				s.typed = newBitset(s.n)
+			}
+			s.typed.set(a)
+		}
+	}
 	// With links, masks are merged here on one core: two cores could
 	// write one account's mask at once.
 	if uf != nil {
@@ -734,6 +867,101 @@ func buildSegment(in *irecs) *segment {
 		s.buildMulti(in, mp, scratch)
 	}
 	return s
+}
+
+// buildUmbrellas fills the umbrella postings from umbPost (key<<32 | root
+// record) and acctOf (by root record, account+1).
+func (s *segment) buildUmbrellas(umbPost []uint64, acctOf []uint32) {
+	if len(umbPost) == 0 {
+		return
+	}
+	for i, p := range umbPost {
+		umbPost[i] = p>>32<<32 | uint64(acctOf[uint32(p)]-1)
+	}
+	slices.Sort(umbPost)
+	umbPost = slices.Compact(umbPost)
+	s.umbKey = make([]uint32, len(umbPost))
+	s.umbAcct = make([]uint32, len(umbPost))
+	s.umbByAcct = make([]uint64, len(umbPost))
+	for i, p := range umbPost {
+		s.umbKey[i], s.umbAcct[i] = uint32(p>>32), uint32(p)
+		s.umbByAcct[i] = p<<32 | p>>32
+	}
+	slices.Sort(s.umbByAcct)
+}
+
+// maxPairwiseGroup bounds the records of one domain whose names are
+// compared pair by pair; larger runs group by equal entity keys only.
+const maxPairwiseGroup = 64
+
+// entityGroups decides whether the records of run (postings of one domain:
+// key<<32 | record, two or more) are one entity or several. It returns nil
+// when they are one: at most one group of agreeing names (equal entity
+// keys, or one the acronym of another), records without a name joining it.
+// Otherwise the domain is an umbrella and it returns, per record of run,
+// the position in run of the first record of its group, or -1 for a record
+// without a name (it joins no group).
+func entityGroups(in *irecs, run []uint64) []int32 {
+	type named struct {
+		keys []string // entity keys of the record's names
+		raw  []string
+	}
+	recs := make([]named, len(run))
+	anyName := false
+	for q, p := range run {
+		for nm := range strings.SplitSeq(in.name(int(uint32(p))), nameSep) {
+			if nm != "" {
+				recs[q].raw = append(recs[q].raw, nm)
+				recs[q].keys = append(recs[q].keys, entityKey(nm))
+			}
+		}
+		anyName = anyName || len(recs[q].raw) > 0
+	}
+	if !anyName {
+		return nil
+	}
+	group := make([]int32, len(run))
+	uf := make(unionFind, len(run))
+	for q := range uf {
+		uf[q] = uint32(q)
+	}
+	byKey := map[string]int{}
+	for q := range recs {
+		for _, k := range recs[q].keys {
+			if first, ok := byKey[k]; ok {
+				uf.union(uint32(first), uint32(q))
+			} else {
+				byKey[k] = q
+			}
+		}
+	}
+	if len(run) <= maxPairwiseGroup {
+		for q := range recs {
+			for r := q + 1; r < len(recs); r++ {
+				if len(recs[q].raw) > 0 && len(recs[r].raw) > 0 && uf.find(uint32(q)) != uf.find(uint32(r)) &&
+					bestNames(recs[q].raw, recs[r].raw) >= relAcronym {
+					uf.union(uint32(q), uint32(r))
+				}
+			}
+		}
+	}
+	groups := 0
+	for q := range recs {
+		if len(recs[q].raw) > 0 && uf.find(uint32(q)) == uint32(q) {
+			groups++
+		}
+	}
+	if groups <= 1 {
+		return nil
+	}
+	for q := range recs {
+		if len(recs[q].raw) == 0 {
+			group[q] = -1
+			continue
+		}
+		group[q] = int32(uf.find(uint32(q))) // the smallest position: unionFind keeps the smaller root
+	}
+	return group
 }
 
 // buildMulti keeps the keys of the records of multi-record accounts (mp:
@@ -870,7 +1098,7 @@ func rangeOf(p []uint64, a uint32) []uint64 {
 	return p[lo:end]
 }
 
-// domainsOf appends account a's domain ids.
+// domainsOf appends account a's domain ids, umbrella domains included.
 func (s *segment) domainsOf(a uint32, out []uint32) []uint32 {
 	if int(a) < s.nDom {
 		out = append(out, s.prim[a])
@@ -878,7 +1106,15 @@ func (s *segment) domainsOf(a uint32, out []uint32) []uint32 {
 			out = append(out, uint32(e))
 		}
 	}
+	for _, e := range rangeOf(s.umbByAcct, a) {
+		out = append(out, uint32(e))
+	}
 	return out
+}
+
+// isUmbrella reports whether domain k is an umbrella domain here.
+func (s *segment) isUmbrella(k uint32) bool {
+	return len(s.umbList) > 0 && search(s.umbList, k) >= 0
 }
 
 // namesOf appends account a's distinct name keys (records of one account
@@ -886,18 +1122,12 @@ func (s *segment) domainsOf(a uint32, out []uint32) []uint32 {
 func (s *segment) namesOf(a uint32, out []string) []string {
 	start := len(out)
 	lo, hi := s.recRange(a)
-next:
 	for r := lo; r < hi; r++ {
-		nm := s.recName(r)
-		if nm == "" {
-			continue
-		}
-		for _, have := range out[start:] {
-			if have == nm {
-				continue next
+		for nm := range strings.SplitSeq(s.recName(r), nameSep) {
+			if nm != "" && !slices.Contains(out[start:], nm) {
+				out = append(out, nm)
 			}
 		}
-		out = append(out, nm)
 	}
 	return out
 }
@@ -916,18 +1146,29 @@ func (s *segment) regsOf(a uint32, out []regID) []regID {
 
 type regID struct{ key, scheme uint32 }
 
-// buildNames builds the name postings on first use, interning the name
-// keys into d: only name matching needs them as ids.
+// buildNames builds the name postings on first use, interning the entity
+// keys of the accounts' names into d, and counts the accounts holding
+// each word of them: only name matching needs them.
 func (s *segment) buildNames(d *Dict) {
 	s.namesOnce.Do(func() {
 		var strs []string
 		var accts []uint32
-		var buf []string
+		var buf, keys []string
+		words := map[string]int32{}
 		for a := uint32(0); a < uint32(s.n); a++ {
 			buf = s.namesOf(a, buf[:0])
+			keys = keys[:0]
 			for _, nm := range buf {
-				strs = append(strs, nm)
+				if k := entityKey(nm); !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+			for _, k := range keys {
+				strs = append(strs, k)
 				accts = append(accts, a)
+			}
+			for _, w := range entityWords(buf) {
+				words[w]++
 			}
 		}
 		ids := make([]uint32, len(strs))
@@ -941,10 +1182,10 @@ func (s *segment) buildNames(d *Dict) {
 		s.nameAcct = make([]uint32, len(p))
 		for k, e := range p {
 			s.nameKey[k], s.nameAcct[k] = uint32(e>>32), uint32(e)
-			if int(uint32(e)) >= s.nDom {
-				s.noDomKey = append(s.noDomKey, uint32(e>>32))
-				s.noDomAcct = append(s.noDomAcct, uint32(e))
-			}
 		}
+		s.words = words
 	})
 }
+
+// isTyped reports whether account a has a fund or trust name.
+func (s *segment) isTyped(a uint32) bool { return s.typed != nil && s.typed.has(a) }

@@ -71,11 +71,53 @@ func TestSemantics(t *testing.T) {
 		},
 		{
 			name: "records linked within a source form one account",
-			// y1 and y2 share b.com: one account, matched by two X accounts.
-			x:     []Record{rec("x1", 1, "acme", "a.com"), rec("x2", 2, "acme labs", "b.com")},
-			y:     []Record{rec("y1", 1, "acme", "a.com", "b.com"), rec("y2", 2, "acme labs", "b.com")},
+			// y1 and y2 share b.com under agreeing names: one account,
+			// matched by two X accounts.
+			x:     []Record{rec("x1", 1, "acme", "a.com"), rec("x2", 2, "acme holdings", "b.com")},
+			y:     []Record{rec("y1", 1, "acme", "a.com", "b.com"), rec("y2", 2, "acme group", "b.com")},
 			want:  []string{"x1,x2|y1,y2|domain|a.com|90"},
 			cells: map[[2]int]int64{{0, 0}: 1, {0, 1}: 1, {1, 0}: 1, {1, 1}: 1},
+		},
+		{
+			name: "an umbrella domain keeps differently named records apart",
+			// acme.com hosts the sponsor and two of its funds in Y: the
+			// domain is no identity there, and the record whose name
+			// agrees wins.
+			x: []Record{rec("x1", 1, "acme", "acme.com")},
+			y: []Record{rec("y1", 1, "acme", "acme.com"), rec("y2", 1, "acme municipal income trust", "acme.com"),
+				rec("y3", 1, "acme global equity fund", "acme.com")},
+			want:  []string{"x1|y1|domain|acme.com|90"},
+			cells: map[[2]int]int64{{0, 0}: 1},
+		},
+		{
+			name: "on an umbrella domain, a fund matches the fund",
+			x:    []Record{rec("x1", 1, "acme global equity fund", "acme.com")},
+			y: []Record{rec("y1", 1, "acme", "acme.com"), rec("y2", 1, "acme municipal income trust", "acme.com"),
+				rec("y3", 1, "acme global equity fund", "acme.com")},
+			want:  []string{"x1|y3|domain|acme.com|90"},
+			cells: map[[2]int]int64{{0, 0}: 1},
+		},
+		{
+			name:  "a fund alone on its sponsor's domain is another entity",
+			x:     []Record{rec("x1", 1, "acme", "acme.com")},
+			y:     []Record{rec("y1", 1, "acme municipal income trust", "acme.com")},
+			want:  nil,
+			cells: map[[2]int]int64{},
+		},
+		{
+			name:  "a fund alone on its sponsor's domain, at a low threshold",
+			x:     []Record{rec("x1", 1, "acme", "acme.com")},
+			y:     []Record{rec("y1", 1, "acme municipal income trust", "acme.com")},
+			opts:  Options{MinConfidence: ConfDomainOtherEntity},
+			want:  []string{"x1|y1|domain|acme.com|40"},
+			cells: map[[2]int]int64{{0, 0}: 1},
+		},
+		{
+			name:  "share classes are the company",
+			x:     []Record{rec("x1", 1, "berkshire hathaway", "berkshirehathaway.com")},
+			y:     []Record{rec("y1", 1, "berkshire hathaway class b", "berkshirehathaway.com"), rec("y2", 1, "berkshire hathaway class a", "berkshirehathaway.com")},
+			want:  []string{"x1|y1,y2|domain|berkshirehathaway.com|90"},
+			cells: map[[2]int]int64{{0, 0}: 1},
 		},
 		{
 			name:  "registration id matches without a domain",
@@ -104,11 +146,19 @@ func TestSemantics(t *testing.T) {
 			want: nil,
 		},
 		{
-			name:  "name only when on, for a domainless account",
+			name:  "name only when on, across domains",
 			x:     []Record{rec("x1", 1, "delta"), rec("x2", 1, "gamma", "gamma.com")},
 			y:     []Record{rec("y1", 1, "delta", "delta.com"), rec("y2", 1, "gamma", "gamma.io")},
 			opts:  Options{NameMatching: true, MinConfidence: ConfNameOnly},
-			want:  []string{"x1|y1|name|delta|30"},
+			want:  []string{"x1|y1|name|delta|30", "x2|y2|name|gamma|30"},
+			cells: map[[2]int]int64{{0, 0}: 2},
+		},
+		{
+			name:  "distinctive names match across domains at the default threshold",
+			x:     []Record{rec("x1", 1, "zetaworks analytics", "zetaworks-ir.com"), rec("x2", 1, "delta", "delta.com")},
+			y:     []Record{rec("y1", 1, "zetaworks analytics", "zetaworks.com"), rec("y2", 1, "delta", "deltafaucet.com")},
+			opts:  Options{NameMatching: true},
+			want:  []string{"x1|y1|name|zetaworks analytics|60"},
 			cells: map[[2]int]int64{{0, 0}: 1},
 		},
 		{
@@ -199,31 +249,79 @@ func TestSemantics(t *testing.T) {
 	}
 }
 
-func TestNameLevel(t *testing.T) {
+func TestCompareNames(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
-		want int
+		want nameRel
 	}{
-		{"acme", "acme", namesAgree},
-		{"dr chrono", "drchrono", namesAgree},
-		{"crohnology by healthy labs", "crohnology", namesPartial},
-		{"sequoia capital", "sequoia capital global equities", namesPartial},
-		{"curebit", "talkable", namesDisagree},
-		{"johnson and johnson", "procter and gamble", namesDisagree},
-		{"ab", "ab inbev", namesDisagree}, // "ab": too short to contain or share
-		{"socialcam", "social cam video", namesAgree - 1},
+		{"acme", "acme", relAgree},
+		{"dr chrono", "drchrono", relAgree},
+		{"crohnology by healthy labs", "crohnology", relPartial},
+		{"sequoia capital", "sequoia capital global equities", relPartial},
+		{"curebit", "talkable", relConflict},
+		{"johnson and johnson", "procter and gamble", relConflict},
+		{"ab", "ab inbev", relConflict}, // "ab": too short to contain or share
+		{"socialcam", "social cam video", relPartial},
+		{"acme", "", relMissing},
 		// Umlauts stripped by normalization, or spelled out.
-		{"backerei munchen", "baeckerei muenchen", namesAgree},
-		{"muller", "mueller", namesAgree},
-		{"mueller", "moeller", namesDisagree},
-		{"blue", "blu", namesAgree},
+		{"backerei munchen", "baeckerei muenchen", relAgree},
+		{"muller", "mueller", relAgree},
+		{"mueller", "moeller", relConflict},
+		{"blue", "blu", relAgree},
+		// Words that say what kind of organization, not which one.
+		{"acme group", "acme holdings", relAgree},
+		{"acme", "acme holding company", relAgree},
+		{"procter and gamble", "procter gamble", relAgree},
+		{"bank of america", "bank america", relAgree},
+		// Single letters spaced out.
+		{"r r donnelley and sons", "rr donnelley and sons", relAgree},
+		// Listing tails: share classes, preferreds, depositary shares.
+		{"berkshire hathaway class b", "berkshire hathaway", relAgree},
+		{"apple inc common stock", "apple", relAgree},
+		{"duke energy corporation 5 75 series a cumulative redeemable perpetual preferred stock", "duke energy", relAgree},
+		{"bank of america corp depositary shares each representing", "bank of america", relAgree},
+		{"preferred bank", "preferred", relPartial}, // a listing word that starts the name stays
+		{"acme target date 2030 fund", "acme target date 2040 fund", relPartial},
+		// Acronyms.
+		{"ibm", "international business machines", relAcronym},
+		{"att", "american telephone and telegraph", relAcronym},
+		{"ibm", "international business", relConflict},
+		// A fund or trust on its sponsor's site is another entity.
+		{"acme", "acme municipal income trust", relEntity},
+		{"vanguard", "vanguard total stock market etf", relEntity},
+		{"acme", "acme analytics", relPartial},
+		{"duke energy", "duke energy progress", relPartial},
 	}
 	for _, tt := range tests {
-		if got := nameLevel(tt.a, tt.b); got != tt.want {
-			t.Errorf("nameLevel(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		if got := compareNames(tt.a, tt.b); got != tt.want {
+			t.Errorf("compareNames(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
-		if got := nameLevel(tt.b, tt.a); got != tt.want {
-			t.Errorf("nameLevel(%q, %q) = %d, want %d (symmetry)", tt.b, tt.a, got, tt.want)
+		if got := compareNames(tt.b, tt.a); got != tt.want {
+			t.Errorf("compareNames(%q, %q) = %v, want %v (symmetry)", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+func TestDistinctiveName(t *testing.T) {
+	t.Parallel()
+	allRare := func(string) bool { return true }
+	noneRare := func(string) bool { return false }
+	for _, tc := range []struct {
+		key  string
+		rare func(string) bool
+		want bool
+	}{
+		{"delta", allRare, false},
+		{"target", allRare, false},
+		{"salesforce", allRare, true},
+		{"delta air lines", allRare, true},
+		{"first national bank", noneRare, false},
+		{"crossbeam", allRare, true},
+		{"acme", allRare, false},
+	} {
+		if got := distinctiveName(tc.key, tc.rare); got != tc.want {
+			t.Errorf("distinctiveName(%q) = %v, want %v", tc.key, got, tc.want)
 		}
 	}
 }

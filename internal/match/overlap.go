@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math/bits"
 	"slices"
+	"strings"
 )
 
 // Matrix holds overlap counts: Cells[i*Cols+j] is the number of matched
@@ -92,6 +93,7 @@ func (m Matrix) grow(rows, cols int) Matrix {
 // side numbers the accounts of an index globally: base accounts first,
 // then the overlay's.
 type side struct {
+	x    *Index
 	segs [2]*segment
 	off  uint32 // first overlay account
 	nseg int
@@ -100,7 +102,7 @@ type side struct {
 }
 
 func sideOf(x *Index) *side {
-	s := &side{nseg: 1, dead: x.dead, n: uint32(x.base.n)}
+	s := &side{x: x, nseg: 1, dead: x.dead, n: uint32(x.base.n)}
 	s.segs[0] = x.base
 	s.off = uint32(x.base.n)
 	if x.ov != nil {
@@ -138,9 +140,10 @@ func (s *side) records(g uint32, out []string) []string {
 
 // Candidate kinds, as flags.
 const (
-	kDom  uint8 = 1
+	kDom  uint8 = 1 // a shared domain that is an umbrella on neither side
 	kReg  uint8 = 2
 	kName uint8 = 4
+	kUmb  uint8 = 8 // a shared domain that is an umbrella on either side
 )
 
 // cand is a candidate pair of global accounts and the key they share.
@@ -203,48 +206,84 @@ func (e *evaluator) judge(a, b uint32, flags uint8) (int, Kind, uint32) {
 			return 0, 0, 0
 		}
 	}
-	if flags&kDom != 0 {
-		if !e.exact && e.min <= ConfDomainNameMismatch {
+	if flags&(kDom|kUmb) != 0 {
+		if !e.exact && e.min <= ConfDomainNameMismatch && flags&kDom != 0 && !sa.isTyped(la) && !sb.isTyped(lb) {
+			// Names cannot bring it below the threshold: only "another
+			// entity" (a fund or trust name) or an umbrella can.
 			return ConfDomainNameMismatch, Domain, 0
 		}
 		e.na = sa.namesOf(la, e.na[:0])
 		e.nb = sb.namesOf(lb, e.nb[:0])
-		if len(e.na) == 0 || len(e.nb) == 0 {
-			return ConfDomain, Domain, 0
-		}
-		lvl := namesDisagree
-		for _, p := range e.na {
-			for _, q := range e.nb {
-				lvl = max(lvl, nameLevel(p, q))
-			}
-		}
-		switch lvl {
-		case namesAgree:
-			return ConfDomainAndName, Domain, 0
-		case namesPartial:
-			return ConfDomain, Domain, 0
-		}
-		return ConfDomainNameMismatch, Domain, 0
+		return domainConfidence(bestNames(e.na, e.nb), flags&kDom == 0), Domain, 0
 	}
-	if flags&kName != 0 && e.names && (int(la) >= sa.nDom || int(lb) >= sb.nDom) {
+	if flags&kName != 0 && e.names {
 		e.na = sa.namesOf(la, e.na[:0])
 		e.nb = sb.namesOf(lb, e.nb[:0])
-		key := ""
-		for _, p := range e.na {
-			for _, q := range e.nb {
-				if p == q && (key == "" || p < key) {
-					key = p
-				}
-			}
-		}
+		key, conf := e.nameOnly(e.na, e.nb)
 		if key != "" {
 			// Interned already (the candidate came from name postings);
 			// Intern is the lookup that cannot miss.
-			return ConfNameOnly, Name, e.d.Intern(key)
+			return conf, Name, e.d.Intern(key)
 		}
 	}
 	return 0, 0, 0
 }
+
+// domainConfidence is the confidence of a shared domain whose names relate
+// by rel; umbrella when every shared domain is an umbrella on either side.
+func domainConfidence(rel nameRel, umbrella bool) int {
+	switch rel {
+	case relAgree:
+		return ConfDomainAndName
+	case relAcronym:
+		return ConfDomainAcronym
+	}
+	if umbrella {
+		if rel == relConflict {
+			return ConfUmbrellaMismatch
+		}
+		return ConfDomainOtherEntity
+	}
+	switch rel {
+	case relPartial, relMissing:
+		return ConfDomain
+	case relEntity:
+		return ConfDomainOtherEntity
+	}
+	return ConfDomainNameMismatch
+}
+
+// nameOnly judges a name-only candidate: the smallest entity key the two
+// name sets share, at ConfDistinctiveName when it is distinctive in both
+// data sources, else ConfNameOnly ("" when none is shared).
+func (e *evaluator) nameOnly(as, bs []string) (string, int) {
+	key := ""
+	for _, p := range as {
+		ep := entityKey(p)
+		for _, q := range bs {
+			if ep == entityKey(q) && (key == "" || ep < key) {
+				key = ep
+			}
+		}
+	}
+	if key == "" {
+		return "", 0
+	}
+	if distinctiveName(key, e.rare) {
+		return key, ConfDistinctiveName
+	}
+	return key, ConfNameOnly
+}
+
+// rare reports whether a word of entity keys is rare in both data sources:
+// in at most rareWordAccounts accounts of each.
+func (e *evaluator) rare(w string) bool {
+	return e.xs.wordCount(e.d, w) <= rareWordAccounts && e.ys.wordCount(e.d, w) <= rareWordAccounts
+}
+
+// rareWordAccounts is how many accounts of a data source may hold a word
+// of an entity key for the word to make a name distinctive.
+const rareWordAccounts = 2
 
 // excluded reports whether a user marked any record pair of a and b as
 // not the same company.
@@ -347,31 +386,89 @@ func (e *evaluator) collectPair(out []cand, si, sj int, skipPrim bool) []cand {
 	for _, p := range buf {
 		add(sx.regAcct[p.i], sy.regAcct[p.j], sx.regKey[p.i], kReg)
 	}
-	return out
+	return e.collectUmbrella(out, si, sj)
 }
 
-// collectNames appends the name-only candidates between segment si of x
-// and sj of y: equal name keys where at least one side has no domain.
-func (e *evaluator) collectNames(out []cand, si, sj int) []cand {
+// collectUmbrella appends the candidates through domains that are an
+// umbrella in segment si of x or in sj of y.
+func (e *evaluator) collectUmbrella(out []cand, si, sj int) []cand {
 	xs, ys := e.xs, e.ys
 	sx, sy := xs.segs[si], ys.segs[sj]
+	if len(sx.umbKey) == 0 && len(sy.umbKey) == 0 {
+		return out
+	}
 	ox, oy := e.offsets(si, sj)
 	add := func(a, b, key uint32) {
 		a, b = a+ox, b+oy
 		if xs.live(a) && ys.live(b) {
-			out = append(out, cand{a, b, key, kName})
+			out = append(out, cand{a, b, key, kUmb})
 		}
 	}
+	var buf []pair
+	primAcct := func(p uint32) uint32 { return p }
+	for _, x := range []struct {
+		keys  []uint32
+		accts func(uint32) uint32
+	}{{sx.prim, primAcct}, {sx.extraKey, func(p uint32) uint32 { return sx.extraAcct[p] }}, {sx.umbKey, func(p uint32) uint32 { return sx.umbAcct[p] }}} {
+		buf = join(x.keys, sy.umbKey, buf[:0])
+		for _, p := range buf {
+			add(x.accts(p.i), sy.umbAcct[p.j], sy.umbKey[p.j])
+		}
+	}
+	for _, y := range []struct {
+		keys  []uint32
+		accts func(uint32) uint32
+	}{{sy.prim, primAcct}, {sy.extraKey, func(p uint32) uint32 { return sy.extraAcct[p] }}} {
+		buf = join(sx.umbKey, y.keys, buf[:0])
+		for _, p := range buf {
+			add(sx.umbAcct[p.i], y.accts(p.j), sx.umbKey[p.i])
+		}
+	}
+	return out
+}
+
+// collectNames appends the name-only candidates between segment si of x
+// and sj of y: accounts whose names have equal entity keys.
+func (e *evaluator) collectNames(out []cand, si, sj int) []cand {
+	xs, ys := e.xs, e.ys
+	sx, sy := xs.segs[si], ys.segs[sj]
+	ox, oy := e.offsets(si, sj)
 	sx.buildNames(e.d)
 	sy.buildNames(e.d)
-	buf := join(sx.noDomKey, sy.nameKey, nil)
-	for _, p := range buf {
-		add(sx.noDomAcct[p.i], sy.nameAcct[p.j], sx.noDomKey[p.i])
+	for _, p := range join(sx.nameKey, sy.nameKey, nil) {
+		a, b := sx.nameAcct[p.i]+ox, sy.nameAcct[p.j]+oy
+		if xs.live(a) && ys.live(b) {
+			out = append(out, cand{a, b, sx.nameKey[p.i], kName})
+		}
 	}
-	buf = join(sx.nameKey, sy.noDomKey, buf[:0])
-	for _, p := range buf {
-		if int(sx.nameAcct[p.i]) < sx.nDom { // else found just above
-			add(sx.nameAcct[p.i], sy.noDomAcct[p.j], sx.nameKey[p.i])
+	return out
+}
+
+// wordCount returns how many live accounts of the side hold word w in an
+// entity key of their names.
+func (s *side) wordCount(d *Dict, w string) int {
+	n := 0
+	for si := 0; si < s.nseg; si++ {
+		s.segs[si].buildNames(d)
+		n += int(s.segs[si].words[w])
+	}
+	return n - s.x.deadWordCount(w)
+}
+
+// accountsWithWord appends the live accounts of the side holding word w in
+// an entity key of their names: a scan of the name postings, for the rare
+// change that makes a word rare or common.
+func (s *side) accountsWithWord(d *Dict, w string, out []uint32) []uint32 {
+	for si := 0; si < s.nseg; si++ {
+		seg, off := s.segs[si], uint32(0)
+		if si == 1 {
+			off = s.off
+		}
+		seg.buildNames(d)
+		for k, key := range seg.nameKey {
+			if g := off + seg.nameAcct[k]; s.live(g) && slices.Contains(strings.Fields(d.String(key)), w) {
+				out = append(out, g)
+			}
 		}
 	}
 	return out
@@ -413,7 +510,7 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		for ; j < len(cands) && cands[j].x == cands[i].x && cands[j].y == cands[i].y; j++ {
 			c := cands[j]
 			flags |= c.kind
-			if keys && c.kind == kDom && (domKey == 0 || e.d.String(c.key) < e.d.String(domKey)) {
+			if keys && c.kind&(kDom|kUmb) != 0 && (domKey == 0 || e.d.String(c.key) < e.d.String(domKey)) {
 				domKey = c.key
 			}
 		}
@@ -426,6 +523,7 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 		i = j
 	}
+	edges = dropWeakNameEdges(edges, e.xs.n, e.ys.n)
 	// Union-find over the accounts that have an accepted edge, numbered
 	// densely through arrays over the global accounts (maps cost 3× more
 	// here when many candidates take this path).
@@ -480,6 +578,53 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 	}
 	return comps
+}
+
+// dropWeakNameEdges leaves out the name-only edges of accounts that match
+// on a domain or a registration id: an account whose keys found its match
+// does not also match elsewhere on its name, which would merge two
+// accounts of the other side that nothing else links (a record named like
+// another company, or a company and its namesake). Names match across
+// domains for accounts that no key matched.
+func dropWeakNameEdges(edges []edge, nx, ny uint32) []edge {
+	var keyed []edge
+	hasName := false
+	for _, ed := range edges {
+		if ed.kind == Name {
+			hasName = true
+		} else {
+			keyed = append(keyed, ed)
+		}
+	}
+	if !hasName || len(keyed) == 0 {
+		return edges
+	}
+	sx, sy := newBitset(int(nx)), newBitset(int(ny))
+	for _, ed := range keyed {
+		sx.set(ed.x)
+		sy.set(ed.y)
+	}
+	return slices.DeleteFunc(edges, func(ed edge) bool { return ed.kind == Name && (sx.has(ed.x) || sy.has(ed.y)) })
+}
+
+// keyed reports whether global account g (of Y if isY) has an accepted
+// match on a domain or registration id: then its name-only candidates do
+// not count (dropWeakNameEdges).
+func (e *evaluator) keyed(g uint32, isY bool) bool {
+	from, other := e.xs, e.ys
+	if isY {
+		from, other = e.ys, e.xs
+	}
+	for h, fl := range neighbors(e.d, from, other, g, false) {
+		a, b := g, h
+		if isY {
+			a, b = h, g
+		}
+		if _, kind, _, ok := e.accept(a, b, fl); ok && kind != Name {
+			return true
+		}
+	}
+	return false
 }
 
 // better orders edges for a component's summary: higher confidence, then
@@ -564,7 +709,7 @@ func Overlap(x, y *Index, opts Options) Matrix {
 					sl = append(sl, cand{i, j, a[i], kDom})
 					continue
 				}
-				if ev.plain && !(xb.hasReg.has(i) && yb.hasReg.has(j)) {
+				if ev.plain && !(xb.hasReg.has(i) && yb.hasReg.has(j)) && !xb.isTyped(i) && !yb.isTyped(j) {
 					pm.add(xb.masks.at(i), yb.masks.at(j), 1)
 				} else if _, _, _, ok := ev.accept(i, j, kDom); ok {
 					pm.add(xb.masks.at(i), yb.masks.at(j), 1)

@@ -13,10 +13,10 @@ import (
 // The reference implementation: maps, explicit union-find, strings only.
 
 type refAcct struct {
-	recs              []string
-	doms, regs, names map[string]bool
-	mask              uint64
-	firstID           string
+	recs                   []string
+	doms, regs, names, umb map[string]bool // umb: the umbrella domains among doms
+	mask                   uint64
+	firstID                string
 }
 
 type refUF map[int]int
@@ -35,11 +35,74 @@ func (u refUF) union(a, b int) {
 	}
 }
 
+// refNames returns a record's name keys.
+func refNames(r Record) []string {
+	var out []string
+	for _, k := range append([]string{r.NameKey}, r.OtherNameKeys...) {
+		if k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// refUmbrellas returns the domains of recs that are umbrellas (their
+// records' names form several groups of agreeing names), and for each the
+// group of each record on it (-1: no name).
+func refUmbrellas(recs []Record) map[string]map[int]int {
+	onDomain := map[string][]int{}
+	for i, r := range recs {
+		for _, d := range r.Domains {
+			if !slices.Contains(onDomain[d], i) {
+				onDomain[d] = append(onDomain[d], i)
+			}
+		}
+	}
+	out := map[string]map[int]int{}
+	for d, idx := range onDomain {
+		if len(idx) < 2 {
+			continue
+		}
+		// Groups: records whose names agree (or are acronyms), transitively.
+		uf := refUF{}
+		for _, i := range idx {
+			uf[i] = i
+		}
+		for a := range idx {
+			for b := a + 1; b < len(idx); b++ {
+				na, nb := refNames(recs[idx[a]]), refNames(recs[idx[b]])
+				if len(na) > 0 && len(nb) > 0 && bestNames(na, nb) >= relAcronym {
+					uf.union(idx[a], idx[b])
+				}
+			}
+		}
+		roots := map[int]bool{}
+		for _, i := range idx {
+			if len(refNames(recs[i])) > 0 {
+				roots[uf.find(i)] = true
+			}
+		}
+		if len(roots) < 2 {
+			continue
+		}
+		g := map[int]int{}
+		for _, i := range idx {
+			g[i] = -1
+			if len(refNames(recs[i])) > 0 {
+				g[i] = uf.find(i)
+			}
+		}
+		out[d] = g
+	}
+	return out
+}
+
 func refAccounts(recs []Record) []*refAcct {
 	uf := refUF{}
 	for i := range recs {
 		uf[i] = i
 	}
+	umb := refUmbrellas(recs)
 	first := map[string]int{}
 	link := func(k string, i int) {
 		if j, ok := first[k]; ok {
@@ -50,6 +113,12 @@ func refAccounts(recs []Record) []*refAcct {
 	}
 	for i, r := range recs {
 		for _, d := range r.Domains {
+			if g, ok := umb[d]; ok {
+				if g[i] >= 0 {
+					link(fmt.Sprint("u", d, "|", g[i]), i)
+				}
+				continue
+			}
 			link("d"+d, i)
 		}
 		if r.RegID != "" {
@@ -62,19 +131,22 @@ func refAccounts(recs []Record) []*refAcct {
 		root := uf.find(i)
 		a := byRoot[root]
 		if a == nil {
-			a = &refAcct{doms: map[string]bool{}, regs: map[string]bool{}, names: map[string]bool{}}
+			a = &refAcct{doms: map[string]bool{}, regs: map[string]bool{}, names: map[string]bool{}, umb: map[string]bool{}}
 			byRoot[root] = a
 			out = append(out, a)
 		}
 		a.recs = append(a.recs, r.ID)
 		for _, d := range r.Domains {
 			a.doms[d] = true
+			if _, ok := umb[d]; ok {
+				a.umb[d] = true
+			}
 		}
 		if r.RegID != "" {
 			a.regs[r.RegID] = true
 		}
-		if r.NameKey != "" {
-			a.names[r.NameKey] = true
+		for _, k := range refNames(r) {
+			a.names[k] = true
 		}
 		a.mask |= r.Mask
 	}
@@ -95,7 +167,32 @@ func minShared(a, b map[string]bool) string {
 	return best
 }
 
-func refJudge(a, b *refAcct, opts Options) (int, Kind, string) {
+func refEntityKeys(names map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for n := range names {
+		out[entityKey(n)] = true
+	}
+	return out
+}
+
+// refWordCounts counts, per word of entity keys, the accounts holding it.
+func refWordCounts(accts []*refAcct) map[string]int {
+	out := map[string]int{}
+	for _, a := range accts {
+		seen := map[string]bool{}
+		for k := range refEntityKeys(a.names) {
+			for _, w := range strings.Fields(k) {
+				if !seen[w] {
+					seen[w] = true
+					out[w]++
+				}
+			}
+		}
+	}
+	return out
+}
+
+func refJudge(a, b *refAcct, opts Options, wx, wy map[string]int) (int, Kind, string) {
 	same, eq := false, ""
 	for p := range a.regs {
 		for q := range b.regs {
@@ -114,19 +211,28 @@ func refJudge(a, b *refAcct, opts Options) (int, Kind, string) {
 		return 0, 0, ""
 	}
 	if d := minShared(a.doms, b.doms); d != "" {
-		if len(a.names) == 0 || len(b.names) == 0 {
-			return ConfDomain, Domain, d
-		}
-		lvl := namesDisagree
-		for p := range a.names {
-			for q := range b.names {
-				lvl = max(lvl, nameLevel(p, q))
+		plain := false // a shared domain that is an umbrella on neither side
+		for k := range a.doms {
+			if b.doms[k] && !a.umb[k] && !b.umb[k] {
+				plain = true
 			}
 		}
-		return []int{ConfDomainNameMismatch, ConfDomain, ConfDomainAndName}[lvl], Domain, d
+		names := func(m map[string]bool) []string {
+			return slices.Sorted(func(yield func(string) bool) {
+				for k := range m {
+					if !yield(k) {
+						return
+					}
+				}
+			})
+		}
+		return domainConfidence(bestNames(names(a.names), names(b.names)), !plain), Domain, d
 	}
-	if opts.NameMatching && (len(a.doms) == 0 || len(b.doms) == 0) {
-		if n := minShared(a.names, b.names); n != "" {
+	if opts.NameMatching {
+		if n := minShared(refEntityKeys(a.names), refEntityKeys(b.names)); n != "" {
+			if distinctiveName(n, func(w string) bool { return wx[w] <= rareWordAccounts && wy[w] <= rareWordAccounts }) {
+				return ConfDistinctiveName, Name, n
+			}
 			return ConfNameOnly, Name, n
 		}
 	}
@@ -143,6 +249,7 @@ type refEdge struct {
 // refMatch computes the matrix and the matches the slow, obvious way.
 func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []string) {
 	xa, ya := refAccounts(xr), refAccounts(yr)
+	wx, wy := refWordCounts(xa), refWordCounts(ya)
 	// Candidates through maps from key to Y accounts; every other pair
 	// shares no key and cannot match.
 	byKey := map[string][]int{}
@@ -153,7 +260,7 @@ func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []str
 		for k := range b.regs {
 			byKey["r"+k] = append(byKey["r"+k], j)
 		}
-		for k := range b.names {
+		for k := range refEntityKeys(b.names) {
 			byKey["n"+k] = append(byKey["n"+k], j)
 		}
 	}
@@ -170,14 +277,14 @@ func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []str
 				cands[j] = true
 			}
 		}
-		for k := range a.names {
+		for k := range refEntityKeys(a.names) {
 			for _, j := range byKey["n"+k] {
 				cands[j] = true
 			}
 		}
 		for j := range cands {
 			b := ya[j]
-			conf, kind, key := refJudge(a, b, opts)
+			conf, kind, key := refJudge(a, b, opts, wx, wy)
 			if kind == 0 || conf < opts.minConf() {
 				continue
 			}
@@ -194,6 +301,14 @@ func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []str
 			}
 		}
 	}
+	// Name-only edges of accounts that match on a key are left out.
+	keyedX, keyedY := map[int]bool{}, map[int]bool{}
+	for _, e := range edges {
+		if e.kind != Name {
+			keyedX[e.a], keyedY[e.b] = true, true
+		}
+	}
+	edges = slices.DeleteFunc(edges, func(e refEdge) bool { return e.kind == Name && (keyedX[e.a] || keyedY[e.b]) })
 	uf := refUF{}
 	for _, e := range edges {
 		uf[e.a] = e.a
@@ -250,7 +365,8 @@ func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []str
 // often: shared domains, aliases, registration ids of two schemes, names
 // that agree, agree partly or disagree.
 func randomRecords(r *rand.Rand, prefix string, n, pool int) []Record {
-	names := []string{"acme", "acme labs", "ac me", "zeta", "zeta corp", "talkable", "curebit", "delta", "delta air", "omega"}
+	names := []string{"acme", "acme labs", "ac me", "zeta", "zeta corp", "talkable", "curebit", "delta", "delta air", "omega",
+		"acme fund", "acme municipal trust", "international business machines", "ibm", "acme group", "zetaworks analytics"}
 	recs := make([]Record, n)
 	for i := range recs {
 		rc := Record{ID: fmt.Sprintf("%s%06d", prefix, i), Mask: r.Uint64N(16)}
@@ -264,6 +380,9 @@ func randomRecords(r *rand.Rand, prefix string, n, pool int) []Record {
 		case r.IntN(5) == 0:
 		case n < 1000:
 			rc.NameKey = names[r.IntN(len(names))]
+			if r.IntN(5) == 0 {
+				rc.OtherNameKeys = []string{names[r.IntN(len(names))]}
+			}
 		default: // large inputs: names as rare as domains
 			rc.NameKey = names[r.IntN(len(names))] + fmt.Sprint(" ", r.IntN(pool))
 		}
@@ -365,6 +484,40 @@ func checkAgainstReference(t *testing.T, what string, xr, yr []Record, opts Opti
 	}
 	if got := Screen(x, 0, []*Index{y}, ScreenOptions{Bloom: true}); got[0] < wantScreen {
 		t.Fatalf("%s: Screen with Bloom = %d, want ≥ %d", what, got[0], wantScreen)
+	}
+	// Restrict: the same as building from the records in the view, their
+	// masks narrowed.
+	for _, view := range []uint64{maskY, ^uint64(0), 1} {
+		var kept []Record
+		for _, rc := range yr {
+			if rc.Mask&view != 0 {
+				rc.Mask &= view
+				kept = append(kept, rc)
+			}
+		}
+		want := Overlap(x, Build(d, kept), opts)
+		if got := Overlap(x, y.Restrict(view), opts); !got.Equal(want) {
+			t.Fatalf("%s: Overlap with y.Restrict(%b) = %v, want %v", what, view, got, want)
+		}
+	}
+	// PairEvidence: for records alone in their accounts, the pair's
+	// confidence is the accounts'.
+	xa, ya := refAccounts(xr), refAccounts(yr)
+	wx, wy := refWordCounts(xa), refWordCounts(ya)
+	for _, a := range xa {
+		for _, b := range ya {
+			if len(xa)*len(ya) > 100_000 || len(a.recs) != 1 || len(b.recs) != 1 {
+				continue
+			}
+			wantConf, _, _ := refJudge(a, b, Options{NameMatching: true}, wx, wy)
+			ev, ok := PairEvidence(x, a.recs[0], y, b.recs[0])
+			if !ok {
+				t.Fatalf("%s: PairEvidence(%s, %s): no such record", what, a.recs[0], b.recs[0])
+			}
+			if got, _ := ev.Confidence(true); got != wantConf {
+				t.Fatalf("%s: PairEvidence(%s, %s).Confidence = %d, want %d (%+v)", what, a.recs[0], b.recs[0], got, wantConf, ev)
+			}
+		}
 	}
 	gotMs := brief(Matches(x, y, opts, maskX, maskY))
 	if diff := cmp.Diff(wantMs, gotMs); diff != "" {
