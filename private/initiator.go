@@ -350,7 +350,9 @@ func (s *session) receiveY(b *blinder, acc accept, colSlots uint64, filter *bloo
 	for {
 		t, payload, err := s.fr.expect(msgYKeys, msgYEnd)
 		if err != nil {
-			_ = g.Wait()
+			if werr := g.Wait(); werr != nil {
+				return werr // the cause; the read failed because of it
+			}
 			return err
 		}
 		if t == msgYEnd {
@@ -383,7 +385,7 @@ func (s *session) receiveY(b *blinder, acc accept, colSlots uint64, filter *bloo
 		g.Go(func() error {
 			out := make([]byte, len(pts))
 			if err := b.reblind(out, pts); err != nil {
-				return fmt.Errorf("private: responder keys: %w", err)
+				return s.fail(fmt.Errorf("private: responder keys: %w", err))
 			}
 			slots := slotList(h.mask)
 			var key []byte

@@ -418,7 +418,9 @@ func (r *Responder) receiveX(s *session, b *blinder, h hello, rowSlots uint64, w
 	for {
 		t, payload, err := s.fr.expect(msgXKeys, msgXEnd)
 		if err != nil {
-			_ = g.Wait()
+			if werr := g.Wait(); werr != nil {
+				return nil, werr // the cause; the read failed because of it
+			}
 			return nil, err
 		}
 		if t == msgXEnd {
@@ -451,7 +453,7 @@ func (r *Responder) receiveX(s *session, b *blinder, h hello, rowSlots uint64, w
 		xs = append(xs, x)
 		g.Go(func() error {
 			if err := b.reblind(x.pts, pts); err != nil {
-				return fmt.Errorf("private: initiator keys: %w", err)
+				return s.fail(fmt.Errorf("private: initiator keys: %w", err))
 			}
 			return nil
 		})
