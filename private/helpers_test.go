@@ -124,17 +124,6 @@ func (p *pair) inProcess(t *testing.T) map[[2]string]int64 {
 	return out
 }
 
-// byName turns a private matrix into [row name][col name] counts.
-func byName(m private.Matrix) map[[2]string]int64 {
-	out := map[[2]string]int64{}
-	for i, r := range m.Rows {
-		for j, c := range m.Cols {
-			out[[2]string{r.Name, c.Name}] = m.Counts[i][j]
-		}
-	}
-	return out
-}
-
 // run runs one session over an in-memory connection and returns both
 // sides' results.
 func run(t *testing.T, ini private.InitiatorConfig, res private.ResponderConfig) (*private.Result, *private.Result) {
@@ -296,8 +285,7 @@ func (o *oracle) components() (map[[2]int]int64, int) {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

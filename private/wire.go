@@ -259,8 +259,8 @@ func (d *dec) uvarint(max uint64, field string) uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("%s: not a varint", field)
+	if n <= 0 || n != uvarintLen(v) {
+		d.fail("%s: not a minimal varint", field)
 		return 0
 	}
 	if v > max {
@@ -313,6 +313,14 @@ func (d *dec) done() error {
 		d.fail("%d trailing bytes", len(d.b))
 	}
 	return d.err
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 func appendStr(b []byte, s string) []byte {
