@@ -125,8 +125,9 @@
 // match the revealing columns (so the exact counts of those columns).
 //
 // What the responder learns: the exact matrix (it computes it; the
-// initiator's counts are not thresholded against it); the initiator's
-// number of accounts and, per account, its population mask, number of
+// initiator's counts are not thresholded against it); the names of the
+// initiator's populations it lists; the initiator's number of accounts
+// and, per account, its population mask, number of
 // domains and registration ids and its schemes (a histogram); for each
 // such anonymous account which of the responder's populations it matches.
 // It does not learn which of its own accounts matched (they are entries of

@@ -84,7 +84,8 @@ func (r *Responder) serveStart(w http.ResponseWriter, req *http.Request) {
 				}
 				r.mu.Unlock()
 				if waiting {
-					pr.CloseWithError(fmt.Errorf("private: no uplink within %s: %w", r.cfg.UplinkTimeout, ErrStale))
+					// Closing the writer makes the session's reads fail with this error.
+					pw.CloseWithError(fmt.Errorf("private: no uplink within %s: %w", r.cfg.UplinkTimeout, ErrStale))
 				}
 			})
 			return nil
