@@ -1,12 +1,15 @@
 package private
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -349,3 +352,48 @@ func (s *sliceReader) Read(p []byte) (int, error) {
 }
 
 func bytesReader(b []byte) io.Reader { return &sliceReader{b} }
+
+// TestHTTPHostile: a stale hello over HTTP comes back as the responder's
+// abort; a session whose uplink never comes ends with ErrStale.
+func TestHTTPHostile(t *testing.T) {
+	t.Parallel()
+	ended := make(chan error, 4)
+	r, err := NewResponder(ResponderConfig{Side: smallSide("y", 3), UplinkTimeout: 100 * time.Millisecond,
+		OnSession: func(_ *Result, err error) { ended <- err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	c := &Client{URL: srv.URL}
+	_, err = c.Initiate(context.Background(), InitiatorConfig{Side: smallSide("x", 2), Now: func() time.Time { return time.Now().Add(-time.Hour) }})
+	if !errors.Is(err, ErrPeer) || !errors.Is(err, ErrStale) {
+		t.Errorf("stale hello: %v, want a peer's ErrStale", err)
+	}
+	if err := <-ended; !errors.Is(err, ErrStale) {
+		t.Errorf("responder on the stale hello: %v", err)
+	}
+	h := goodHello(1, 1)
+	resp, err := http.Post(srv.URL+"?op=start", "application/octet-stream", bytes.NewReader(frame(msgHello, h.encode())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	fr := &frameReader{r: resp.Body}
+	if _, _, err := fr.expect(msgAccept); err != nil {
+		t.Fatalf("accept: %v", err)
+	}
+	if err := <-ended; !errors.Is(err, ErrStale) {
+		t.Errorf("no uplink: %v, want ErrStale", err)
+	}
+	for _, q := range []string{"?op=start", "?op=nothing", "?op=up&session=zz"} {
+		resp, err := http.Post(srv.URL+q, "application/octet-stream", bytes.NewReader(make([]byte, 1<<17)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 4 {
+			t.Errorf("%s: %s, want a 4xx", q, resp.Status)
+		}
+	}
+}

@@ -5,7 +5,8 @@
 //
 // Each side has n accounts, one domain each (10% also a DUNS number), a
 // fraction -overlap of them shared, and -populations populations of
-// skewed sizes (as ./bench draws them). It prints the wall time by phase,
+// skewed sizes (as ./bench draws them; with -all, the default, an account
+// the draw leaves in none goes to slot 1, so that all n take part). It prints the wall time by phase,
 // the bytes each party sent by phase, the group operations and their
 // rate, the load of the machine before and after, and the published
 // figures of other DH-PSI implementations beside.
@@ -34,13 +35,14 @@ func main() {
 	overlap := flag.Float64("overlap", 0.3, "fraction of accounts both sides have")
 	fp := flag.Float64("fp", private.DefaultFalsePositiveRate, "Bloom filter false-positive rate")
 	k := flag.Int64("k", 0, "responder's minimum cell size")
+	everyone := flag.Bool("all", true, "put every account in at least one population (slot 1 when the draw gives none), so that all n take part")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the session to this file")
 	flag.Parse()
 	if *pops < 1 || *pops > 64 {
 		log.Fatal("-populations must be in 1..64")
 	}
-	x := side(1, *n, *pops, *overlap)
-	y := side(2, *n, *pops, *overlap)
+	x := side(1, *n, *pops, *overlap, *everyone)
+	y := side(2, *n, *pops, *overlap, *everyone)
 	fmt.Printf("private mapping: %d × %d accounts, %d × %d populations, overlap %.2f, fp %g, GOMAXPROCS %d, %s\n",
 		*n, *n, *pops, *pops, *overlap, *fp, runtime.GOMAXPROCS(0), runtime.Version())
 	fmt.Printf("load before: %s\n", loadavg())
@@ -132,7 +134,7 @@ func main() {
 
 // side generates n accounts: a fraction overlap are companies both sides
 // have (the same index on both), the others the side's own.
-func side(seed uint64, n, pops int, overlap float64) private.Side {
+func side(seed uint64, n, pops int, overlap float64, all bool) private.Side {
 	r := rand.New(rand.NewPCG(seed, 7))
 	var s private.Side
 	for p := 0; p < pops; p++ {
@@ -145,6 +147,9 @@ func side(seed uint64, n, pops int, overlap float64) private.Side {
 			co = int(seed)*n*2 + i
 		}
 		rec := private.Record{ID: fmt.Sprintf("r%07d", i), Domains: []string{fmt.Sprintf("company-%d.com", co)}, Mask: popMask(r, pops)}
+		if all && rec.Mask == 0 {
+			rec.Mask = 1 << min(1, pops-1)
+		}
 		if r.IntN(10) == 0 {
 			rec.RegID = fmt.Sprintf("duns:%09d", co%1_000_000_000)
 		}
