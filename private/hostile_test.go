@@ -397,3 +397,18 @@ func TestHTTPHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionTime: an initiator that stops sending loses its session
+// after MaxSessionTime.
+func TestSessionTime(t *testing.T) {
+	t.Parallel()
+	r, err := NewResponder(ResponderConfig{Side: smallSide("y", 3), MaxSessionTime: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, errc := startRaw(t, r)
+	p.hello(t, goodHello(1, 1))
+	if err := waitErr(t, errc); !errors.Is(err, ErrStale) {
+		t.Fatalf("got %v, want ErrStale", err)
+	}
+}

@@ -151,10 +151,6 @@ func (s *session) initiate(p *prepared, batches []xBatch, nkeys int, cfg Initiat
 	if err != nil {
 		return nil, err
 	}
-	var rowSlots uint64
-	for _, pop := range p.pops {
-		rowSlots |= 1 << pop.Slot
-	}
 	h := hello{nonce: nonce, unix: now().Unix(), wantMatches: cfg.WantMatches, rows: p.pops,
 		accounts: uint64(len(p.accounts)), keys: uint64(nkeys)}
 	if err := s.fw.write(msgHello, h.encode()); err != nil {

@@ -38,7 +38,10 @@ type ResponderConfig struct {
 	MaxClockSkew time.Duration
 	// MaxSessions bounds the sessions running at once (default 2).
 	MaxSessions int
-	Limits      Limits
+	// MaxSessionTime bounds one session (default 1 h), so that a peer
+	// that stops sending cannot hold a session slot forever.
+	MaxSessionTime time.Duration
+	Limits         Limits
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// OnSession, when set, is called after every session served over
@@ -89,6 +92,9 @@ func NewResponder(cfg ResponderConfig) (*Responder, error) {
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 2
+	}
+	if cfg.MaxSessionTime <= 0 {
+		cfg.MaxSessionTime = time.Hour
 	}
 	if cfg.UplinkTimeout <= 0 {
 		cfg.UplinkTimeout = 30 * time.Second
@@ -154,6 +160,9 @@ func (r *Responder) Serve(ctx context.Context, conn io.ReadWriter) (*Result, err
 }
 
 func (r *Responder) serve(ctx context.Context, ch channel) (*Result, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, r.cfg.MaxSessionTime,
+		fmt.Errorf("private: session longer than %s: %w", r.cfg.MaxSessionTime, ErrStale))
+	defer cancel()
 	s := newSession(ctx, ch)
 	res, err := r.respond(s)
 	if err = s.finish(err); err != nil {

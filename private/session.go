@@ -56,7 +56,7 @@ func newSession(ctx context.Context, ch channel) *session {
 	s := &session{ch: ch, start: time.Now()}
 	s.fr = &frameReader{r: ch.r}
 	s.fw = &frameWriter{w: ch.w, flush: ch.flush}
-	s.stop = context.AfterFunc(ctx, func() { s.fail(ctx.Err()) })
+	s.stop = context.AfterFunc(ctx, func() { s.fail(context.Cause(ctx)) })
 	return s
 }
 
