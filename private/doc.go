@@ -64,6 +64,9 @@
 // counts correspond to acctmap without WithNameMatching and with the
 // default minimum confidence (names never change a count there).
 // "Not the same company" marks do not exist between two deployments.
+// Private records of either side never take part, so the protocol
+// compares both sides' public records, where acctmap's Matrix gives the
+// viewer its own private matches too (Counts, with HiddenFromPartner).
 //
 // Within one side, accounts are resolved exactly as acctmap does. Across
 // sides, a pair of accounts matches exactly as in acctmap: a shared

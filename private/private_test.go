@@ -1,6 +1,7 @@
 package private_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -114,6 +115,57 @@ func TestRandomAgainstNetwork(t *testing.T) {
 			}
 			t.Logf("%d accounts × %d, %d linking components; session %s; %d+%d bytes",
 				len(o.xs), len(o.ys), multi, ir.SessionID, ir.Stats.Sent.Total(), rr.Stats.Sent.Total())
+		})
+	}
+}
+
+// TestRandomSeeds repeats the comparison on many small random networks,
+// with some of the responder's records private (acctmap leaves them out
+// of the initiator's view; the protocol never sends them).
+func TestRandomSeeds(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(0); seed < 20; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewPCG(seed, 99))
+			u := 20 + r.IntN(80)
+			p := newPair(t)
+			px, py := 1+r.IntN(3), 1+r.IntN(3)
+			p.ini.pushed(t, genRecords(r, "x", 10+r.IntN(60), u, px, r.Float64()*0.3), px)
+			yrecs := genRecords(r, "y", 10+r.IntN(60), u, py, r.Float64()*0.3)
+			p.res.pushed(t, yrecs, py)
+			var priv []string
+			for _, rec := range yrecs {
+				if r.IntN(5) == 0 {
+					priv = append(priv, rec.ID)
+				}
+			}
+			if _, err := p.res.actor.SetPrivate(context.Background(), p.res.ds.ID, priv, true); err != nil {
+				t.Fatal(err)
+			}
+			xs, ys := p.ini.side(t, false), p.res.side(t, false)
+			o := newOracle(xs, ys)
+			comps, multi := o.components()
+			xslot, yslot := nameToSlot(xs), nameToSlot(ys)
+			got := map[[2]int]int64{}
+			for k, v := range p.inProcess(t) {
+				if v != 0 {
+					got[[2]int{xslot[k[0]], yslot[k[1]]}] = v
+				}
+			}
+			if d := cmp.Diff(comps, got); d != "" {
+				t.Fatalf("oracle of components vs Actor.Matrix (-oracle +acctmap):\n%s", d)
+			}
+			ir, _ := run(t, private.InitiatorConfig{Side: xs}, private.ResponderConfig{Side: ys, FalsePositiveRate: 1e-9})
+			if d := cmp.Diff(o.private(), bySlot(ir.Matrix)); d != "" {
+				t.Errorf("protocol vs its oracle (-want +got):\n%s", d)
+			}
+			if multi == 0 {
+				if d := cmp.Diff(got, bySlot(ir.Matrix)); d != "" {
+					t.Errorf("protocol vs Actor.Matrix (-acctmap +protocol):\n%s", d)
+				}
+			}
+			t.Logf("%d × %d accounts, %d private, %d linking components", len(o.xs), len(o.ys), len(priv), multi)
 		})
 	}
 }
