@@ -35,10 +35,10 @@
 //     sized for the responder's false-positive rate and the announced
 //     number of entries (the responder checks both).
 //  5. The responder computes b·(a·H(k)) for each initiator key and decides,
-//     for each initiator account x and each of its slots j, whether x
-//     matches: one of x's registration ids has the entry (j, ·), or one of
-//     x's domains d has it and no entry (s, abH(d)) exists for a scheme s of
-//     x. It counts, for each pair (initiator slot i, responder slot j), the
+//     for each initiator account x and each responder slot j, whether x
+//     matches an account of j: one of x's registration ids has the entry
+//     (j, ·), or one of x's domains d has it and no entry (s, abH(d))
+//     exists for a scheme s of x. It counts, for each pair (initiator slot i, responder slot j), the
 //     initiator accounts in i that match j, replaces every count below
 //     MinCellSize by "fewer than k", and sends the matrix; in the second
 //     phase (when the initiator asked and the population's rule allows
