@@ -45,12 +45,15 @@ var (
 	ErrPeer = errors.New("private: peer aborted")
 )
 
-// errCodes numbers the sentinels for abort messages.
-var errCodes = []error{nil, ErrInvalidInput, ErrVersion, ErrTruncated, ErrTooLarge, ErrMalformed,
-	ErrUnexpected, ErrBadPoint, ErrDuplicate, ErrSession, ErrReplay, ErrStale, ErrLimit}
+// errCodes numbers the sentinels for abort messages (an array value, so
+// that nothing at package level can change it).
+func errCodes() [13]error {
+	return [13]error{nil, ErrInvalidInput, ErrVersion, ErrTruncated, ErrTooLarge, ErrMalformed,
+		ErrUnexpected, ErrBadPoint, ErrDuplicate, ErrSession, ErrReplay, ErrStale, ErrLimit}
+}
 
 func codeOf(err error) uint64 {
-	for i, e := range errCodes {
+	for i, e := range errCodes() {
 		if e != nil && errors.Is(err, e) {
 			return uint64(i)
 		}

@@ -46,15 +46,35 @@ const (
 	msgAbort       msgType = 15 // either: the sender gives up, with a reason
 )
 
-var msgNames = map[msgType]string{
-	msgHello: "hello", msgAccept: "accept", msgYKeys: "responder keys", msgYEnd: "end of responder keys",
-	msgXKeys: "initiator keys", msgXEnd: "end of initiator keys", msgBloomHeader: "filter header",
-	msgBloomChunk: "filter chunk", msgMatches: "matches", msgResult: "result", msgAbort: "abort",
+// msgTypes lists the message types.
+func msgTypes() []msgType {
+	return []msgType{msgHello, msgAccept, msgYKeys, msgYEnd, msgXKeys, msgXEnd, msgBloomHeader, msgBloomChunk, msgMatches, msgResult, msgAbort}
 }
 
 func (t msgType) String() string {
-	if s, ok := msgNames[t]; ok {
-		return s
+	switch t {
+	case msgHello:
+		return "hello"
+	case msgAccept:
+		return "accept"
+	case msgYKeys:
+		return "responder keys"
+	case msgYEnd:
+		return "end of responder keys"
+	case msgXKeys:
+		return "initiator keys"
+	case msgXEnd:
+		return "end of initiator keys"
+	case msgBloomHeader:
+		return "filter header"
+	case msgBloomChunk:
+		return "filter chunk"
+	case msgMatches:
+		return "matches"
+	case msgResult:
+		return "result"
+	case msgAbort:
+		return "abort"
 	}
 	return fmt.Sprintf("type %d", byte(t))
 }
@@ -222,8 +242,8 @@ func decodeAbort(p []byte) error {
 		return &PeerError{Message: "(an abort that does not parse)"}
 	}
 	e := &PeerError{Message: string(p[n:])}
-	if code > 0 && code < uint64(len(errCodes)) {
-		e.Reason = errCodes[code]
+	if codes := errCodes(); code > 0 && code < uint64(len(codes)) {
+		e.Reason = codes[code]
 	}
 	return e
 }
