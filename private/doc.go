@@ -191,6 +191,7 @@
 // all (one by each party), plus a decode and two encodes; both parties use
 // all cores (GOMAXPROCS goroutines over frames). Bytes: 32 per key each
 // way, plus the filter. 1M × 1M accounts (1.1M keys a side, 8 × 8
-// populations) take 290 s of CPU for both parties — about 145 s on a free
-// 2-core machine — and 77 MB in all; see private/bench/README.md.
+// populations) take 290 s of CPU for both parties — 172 s wall measured
+// on a nearly free 2-core machine, 145 s with both cores free — and 77 MB
+// in all; see private/bench/README.md.
 package private
