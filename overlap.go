@@ -679,11 +679,69 @@ func (a *Actor) MarkNotSameCompany(ctx context.Context, myDataSourceID, myRecord
 		}
 		mark := NotSameMark{RecordID: myRecordID, OtherDataSourceID: other.ID, OtherRecordID: partnerRecordID, MarkedBy: u.ID, MarkedAt: a.n.now()}
 		if slices.ContainsFunc(ds.NotSame, func(m NotSameMark) bool { return sameMark(m, mark) }) {
-			return nil
+			return nil // marked already: the pair no longer matches
+		}
+		if err := a.n.markable(tx, u.OrgID, ds, myRecordID, other, partnerRecordID); err != nil {
+			return err
 		}
 		ds.NotSame = append(slices.Clone(ds.NotSame), mark)
 		return tx.PutDataSource(ds)
 	})
+}
+
+// markable checks that the viewer may name the partner's record in a mark:
+// one it could have seen with its id, in a report or a partner records
+// listing. The record must be public, in a population of the partner's
+// data source that the partner shares with the viewer at a record level
+// with its "id" field, and, unless that population is shared in full,
+// matched with the viewer's record. Otherwise it is answered as a record
+// that does not exist: a mark on a guessed id must not tell whether it
+// exists, nor change what the viewer's counts say about it.
+func (n *Network) markable(tx ReadTx, viewer string, x DataSource, xRec string, y DataSource, yRec string) error {
+	notFound := fmt.Errorf("acctmap: mark not same company: record %.80q of data source %.80q: %w", yRec, y.ID, ErrNotFound)
+	theirs, err := loadSide(tx, viewer, y.OrgID)
+	if err != nil {
+		return err
+	}
+	if theirs.owned {
+		return nil // the viewer's offline partner: its data is the viewer's
+	}
+	r, err := tx.Record(y.ID, yRec)
+	if errors.Is(err, ErrNotFound) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	var overlapping uint64 // slots shared at OverlappingRecords with the id
+	for _, v := range theirs.pops {
+		if v.pop.DataSourceID != y.ID || r.Private || r.Populations&(1<<uint(v.pop.Slot)) == 0 || !slices.Contains(v.view.fields, FieldID) {
+			continue
+		}
+		switch v.view.level {
+		case FullPopulation:
+			return nil
+		case OverlappingRecords:
+			overlapping |= 1 << uint(v.pop.Slot)
+		}
+	}
+	if overlapping == 0 {
+		return notFound
+	}
+	xe, err := n.index(tx, x)
+	if err != nil {
+		return err
+	}
+	yi, err := n.side(tx, y, false, theirs.visible[y.ID])
+	if err != nil {
+		return err
+	}
+	for _, m := range match.Matches(xe.full, yi, n.matchOptions(x, y, xe.full, yi), ^uint64(0), overlapping) {
+		if slices.Contains(m.X, xRec) && slices.Contains(m.Y, yRec) {
+			return nil
+		}
+	}
+	return notFound
 }
 
 // UnmarkNotSameCompany undoes MarkNotSameCompany, whichever side marked

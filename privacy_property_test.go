@@ -841,6 +841,42 @@ func (w *pWorld) setPrivate(ds *pDS, private bool) {
 	}
 }
 
+// canMark reports whether org m may mark its record rm (of mine) not the
+// same company as rp, a record of other's data source theirs: rp must be
+// one m could see with its id — in a population of theirs that other
+// shares with m at a record level with "id", public, and either shared in
+// full or matched with rm in a cell (rm in one of m's populations, same
+// domain here, no mark between their accounts). An offline partner's
+// records are m's own.
+func (w *pWorld) canMark(m *pOrg, mine *pDS, rm *pRec, other *pOrg, theirs *pDS, rp *pRec) bool {
+	if other.offline() {
+		return true
+	}
+	if rp.private {
+		return false
+	}
+	full, overlapping := false, false
+	for _, p := range other.pops {
+		if p.ds != theirs || !p.has(rp) {
+			continue
+		}
+		v := w.view(m, p)
+		if !v.recordLevel() || !slices.Contains(v.fields, "id") {
+			continue
+		}
+		full = full || v.level == acctmap.FullPopulation
+		overlapping = overlapping || v.level == acctmap.OverlappingRecords
+	}
+	if full || !overlapping {
+		return full
+	}
+	// Matched in a cell: rm in one of m's populations too.
+	if !slices.ContainsFunc(m.pops, func(p *pPop) bool { return p.ds == mine && p.has(rm) }) {
+		return false
+	}
+	return !w.marked(mine, mine.accounts(false)[rm.domain], theirs, w.viewAccounts(m, other, theirs, false)[rp.domain])
+}
+
 // markRandom marks a random pair of records (private ones too) with the
 // same domain, of a network org's data source and a partner's (or its
 // offline partner's), as not the same company.
@@ -866,11 +902,23 @@ func (w *pWorld) markRandom() []*pOrg {
 		slices.Sort(doms)
 		d := doms[w.rnd.IntN(len(doms))]
 		rx, ry := xs[d][w.rnd.IntN(len(xs[d]))], ys[d][w.rnd.IntN(len(ys[d]))]
+		var err error
+		ok := true
 		if b.offline() || w.rnd.IntN(2) == 0 {
-			w.must("MarkNotSameCompany", a.admin.MarkNotSameCompany(w.ctx, x.id, rx.id, y.id, ry.id))
+			ok = w.canMark(a, x, rx, b, y, ry)
+			err = a.admin.MarkNotSameCompany(w.ctx, x.id, rx.id, y.id, ry.id)
 		} else {
-			w.must("MarkNotSameCompany", b.admin.MarkNotSameCompany(w.ctx, y.id, ry.id, x.id, rx.id))
+			ok = w.canMark(b, y, ry, a, x, rx)
+			err = b.admin.MarkNotSameCompany(w.ctx, y.id, ry.id, x.id, rx.id)
 		}
+		if !ok {
+			// A record the marker may not see with its id is answered as
+			// one that does not exist.
+			wantErr(w.t, w.phase+": MarkNotSameCompany of a record not shown with its id", err, acctmap.ErrNotFound)
+			w.stats["marks refused: record not shown"]++
+			return []*pOrg{a, b}
+		}
+		w.must("MarkNotSameCompany", err)
 		w.marks[pNewMark(x.id, rx.id, y.id, ry.id)] = true
 		if rx.private || ry.private {
 			w.stats["marks on private records"]++
@@ -2053,7 +2101,7 @@ func TestPrivacyHiddenFromPartner(t *testing.T) {
 		}
 	})
 	t.Run("mark on a private record", func(t *testing.T) {
-		w, dsA, dsB, _, _ := privacyPair(t,
+		w, dsA, dsB, _, popB := privacyPair(t,
 			[]acctmap.RecordInput{{ID: "a1", Name: "Acme", Website: "acme.com"}, {ID: "a2", Name: "Acme", Website: "www.acme.com/about"}},
 			[]acctmap.RecordInput{{ID: "b1", Name: "Acme Inc", Website: "https://acme.com"}})
 		if _, err := w.adminA.SetPrivate(ctx, dsA.ID, []string{"a1"}, true); err != nil {
@@ -2064,6 +2112,7 @@ func TestPrivacyHiddenFromPartner(t *testing.T) {
 		if before.Counts[0][0] != 1 {
 			t.Fatalf("before the mark, b sees %d, want 1 (a2 is public)", before.Counts[0][0])
 		}
+		wantErr(t, "b shares its ids", w.adminB.SetShareRule(ctx, popB.ID, "org-a", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"id"}}), nil)
 		wantErr(t, "mark", w.adminA.MarkNotSameCompany(ctx, dsA.ID, "a1", dsB.ID, "b1"), nil)
 		ma, err := w.adminA.Matrix(ctx, "org-b")
 		wantErr(t, "Matrix a", err, nil)

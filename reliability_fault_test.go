@@ -163,7 +163,7 @@ var faultSteps = []faultStep{
 		return nil, n.As("bob").SaveFieldPreset(ctx, "basics", []string{"name", "website", "Rep"})
 	}},
 	{name: "SetShareRule partner", run: func(ctx context.Context, f *faultFlow, n *acctmap.Network) (any, error) {
-		return nil, n.As("bob").SetShareRule(ctx, f.boltCustomers.ID, "acme", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "Rep"}})
+		return nil, n.As("bob").SetShareRule(ctx, f.boltCustomers.ID, "acme", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "Rep", "id"}})
 	}},
 	{name: "SetShareRule default", run: func(ctx context.Context, f *faultFlow, n *acctmap.Network) (any, error) {
 		return nil, n.As("bob").SetShareRule(ctx, f.boltTargets.ID, "", acctmap.ShareRule{Level: acctmap.FullPopulation, Preset: "basics"})
@@ -187,7 +187,7 @@ var faultSteps = []faultStep{
 		return n.As("bob").SetPrivate(ctx, f.boltCRM.ID, []string{"b3", "b6"}, true)
 	}},
 	{name: "MarkNotSameCompany", run: func(ctx context.Context, f *faultFlow, n *acctmap.Network) (any, error) {
-		return nil, n.As("ann").MarkNotSameCompany(ctx, f.acmeCSV.ID, "a5", f.boltCRM.ID, "b5")
+		return nil, n.As("ann").MarkNotSameCompany(ctx, f.acmeCSV.ID, "a2", f.boltCRM.ID, "b2")
 	}},
 	{name: "Matrix", read: true, run: func(ctx context.Context, f *faultFlow, n *acctmap.Network) (any, error) {
 		return n.As("ann").Matrix(ctx, "bolt")
@@ -257,7 +257,7 @@ var faultSteps = []faultStep{
 		return n.As("ann").Report(ctx, acctmap.ReportSpec{Partner: "bolt", Population: f.acmeCustomers.ID, PartnerPopulation: f.boltCustomers.ID})
 	}},
 	{name: "UnmarkNotSameCompany", run: func(ctx context.Context, f *faultFlow, n *acctmap.Network) (any, error) {
-		return nil, n.As("bob").UnmarkNotSameCompany(ctx, f.boltCRM.ID, "b5", f.acmeCSV.ID, "a5")
+		return nil, n.As("bob").UnmarkNotSameCompany(ctx, f.boltCRM.ID, "b2", f.acmeCSV.ID, "a2")
 	}},
 	{name: "RemoveShareRule", run: func(ctx context.Context, f *faultFlow, n *acctmap.Network) (any, error) {
 		return nil, n.As("bob").RemoveShareRule(ctx, f.boltCustomers.ID, "acme")

@@ -472,6 +472,12 @@ func TestNotSameCompany(t *testing.T) {
 		wantErr(t, "matrix", err, nil)
 		return mx.Counts[i][j]
 	}
+	// A record may be marked only once seen with its id: a shares its
+	// customers with their ids.
+	wantErr(t, "mark before a shares ids", m.adminB.MarkNotSameCompany(ctx, m.dsB.ID, "b2", m.dsA.ID, "a2"), acctmap.ErrNotFound)
+	wantErr(t, "share ids", m.adminA.SetShareRule(ctx, m.custA.ID, "org-b", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"id"}}), nil)
+	wantErr(t, "share ids", m.adminB.SetShareRule(ctx, m.prosB.ID, "org-a", acctmap.ShareRule{Level: acctmap.FullPopulation, Fields: []string{"id"}}), nil)
+	wantErr(t, "mark a record that does not match", m.adminB.MarkNotSameCompany(ctx, m.dsB.ID, "b2", m.dsA.ID, "a1"), acctmap.ErrNotFound)
 	// b says its Notion prospect is not a's Notion customer.
 	wantErr(t, "mark", m.adminB.MarkNotSameCompany(ctx, m.dsB.ID, "b2", m.dsA.ID, "a2"), nil)
 	wantErr(t, "mark twice", m.adminB.MarkNotSameCompany(ctx, m.dsB.ID, "b2", m.dsA.ID, "a2"), nil)

@@ -59,10 +59,17 @@
 // # Keys and semantics
 //
 // Keys are exact: registrable domains (acctmap's Record.Domains) and
-// registration ids "scheme:value" (Record.RegistrationID). Name matching
-// is out of scope: the protocol neither sends nor compares names, so its
-// counts correspond to acctmap without WithNameMatching and with the
-// default minimum confidence (names never change a count there).
+// registration ids "scheme:value" (Record.RegistrationID). Names are out
+// of scope: the protocol neither sends nor compares them. Its counts are
+// acctmap's without WithNameMatching and at the default minimum
+// confidence, as long as names would not change a count there: acctmap
+// keeps apart the records of one data source that share a domain under
+// disagreeing names (an umbrella domain: a fund sponsor's funds) and does
+// not count a shared domain between a company and a fund or trust named
+// after it; the protocol, blind to names, links and counts them as one
+// domain. A side's input should hold what acctmap would match: all of the
+// initiator's records, and the responder's records in the populations it
+// shares with the initiator (Side.Records).
 // "Not the same company" marks do not exist between two deployments.
 // Private records of either side never take part, so the protocol
 // compares both sides' public records, where acctmap's Matrix gives the

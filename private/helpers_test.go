@@ -24,6 +24,9 @@ type deployment struct {
 	org   string
 	ds    acctmap.DataSource
 	pops  []acctmap.Population
+	// partnerView: this side plays the partner in the in-process
+	// reference, which matches only its records in a population.
+	partnerView bool
 }
 
 // pair is two partner orgs in one Network, "ini" and "res": the
@@ -50,6 +53,7 @@ func newPair(t *testing.T) *pair {
 		return &deployment{net: n, store: st, actor: n.As(org + "-admin"), org: org}
 	}
 	p.ini, p.res = mk("ini"), mk("res")
+	p.res.partnerView = true
 	if _, err := p.ini.actor.Invite(ctx, "res"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +97,10 @@ func (d *deployment) side(t *testing.T, reveal bool) private.Side {
 	}
 	err := d.store.View(context.Background(), func(tx acctmap.ReadTx) error {
 		return tx.RecordKeys(d.ds.ID, func(r *acctmap.Record) error {
+			if d.partnerView && r.Populations == 0 {
+				// In no population: a partner's matching never sees it.
+				return nil
+			}
 			pr := private.Record{ID: r.ID, Domains: slices.Clone(r.Domains), Mask: r.Populations, Private: r.Private}
 			if !r.RegistrationID.IsZero() {
 				pr.RegID = r.RegistrationID.Scheme + ":" + r.RegistrationID.Value
