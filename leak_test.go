@@ -397,3 +397,170 @@ func TestLeakExistenceOracles(t *testing.T) {
 	// another org's offline partner is answered as an unknown org.
 	check([]call{{"Invite", func(id string) error { _, err := w.adminA.Invite(ctx, id); return err }}}, offC.ID)
 }
+
+// share sets B's rule for A on a population.
+func (w *leakWorld) share(t *testing.T, pop acctmap.Population, level acctmap.ShareLevel, fields ...string) {
+	t.Helper()
+	mustDo(t, "SetShareRule", w.adminB.SetShareRule(context.Background(), pop.ID, "org-a", acctmap.ShareRule{Level: level, Fields: fields}))
+}
+
+// stageIs is a filter on the Stage field.
+func stageIs(stage string) acctmap.Filter {
+	return acctmap.Filter{All: []acctmap.Condition{{Field: "Stage", Op: acctmap.Equals, Value: stage}}}
+}
+
+// Class 4: match metadata was computed from what B does not share:
+// match.confidence came from B's unshared company name (A, editing its own
+// probe record's name and rereading, recovered B's name), and from B's
+// records outside the shared population. A row now says only what A may
+// see.
+func TestLeakMatchMetadata(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	report := func(probeName, bName string) []acctmap.ReportRow {
+		w := newLeakWorld(t)
+		w.push(t, w.adminA, w.dsA, acctmap.RecordInput{ID: "probe", Name: probeName, Website: "acmeanvils.com"})
+		w.push(t, w.adminB, w.dsB,
+			acctmap.RecordInput{ID: "b1", Name: bName, Website: "acmeanvils.com", Fields: map[string]string{"Stage": "Customer"}},
+			// Outside the shared population, with another name and a
+			// registration id: nothing of it may show.
+			acctmap.RecordInput{ID: "b2", Name: "Zeta Hidden", Website: "acmeanvils.com", Fields: map[string]string{"Stage": "Lost"}})
+		popA := w.pop(t, w.adminA, acctmap.PopulationSpec{DataSourceID: w.dsA.ID, Kind: acctmap.Customers})
+		popB := w.pop(t, w.adminB, acctmap.PopulationSpec{DataSourceID: w.dsB.ID, Kind: acctmap.Customers, Filter: stageIs("Customer")})
+		w.share(t, popB, acctmap.OverlappingRecords, "Stage")
+		rep, err := w.adminA.Report(ctx, acctmap.ReportSpec{Partner: "org-b", Population: popA.ID, PartnerPopulation: popB.ID})
+		mustDo(t, "Report", err)
+		for i := range rep.Rows {
+			rep.Rows[i].Values = slices.DeleteFunc(rep.Rows[i].Values, func(v string) bool { return v == probeName })
+		}
+		return rep.Rows
+	}
+	// The probe's name agrees with B's, or disagrees: A must not tell.
+	agree, disagree := report("Acme Anvils", "Acme Anvils Inc"), report("Quux Unrelated", "Acme Anvils Inc")
+	if d := cmp.Diff(agree, disagree); d != "" {
+		t.Errorf("the report tells whether B's unshared name agrees with the probe's (-agree +disagree):\n%s", d)
+	}
+	// B's name, agreeing or not, changes nothing either.
+	if d := cmp.Diff(report("Acme Anvils", "Acme Anvils Inc"), report("Acme Anvils", "Totally Other Name")); d != "" {
+		t.Errorf("the report depends on B's unshared name (-one +other):\n%s", d)
+	}
+	for _, r := range agree {
+		if r.Confidence != acctmap.ConfidenceDomain || strings.Contains(r.Explanation, "Acme Anvils Inc") || strings.Contains(r.Explanation, "Zeta") {
+			t.Errorf("row %+v: want confidence %d from the shared domain alone, and no word of B's names", r, acctmap.ConfidenceDomain)
+		}
+	}
+}
+
+// Class 5: counts changed with B's records outside every population
+// visible to A: a hidden record carrying two domains linked two of A's
+// accounts into one match.
+func TestLeakHiddenRecordsLinkAccounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	count := func(withBridge bool) int64 {
+		w := newLeakWorld(t)
+		w.push(t, w.adminA, w.dsA,
+			acctmap.RecordInput{ID: "a1", Name: "Acme", Website: "acmeanvils.com"},
+			acctmap.RecordInput{ID: "a2", Name: "Acme", Website: "acmeanvils.io"})
+		w.push(t, w.adminB, w.dsB,
+			acctmap.RecordInput{ID: "b1", Name: "Acme", Website: "acmeanvils.com", Fields: map[string]string{"Stage": "Customer"}},
+			acctmap.RecordInput{ID: "b2", Name: "Acme", Website: "acmeanvils.io", Fields: map[string]string{"Stage": "Customer"}})
+		if withBridge {
+			// In no population A may see: hidden.
+			w.push(t, w.adminB, w.dsB, acctmap.RecordInput{ID: "b3", Name: "Acme", Website: "acmeanvils.com",
+				Aliases: []string{"acmeanvils.io"}, Fields: map[string]string{"Stage": "Secret"}})
+		}
+		w.pop(t, w.adminA, acctmap.PopulationSpec{DataSourceID: w.dsA.ID, Kind: acctmap.Customers})
+		w.pop(t, w.adminB, acctmap.PopulationSpec{DataSourceID: w.dsB.ID, Kind: acctmap.Customers, Filter: stageIs("Customer")})
+		hidden := w.pop(t, w.adminB, acctmap.PopulationSpec{DataSourceID: w.dsB.ID, Kind: acctmap.Custom, Name: "Secret", Filter: stageIs("Secret")})
+		w.share(t, hidden, acctmap.Hidden)
+		mx := must[acctmap.OverlapMatrix](t, "Matrix")(w.adminA.Matrix(ctx, "org-b"))
+		return mx.Counts[0][0]
+	}
+	if without, with := count(false), count(true); without != 2 || with != 2 {
+		t.Errorf("A counts %d without B's hidden bridging record and %d with it; want 2 and 2", without, with)
+	}
+}
+
+// Class 6: PartnerRecords' order followed B's unshared record ids.
+func TestLeakPartnerRecordsOrder(t *testing.T) {
+	t.Parallel()
+	rows := func(ids [3]string) []string {
+		w := newLeakWorld(t)
+		for i, name := range []string{"Charlie Co", "Alpha Co", "Bravo Co"} {
+			w.push(t, w.adminB, w.dsB, acctmap.RecordInput{ID: ids[i], Name: name, Website: fmt.Sprintf("site%d.com", i)})
+		}
+		pop := w.pop(t, w.adminB, acctmap.PopulationSpec{DataSourceID: w.dsB.ID, Kind: acctmap.Customers})
+		w.share(t, pop, acctmap.FullPopulation, "name")
+		rep, err := w.adminA.PartnerRecords(context.Background(), acctmap.ReportSpec{Partner: "org-b", PartnerPopulation: pop.ID})
+		mustDo(t, "PartnerRecords", err)
+		var out []string
+		for _, r := range rep.Rows {
+			out = append(out, strings.Join(r.Values, "|")+"|"+r.RecordID)
+		}
+		return out
+	}
+	one, other := rows([3]string{"1", "2", "3"}), rows([3]string{"z9", "a0", "m5"})
+	if d := cmp.Diff(one, other); d != "" {
+		t.Errorf("the order of B's records follows its unshared ids (-ids 1,2,3 +ids z9,a0,m5):\n%s", d)
+	}
+}
+
+// Class 8: "not the same company" marks as a probe. With B's data source
+// id, A marked guessed record ids and reread the matrix, learning B's
+// record ids at counts only; and marks were resolved over B's private
+// records, revealing a private record that links two public ones.
+func TestLeakNotSameMarkProbe(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("guessed ids", func(t *testing.T) {
+		t.Parallel()
+		w := newLeakWorld(t)
+		w.push(t, w.adminA, w.dsA, acctmap.RecordInput{ID: "a1", Name: "Acme", Website: "acmeanvils.com"})
+		w.push(t, w.adminB, w.dsB, acctmap.RecordInput{ID: "secret-id", Name: "Acme", Website: "acmeanvils.com"})
+		w.pop(t, w.adminA, acctmap.PopulationSpec{DataSourceID: w.dsA.ID, Kind: acctmap.Customers})
+		w.pop(t, w.adminB, acctmap.PopulationSpec{DataSourceID: w.dsB.ID, Kind: acctmap.Customers}) // counts only
+		errExisting := w.adminA.MarkNotSameCompany(ctx, w.dsA.ID, "a1", w.dsB.ID, "secret-id")
+		errMissing := w.adminA.MarkNotSameCompany(ctx, w.dsA.ID, "a1", w.dsB.ID, "no-such-id")
+		norm := func(err error) string {
+			if err == nil {
+				return "<nil>"
+			}
+			return strings.NewReplacer("secret-id", "<id>", "no-such-id", "<id>").Replace(err.Error())
+		}
+		if !errors.Is(errExisting, acctmap.ErrNotFound) || norm(errExisting) != norm(errMissing) {
+			t.Errorf("marking an existing unshared id: %v; a missing one: %v; want the same ErrNotFound", errExisting, errMissing)
+		}
+		mx := must[acctmap.OverlapMatrix](t, "Matrix")(w.adminA.Matrix(ctx, "org-b"))
+		if mx.Counts[0][0] != 1 {
+			t.Errorf("after the guesses A counts %d, want 1: a guess changed the count", mx.Counts[0][0])
+		}
+	})
+	t.Run("resolved over a private record", func(t *testing.T) {
+		t.Parallel()
+		count := func(bridgePrivate bool) int64 {
+			w := newLeakWorld(t)
+			// A's one record is on both domains; B's public records are
+			// on one each, and its private b2, on both, links them.
+			w.push(t, w.adminA, w.dsA, acctmap.RecordInput{ID: "a1", Name: "Acme", Website: "acmeanvils.com", Aliases: []string{"acmeanvils.io"}})
+			b := []acctmap.RecordInput{
+				{ID: "b1", Name: "Acme", Website: "acmeanvils.com"},
+				{ID: "b3", Name: "Acme", Website: "acmeanvils.io"}}
+			if bridgePrivate {
+				b = append(b, acctmap.RecordInput{ID: "b2", Name: "Acme", Website: "acmeanvils.com", Aliases: []string{"acmeanvils.io"}})
+			}
+			w.push(t, w.adminB, w.dsB, b...)
+			if bridgePrivate {
+				must[int](t, "SetPrivate")(w.adminB.SetPrivate(ctx, w.dsB.ID, []string{"b2"}, true))
+			}
+			w.pop(t, w.adminA, acctmap.PopulationSpec{DataSourceID: w.dsA.ID, Kind: acctmap.Customers})
+			popB := w.pop(t, w.adminB, acctmap.PopulationSpec{DataSourceID: w.dsB.ID, Kind: acctmap.Customers})
+			w.share(t, popB, acctmap.FullPopulation, "id")
+			mustDo(t, "mark", w.adminA.MarkNotSameCompany(ctx, w.dsA.ID, "a1", w.dsB.ID, "b1"))
+			return must[acctmap.OverlapMatrix](t, "Matrix")(w.adminA.Matrix(ctx, "org-b")).Counts[0][0]
+		}
+		if without, with := count(false), count(true); without != with {
+			t.Errorf("after A's mark, A counts %d without B's private bridging record and %d with it: the mark revealed it", without, with)
+		}
+	})
+}
