@@ -714,9 +714,7 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 				var xIDs, yIDs []string
 				for _, m := range matches {
 					yIDs = append(yIDs, m.Y...)
-					if byRecord[m.X[0]] == nil {
-						xIDs = append(xIDs, m.X...)
-					}
+					xIDs = append(xIDs, m.X...)
 				}
 				yRecs, err := recordsByID(tx, y.ID, yIDs)
 				if err != nil {
@@ -732,16 +730,21 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 						continue
 					}
 					hit.Partner = p
-					key := m.X[0]
-					acc := byRecord[key]
-					if acc == nil {
-						acc = viewerAccount(xRecs, m.X, myPop.Slot)
-						if len(acc.RecordIDs) == 0 {
-							continue
+					// One entry per account of the viewer's (a matched
+					// account may hold several, linked through the
+					// partner's), whichever partner matched it.
+					for _, ids := range viewerAccounts(xi, m.X) {
+						key := strings.Join(ids, "\x00")
+						acc := byRecord[key]
+						if acc == nil {
+							acc = viewerAccount(xRecs, ids, myPop.Slot)
+							if len(acc.RecordIDs) == 0 {
+								continue
+							}
+							byRecord[key] = acc
 						}
-						byRecord[key] = acc
+						acc.Partners = mergeHit(acc.Partners, hit)
 					}
-					acc.Partners = mergeHit(acc.Partners, hit)
 				}
 			}
 		}
@@ -753,6 +756,29 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 		return nil
 	})
 	return out, err
+}
+
+// viewerAccounts splits the viewer's records of a matched account into
+// the viewer's accounts, each sorted.
+func viewerAccounts(xi *match.Index, ids []string) [][]string {
+	var out [][]string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		acct := xi.AccountOf(id)
+		if acct == nil {
+			acct = []string{id}
+		}
+		acct = slices.Clone(acct)
+		slices.Sort(acct)
+		for _, r := range acct {
+			seen[r] = true
+		}
+		out = append(out, acct)
+	}
+	return out
 }
 
 // viewerAccount is the viewer's side of a matched account: its records in
