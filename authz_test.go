@@ -212,6 +212,16 @@ var azMethods = []azMethod{
 	{name: "CreateOfflinePartner", perm: mPa | mDS, writes: true, call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 		return a.CreateOfflinePartner(ctx, "New reseller")
 	}},
+	// Count policies name any org id: a policy for an id that is no
+	// partner (yet) tells nothing.
+	{name: "SetCountPolicy", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mSh, writes: true, want: "invalid ok ok ok ok ok ok ok",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return nil, a.SetCountPolicy(ctx, tg.org, acctmap.CountPolicy{MinCellSize: 5})
+		}},
+	{name: "CountPolicyFor", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "ok ok ok ok ok ok ok ok",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.CountPolicyFor(ctx, tg.org)
+		}},
 
 	// Partnerships.                           own         partner     offline     otheroff    revoked     pendingin   pendingout  stranger
 	{name: "Invite", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, perm: mPa, writes: true, want: "invalid conflict invalid notfound ok conflict conflict ok",

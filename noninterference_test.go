@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acctmap/acctmap"
 	"github.com/acctmap/acctmap/csvsource"
@@ -37,6 +38,10 @@ import (
 //   - P's rules for other partners, its field presets no rule for V uses,
 //     and its users' permission bits;
 //   - P's offline partner's data, and the data of other orgs.
+//
+// P has a count policy for V in some networks (a threshold, noise, or
+// both): re-reading what V read before spends nothing and gives the same
+// numbers.
 //
 // Every output must be byte-identical. The match keys of P's records in
 // populations V sees (their domains, registration ids and name keys) are
@@ -92,9 +97,9 @@ type niNet struct {
 	rnd   *rand.Rand
 	store acctmap.Store
 	net   *acctmap.Network
-	pops map[string][]acctmap.Population // by org
-	dss  map[string][]acctmap.DataSource // by org (offline partners' under their own id)
-	recs map[string]map[string]*niRec    // by data source id, then record id
+	pops  map[string][]acctmap.Population // by org
+	dss   map[string][]acctmap.DataSource // by org (offline partners' under their own id)
+	recs  map[string]map[string]*niRec    // by data source id, then record id
 	// rulesForV: P's rules for V, by population id, as set.
 	rulesForV map[string]acctmap.ShareRule
 	offP      string // P's offline partner
@@ -301,6 +306,15 @@ func newNINet(t testing.TB, seed uint64, store acctmap.Store) *niNet {
 	}
 	for _, pop := range w.pops[niV] {
 		w.must(w.admin(niV).SetShareRule(w.ctx, pop.ID, niP, w.randomRule()), "V's rule for P")
+	}
+	// Sometimes a count policy of P's for V: a threshold, noise, both.
+	switch w.rnd.IntN(4) {
+	case 1:
+		w.must(w.admin(niP).SetCountPolicy(w.ctx, niV, acctmap.CountPolicy{MinCellSize: 2}), "count policy")
+	case 2:
+		w.must(w.admin(niP).SetCountPolicy(w.ctx, niV, acctmap.CountPolicy{MinCellSize: 2, Epsilon: 0.5, Budget: 1000, Period: 24 * time.Hour}), "count policy")
+	case 3:
+		w.must(w.admin(niP).SetCountPolicy(w.ctx, "", acctmap.CountPolicy{Epsilon: 1, Budget: 1000, Period: 24 * time.Hour}), "count policy")
 	}
 	// Private records on both sides.
 	for _, org := range []string{niV, niP} {

@@ -352,8 +352,16 @@ type OverlapMatrix struct {
 	// the partner does not see for the same pair: those matched through
 	// the viewer's private records or records outside every population the
 	// viewer shows the partner (a population hidden from it, Rows[i]
-	// included). It is computed from the viewer's data and rules only.
+	// included). It is computed from the viewer's data and rules only; it
+	// reads -1 where the partner's count policy does not release the
+	// count exactly.
 	HiddenFromPartner [][]int64
+	// Release says, when the partner has a count policy for the viewer,
+	// how each count was released (CountExact for the cells of
+	// populations shared at a record level); nil when every count is
+	// exact. Policy is the partner's policy that applied.
+	Release [][]CountRelease
+	Policy  CountPolicy
 }
 
 // Matrix returns the overlap matrix between the acting user's org and a
@@ -361,21 +369,57 @@ type OverlapMatrix struct {
 // or one of the org's offline partners (showing all of them).
 func (a *Actor) Matrix(ctx context.Context, partnerID string) (OverlapMatrix, error) {
 	var m OverlapMatrix
+	var viewer string
+	var draws []cellDraw
+	var policy CountPolicy
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
 		u, err := a.user(tx, 0)
 		if err != nil {
 			return err
 		}
-		m, err = a.n.matrix(tx, u.OrgID, partnerID)
+		viewer = u.OrgID
+		m, draws, policy, err = a.n.matrix(tx, u.OrgID, partnerID)
 		return err
 	})
-	return m, err
+	if err != nil {
+		return OverlapMatrix{}, err
+	}
+	if err := a.n.release(ctx, partnerID, viewer, &m, draws, policy); err != nil {
+		return OverlapMatrix{}, err
+	}
+	return m, nil
+}
+
+// release applies the partner's count policy to the cells of m it
+// governs: in memory for a threshold, in a transaction that keeps the
+// partner's ledger when there is noise.
+func (n *Network) release(ctx context.Context, owner, viewer string, m *OverlapMatrix, draws []cellDraw, policy CountPolicy) error {
+	if len(draws) == 0 {
+		return nil
+	}
+	if policy.Epsilon > 0 {
+		return n.releaseCounts(ctx, owner, viewer, m, draws)
+	}
+	m.Policy = policy
+	m.Release = make([][]CountRelease, len(m.Counts))
+	for i := range m.Release {
+		m.Release[i] = make([]CountRelease, len(m.Counts[i]))
+	}
+	for _, d := range draws {
+		if d.count < policy.MinCellSize {
+			m.Counts[d.i][d.j], m.Release[d.i][d.j] = -1, CountReleasedBelow
+			m.HiddenFromPartner[d.i][d.j] = -1
+		}
+	}
+	return nil
 }
 
 // Ecosystem returns the overlap matrix with every accepted partner and
 // offline partner of the acting user's org, ordered by partner id.
 func (a *Actor) Ecosystem(ctx context.Context) ([]OverlapMatrix, error) {
 	var out []OverlapMatrix
+	var pending []released
+	var viewer string
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
 		u, err := a.user(tx, 0)
 		if err != nil {
@@ -402,17 +446,34 @@ func (a *Actor) Ecosystem(ctx context.Context) ([]OverlapMatrix, error) {
 		if err != nil {
 			return err
 		}
-		out = out[:0]
+		out, pending = out[:0], pending[:0]
+		viewer = u.OrgID
 		for i, p := range partners {
-			m, err := a.n.matrixOf(tx, p, mine, sides[i], results)
+			m, draws, policy, err := a.n.matrixOf(tx, p, mine, sides[i], results)
 			if err != nil {
 				return err
 			}
 			out = append(out, m)
+			pending = append(pending, released{p, draws, policy})
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range pending {
+		if err := a.n.release(ctx, p.partner, viewer, &out[i], p.draws, p.policy); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// released is a matrix's cells under its partner's count policy.
+type released struct {
+	partner string
+	draws   []cellDraw
+	policy  CountPolicy
 }
 
 // pairKey names one overlap: the viewer's data source, a partner's, and
@@ -517,8 +578,9 @@ func partnerIDs(tx ReadTx, org string) ([]string, error) {
 
 // side is one org's populations in a matrix, grouped by data source.
 type side struct {
-	pops []visiblePop
-	ds   map[string]DataSource
+	orgID string
+	pops  []visiblePop
+	ds    map[string]DataSource
 	// owned: the viewer owns the data (its own, or its offline partner's).
 	owned bool
 	// visible are the slots of each data source that the viewer may see.
@@ -534,7 +596,7 @@ func loadSide(tx ReadTx, viewer, owner string) (side, error) {
 	if err != nil {
 		return side{}, err
 	}
-	s := side{pops: vs, ds: map[string]DataSource{}, visible: map[string]uint64{}, owned: len(vs) > 0 && vs[0].view.owner}
+	s := side{orgID: owner, pops: vs, ds: map[string]DataSource{}, visible: map[string]uint64{}, owned: len(vs) > 0 && vs[0].view.owner}
 	if !s.owned {
 		rel, err := relationOf(tx, viewer, owner)
 		if err != nil {
@@ -574,29 +636,42 @@ func shownTo(tx ReadTx, viewer, partner string) (map[string]uint64, error) {
 	return out, nil
 }
 
-// matrix computes the matrix of viewer against partner in one transaction.
-func (n *Network) matrix(tx ReadTx, viewer, partner string) (OverlapMatrix, error) {
+// matrix computes the matrix of viewer against partner in one
+// transaction, with the cells its count policy governs (to release with
+// n.release).
+func (n *Network) matrix(tx ReadTx, viewer, partner string) (OverlapMatrix, []cellDraw, CountPolicy, error) {
 	if viewer == partner {
-		return OverlapMatrix{}, fmt.Errorf("acctmap: matrix: an org is not its own partner: %w", ErrInvalidInput)
+		return OverlapMatrix{}, nil, CountPolicy{}, fmt.Errorf("acctmap: matrix: an org is not its own partner: %w", ErrInvalidInput)
 	}
 	mine, err := loadSide(tx, viewer, viewer)
 	if err != nil {
-		return OverlapMatrix{}, err
+		return OverlapMatrix{}, nil, CountPolicy{}, err
 	}
 	theirs, err := loadSide(tx, viewer, partner)
 	if err != nil {
-		return OverlapMatrix{}, err
+		return OverlapMatrix{}, nil, CountPolicy{}, err
 	}
 	if theirs.shown, err = shownTo(tx, viewer, partner); err != nil {
-		return OverlapMatrix{}, err
+		return OverlapMatrix{}, nil, CountPolicy{}, err
 	}
 	return n.matrixOf(tx, partner, mine, theirs, map[pairKey]pairResult{})
 }
 
 // matrixOf fills the matrix of the viewer's side against a partner's, with
 // overlaps from results where present and computed (and added) otherwise.
-func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results map[pairKey]pairResult) (OverlapMatrix, error) {
+// With a count policy of the partner's for the viewer, it returns the
+// cells it governs (populations shared at counts only) and the policy.
+func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results map[pairKey]pairResult) (OverlapMatrix, []cellDraw, CountPolicy, error) {
+	var policy CountPolicy
+	if !theirs.owned {
+		owner, err := tx.Org(partner)
+		if err != nil {
+			return OverlapMatrix{}, nil, CountPolicy{}, err
+		}
+		policy = policyFor(owner, mine.orgID)
+	}
 	m := OverlapMatrix{Partner: partner}
+	var draws []cellDraw
 	for _, v := range mine.pops {
 		m.Rows = append(m.Rows, v.info())
 	}
@@ -613,9 +688,9 @@ func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results
 			r, ok := results[k]
 			if !ok {
 				var err error
-				r.counts, r.public, err = n.pairCounts(tx, mine.ds[k.x], theirs.ds[k.y], theirs.owned, k.yView, k.xShown)
+				r.counts, r.public, err = n.pairCounts(tx, mine.ds[k.x], theirs.ds[k.y], theirs.owned, k.yView, k.xShown, policy.Epsilon > 0)
 				if err != nil {
-					return OverlapMatrix{}, err
+					return OverlapMatrix{}, nil, CountPolicy{}, err
 				}
 				results[k] = r
 			}
@@ -625,9 +700,34 @@ func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results
 			// two (one of them may be what linked two domains), so the
 			// difference can be negative: nothing is hidden then.
 			m.HiddenFromPartner[i][j] = max(0, r.counts.At(si, sj)-r.public.At(si, sj))
+			if policy.active() && tv.view.level == CountsOnly {
+				d := cellDraw{i: i, j: j, count: m.Counts[i][j]}
+				if policy.Epsilon > 0 {
+					xd, yd, err := n.slotDigests(tx, mine.ds[k.x], theirs.ds[k.y], k.yView)
+					if err != nil {
+						return OverlapMatrix{}, nil, CountPolicy{}, err
+					}
+					d.digest = cellDigest(mv.pop.ID, tv.pop.ID, xd[si], yd[sj])
+				}
+				draws = append(draws, d)
+			}
 		}
 	}
-	return m, nil
+	return m, draws, policy, nil
+}
+
+// slotDigests returns the per-slot digests of the records a cell reads:
+// all of the viewer's data source x, and what it may see of y.
+func (n *Network) slotDigests(tx ReadTx, x, y DataSource, yView uint64) (xd, yd [64]uint64, err error) {
+	xe, err := n.index(tx, x)
+	if err != nil {
+		return xd, yd, err
+	}
+	yi, err := n.side(tx, y, false, yView)
+	if err != nil {
+		return xd, yd, err
+	}
+	return xe.full.SlotDigests(), yi.SlotDigests(), nil
 }
 
 // pairCounts overlaps the viewer's data source x (all its records) with
@@ -635,10 +735,13 @@ func (n *Network) matrixOf(tx ReadTx, partner string, mine, theirs side, results
 // partner's; else its public records in the slots of yView). public is
 // the same with x as the partner is shown it: its public records in the
 // slots of xShown.
-func (n *Network) pairCounts(tx ReadTx, x, y DataSource, ownsY bool, yView, xShown uint64) (counts, public match.Matrix, err error) {
-	// In the store, when it can (pushdown.go); else in memory.
-	if c, p, ok, err := n.pushdown(tx, x, y, ownsY, yView, xShown); ok || err != nil {
-		return c, p, err
+func (n *Network) pairCounts(tx ReadTx, x, y DataSource, ownsY bool, yView, xShown uint64, inMemory bool) (counts, public match.Matrix, err error) {
+	// In the store, when it can (pushdown.go); else in memory. A noisy
+	// count policy draws from the indexes' digests: in memory then.
+	if !inMemory {
+		if c, p, ok, err := n.pushdown(tx, x, y, ownsY, yView, xShown); ok || err != nil {
+			return c, p, err
+		}
 	}
 	xe, err := n.index(tx, x)
 	if err != nil {

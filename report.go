@@ -463,7 +463,17 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		if c := compareIDs(a.out.RecordID, b.out.RecordID); c != 0 {
 			return c
 		}
-		return strings.Compare(a.tie, b.tie)
+		if c := strings.Compare(a.tie, b.tie); c != 0 {
+			return c
+		}
+		// Then by everything the row shows: rows that show the same are
+		// the same to the viewer, whatever their order.
+		for _, col := range columns {
+			if c := strings.Compare(a.values[col], b.values[col]); c != 0 {
+				return c
+			}
+		}
+		return 0
 	})
 	rep := Report{Columns: chosen, Total: len(kept)}
 	lo := min(spec.Offset, len(kept))

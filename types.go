@@ -19,7 +19,20 @@ type Org struct {
 	// FieldPresets are named field choices the org reuses across sharing
 	// rules.
 	FieldPresets []FieldPreset
-	CreatedAt    time.Time
+	// Counts is the org's count policy: how its partners see the counts of
+	// its populations shared at counts only (see CountPolicy). CountsFor
+	// holds the policies for one partner each, by org id, which override
+	// it.
+	Counts    CountPolicy
+	CountsFor map[string]CountPolicy
+	// CountLedgers record what the org released to each partner, by org
+	// id, in the current period of a noisy count policy; the Network keeps
+	// them.
+	CountLedgers map[string]CountLedger
+	// CountKey is the secret the org's noisy counts are drawn from, made
+	// when a policy first asks for noise. It is never shown to a partner.
+	CountKey  []byte
+	CreatedAt time.Time
 }
 
 // FieldPreset is a named choice of fields to share, reusable across

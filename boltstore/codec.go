@@ -237,7 +237,49 @@ func encodeOrg(o *acctmap.Org) []byte {
 		b = appendStr(b, p.Name)
 		b = appendStrs(b, p.Fields)
 	}
-	return appendTime(b, o.CreatedAt)
+	b = appendTime(b, o.CreatedAt)
+	// The count policy, after the fields of the first format.
+	b = appendCountPolicy(b, o.Counts)
+	b = appendUvarint(b, uint64(len(o.CountsFor)))
+	for _, k := range slices.Sorted(maps.Keys(o.CountsFor)) {
+		b = appendStr(b, k)
+		b = appendCountPolicy(b, o.CountsFor[k])
+	}
+	b = appendUvarint(b, uint64(len(o.CountLedgers)))
+	for _, k := range slices.Sorted(maps.Keys(o.CountLedgers)) {
+		l := o.CountLedgers[k]
+		b = appendStr(b, k)
+		b = appendTime(b, l.PeriodStart)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(l.Spent))
+		b = appendStrs(b, l.Released)
+	}
+	return appendStr(b, string(o.CountKey))
+}
+
+func appendCountPolicy(b []byte, p acctmap.CountPolicy) []byte {
+	b = appendVarint(b, p.MinCellSize)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p.Epsilon))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p.Budget))
+	return appendVarint(b, int64(p.Period))
+}
+
+func (d *decoder) float() float64 {
+	if d.err != nil || len(d.s)-d.off < 8 {
+		d.fail("a float past the end")
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64([]byte(d.s[d.off : d.off+8])))
+	d.off += 8
+	return v
+}
+
+func (d *decoder) countPolicy() acctmap.CountPolicy {
+	var p acctmap.CountPolicy
+	p.MinCellSize = d.varint()
+	p.Epsilon = d.float()
+	p.Budget = d.float()
+	p.Period = time.Duration(d.varint())
+	return p
 }
 
 func decodeOrg(v []byte) (acctmap.Org, error) {
@@ -258,6 +300,28 @@ func decodeOrg(v []byte) (acctmap.Org, error) {
 		}
 	}
 	o.CreatedAt = d.time()
+	o.Counts = d.countPolicy()
+	if n := d.count(1); n > 0 {
+		o.CountsFor = make(map[string]acctmap.CountPolicy, n)
+		for range n {
+			k := d.str()
+			o.CountsFor[k] = d.countPolicy()
+		}
+	}
+	if n := d.count(1); n > 0 {
+		o.CountLedgers = make(map[string]acctmap.CountLedger, n)
+		for range n {
+			k := d.str()
+			var l acctmap.CountLedger
+			l.PeriodStart = d.time()
+			l.Spent = d.float()
+			l.Released = d.strs()
+			o.CountLedgers[k] = l
+		}
+	}
+	if key := d.str(); key != "" {
+		o.CountKey = []byte(key)
+	}
 	return o, d.finish()
 }
 

@@ -18,7 +18,7 @@ func TestEveryFieldStored(t *testing.T) {
 		typ    reflect.Type
 		fields []string
 	}{
-		{reflect.TypeFor[acctmap.Org](), []string{"ID", "Name", "OfflineOf", "Limits", "ExportedRecords", "FieldPresets", "CreatedAt"}},
+		{reflect.TypeFor[acctmap.Org](), []string{"ID", "Name", "OfflineOf", "Limits", "ExportedRecords", "FieldPresets", "Counts", "CountsFor", "CountLedgers", "CountKey", "CreatedAt"}},
 		{reflect.TypeFor[acctmap.Limits](), []string{"MaxOfflinePartners", "MaxExportedRecords"}},
 		{reflect.TypeFor[acctmap.User](), []string{"ID", "OrgID", "Name", "Email", "Role", "Permissions", "CreatedAt"}},
 		{reflect.TypeFor[acctmap.Partnership](), []string{"Inviter", "Invitee", "Status", "InvitedAt", "UpdatedAt", "Requests"}},

@@ -168,13 +168,27 @@ func checkText(s string) bool {
 
 // Orgs.
 
-const orgColumns = `id, name, offline_of, max_offline_partners, max_exported_records, exported_records, field_presets, created_at`
+const orgColumns = `id, name, offline_of, max_offline_partners, max_exported_records, exported_records, field_presets, created_at, extra`
+
+// orgExtra holds the org attributes of the extra column (migration 0005).
+type orgExtra struct {
+	Counts       acctmap.CountPolicy            `json:",omitzero"`
+	CountsFor    map[string]acctmap.CountPolicy `json:",omitempty"`
+	CountLedgers map[string]acctmap.CountLedger `json:",omitempty"`
+	CountKey     []byte                         `json:",omitempty"`
+}
 
 func scanOrg(row pgx.Row) (acctmap.Org, error) {
 	var o acctmap.Org
 	var oid, off id
-	err := row.Scan(&oid, &o.Name, &off, &o.Limits.MaxOfflinePartners, &o.Limits.MaxExportedRecords, &o.ExportedRecords, jsonScan(&o.FieldPresets), &o.CreatedAt)
+	var extra orgExtra
+	err := row.Scan(&oid, &o.Name, &off, &o.Limits.MaxOfflinePartners, &o.Limits.MaxExportedRecords, &o.ExportedRecords, jsonScan(&o.FieldPresets), &o.CreatedAt, jsonScan(&extra))
 	o.ID, o.Name, o.OfflineOf, o.CreatedAt = string(oid), fromText(o.Name), string(off), utc(o.CreatedAt)
+	o.Counts, o.CountsFor, o.CountLedgers, o.CountKey = extra.Counts, extra.CountsFor, extra.CountLedgers, extra.CountKey
+	for k, l := range o.CountLedgers {
+		l.PeriodStart = utc(l.PeriodStart)
+		o.CountLedgers[k] = l
+	}
 	return o, err
 }
 
@@ -394,7 +408,7 @@ func excludedSet(cols string, key ...string) string {
 
 // An offline partner's owner must exist, unless it is the org itself.
 var putOrg = `INSERT INTO {s}.orgs (` + orgColumns + `)
-	SELECT $1::bytea, $2::text, $3::bytea, $4::bigint, $5::bigint, $6::bigint, $7::jsonb, $8::timestamptz
+	SELECT $1::bytea, $2::text, $3::bytea, $4::bigint, $5::bigint, $6::bigint, $7::jsonb, $8::timestamptz, $9::jsonb
 	WHERE $3::bytea IS NULL OR $3::bytea = $1::bytea OR EXISTS (SELECT FROM {s}.orgs WHERE id = $3::bytea)
 	ON CONFLICT (id) DO UPDATE SET ` + excludedSet(orgColumns, "id")
 
@@ -403,8 +417,12 @@ func (w *writer) PutOrg(o acctmap.Org) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: org %q: field presets: %w", o.ID, err)
 	}
+	extra, err := jsonArg(orgExtra{Counts: o.Counts, CountsFor: o.CountsFor, CountLedgers: o.CountLedgers, CountKey: o.CountKey})
+	if err != nil {
+		return fmt.Errorf("pgstore: org %q: %w", o.ID, err)
+	}
 	tag, err := w.exec("put org", putOrg, id(o.ID), toText(o.Name), nullID(o.OfflineOf),
-		o.Limits.MaxOfflinePartners, o.Limits.MaxExportedRecords, o.ExportedRecords, presets, o.CreatedAt)
+		o.Limits.MaxOfflinePartners, o.Limits.MaxExportedRecords, o.ExportedRecords, presets, o.CreatedAt, extra)
 	if err != nil {
 		return err
 	}

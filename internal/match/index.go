@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // Record is one account record of a data source, with its keys already
@@ -67,6 +69,9 @@ type Index struct {
 	// first use, by name matching only).
 	deadWordsOnce sync.Once
 	deadWords     map[string]int32
+
+	digestOnce sync.Once
+	digests    [64]uint64 // SlotDigests
 }
 
 // deadWordCount returns how many dead base accounts hold word w.
@@ -1189,3 +1194,68 @@ func (s *segment) buildNames(d *Dict) {
 
 // isTyped reports whether account a has a fund or trust name.
 func (s *segment) isTyped(a uint32) bool { return s.typed != nil && s.typed.has(a) }
+
+// SlotDigests returns, for each population slot, a digest of the records
+// in it: the sum of a 64-bit hash of each record's keys (domains,
+// registration id, name keys), so that it does not depend on record
+// order, ids or Dict ids, and changes when a record's keys or membership
+// do. A count policy names a cell by the digests of its two inputs.
+// Computed once per index.
+func (x *Index) SlotDigests() [64]uint64 {
+	x.digestOnce.Do(func() {
+		var buf []byte
+		var doms []uint32
+		add := func(s *segment, a uint32) {
+			lo, hi := s.recRange(a)
+			for r := lo; r < hi; r++ {
+				var mask uint64
+				var regKey uint32
+				if hi-lo == 1 {
+					mask = s.masks.at(a)
+					doms = s.domainsOf(a, doms[:0])
+					if rs := s.regsOf(a, nil); len(rs) > 0 {
+						regKey = rs[0].key
+					}
+				} else {
+					k := search(s.multiAt, r)
+					mask, regKey = s.multi.mask[k], s.multi.reg[k]
+					doms = append(doms[:0], s.multi.recDoms(k)...)
+				}
+				if mask == 0 {
+					continue
+				}
+				names := make([]string, 0, len(doms)+2)
+				for _, d := range doms {
+					names = append(names, x.dict.String(d))
+				}
+				slices.Sort(names)
+				buf = buf[:0]
+				for _, n := range names {
+					buf = append(buf, n...)
+					buf = append(buf, 0)
+				}
+				buf = append(buf, 1)
+				if regKey != 0 {
+					buf = append(buf, x.dict.String(regKey)...)
+				}
+				buf = append(buf, 1)
+				buf = append(buf, s.recName(r)...)
+				h := xxhash.Sum64(buf)
+				for m := mask; m != 0; m &= m - 1 {
+					x.digests[bits.TrailingZeros64(m)] += h
+				}
+			}
+		}
+		for a := uint32(0); a < uint32(x.base.n); a++ {
+			if x.dead == nil || !x.dead.has(a) {
+				add(x.base, a)
+			}
+		}
+		if x.ov != nil {
+			for a := uint32(0); a < uint32(x.ov.n); a++ {
+				add(x.ov, a)
+			}
+		}
+	})
+	return x.digests
+}

@@ -8,3 +8,8 @@ ALTER TABLE records
 	ADD COLUMN other_name_keys text[],
 	ADD COLUMN email           text NOT NULL DEFAULT '',
 	ADD COLUMN email_key       text NOT NULL DEFAULT '';
+
+-- And a jsonb column for the org attributes added after the first schema
+-- (Org.Counts, CountsFor, CountLedgers, CountKey: the count policy), as
+-- data_sources.extra (migration 0004) for data sources.
+ALTER TABLE orgs ADD COLUMN extra jsonb; -- NULL when all are empty
