@@ -612,7 +612,10 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		if rows++; rows%every == 0 {
 			report()
 		}
-		rec := Record{ID: row.ID, Name: row.Name, Website: row.Website, Domains: row.Domains, NameKey: row.NameKey}
+		rec := Record{ID: row.ID, Name: row.Name, Website: row.Website, Domains: row.Domains, NameKey: row.NameKey, OtherNames: row.OtherNames}
+		if len(row.NameKeys) > 1 {
+			rec.OtherNameKeys = row.NameKeys[1:]
+		}
 		if row.RegistrationID != "" {
 			rec.RegistrationID = RegistrationID{Scheme: strings.ToLower(imp.Mapping.RegistrationScheme), Value: row.RegistrationID}
 		}
@@ -708,6 +711,9 @@ func contentHash(r *Record, fields []string) uint64 {
 	}
 	put(r.Name)
 	put(r.Website)
+	for _, n := range r.OtherNames {
+		put(n)
+	}
 	for _, dom := range r.Domains {
 		put(dom)
 	}
@@ -723,7 +729,7 @@ func contentHash(r *Record, fields []string) uint64 {
 func sameAsOneOf(r *Record, recs []Record, candidates []int) bool {
 	for _, i := range candidates {
 		o := &recs[i]
-		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.Domains, r.Domains) &&
+		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.OtherNames, r.OtherNames) && slices.Equal(o.Domains, r.Domains) &&
 			o.RegistrationID == r.RegistrationID && maps.Equal(o.Fields, r.Fields) {
 			return true
 		}

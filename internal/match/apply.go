@@ -426,7 +426,11 @@ func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint
 	}
 	if names {
 		for _, k := range s.namesOf(a, nil) {
-			for _, h := range other.withName(d, entityKey(k), buf[:0]) {
+			ek := entityKey(k)
+			if id, ok := d.Lookup(ek); ok && from.nameCount(id)*other.nameCount(id) > maxNameGroup {
+				continue // too common to be evidence (collectNames)
+			}
+			for _, h := range other.withName(d, ek, buf[:0]) {
 				nb[h] |= kName
 			}
 		}
@@ -591,7 +595,7 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 			c.my |= e.ys.mask(n.g)
 			for h, fl := range neighbors(e.d, e.ys, e.xs, n.g, e.names) {
 				if !gr.seenX[h] {
-					if _, kind, _, ok := e.accept(h, n.g, fl); ok && (kind != Name || !e.keyed(h, false) && !e.keyed(n.g, true)) {
+					if _, kind, _, ok := e.accept(h, n.g, fl); ok && (kind != Name || !(e.keyed(h, false) && e.hasDomain(n.g, true)) && !(e.keyed(n.g, true) && e.hasDomain(h, false))) {
 						gr.seenX[h] = true
 						stack = append(stack, node{h, false})
 					}
@@ -602,7 +606,7 @@ func (gr *ugraph) component(g uint32, isY bool) component {
 			c.mx |= e.xs.mask(n.g)
 			for h, fl := range neighbors(e.d, e.xs, e.ys, n.g, e.names) {
 				if !gr.seenY[h] {
-					if _, kind, _, ok := e.accept(n.g, h, fl); ok && (kind != Name || !e.keyed(n.g, false) && !e.keyed(h, true)) {
+					if _, kind, _, ok := e.accept(n.g, h, fl); ok && (kind != Name || !(e.keyed(n.g, false) && e.hasDomain(h, true)) && !(e.keyed(h, true) && e.hasDomain(n.g, false))) {
 						gr.seenY[h] = true
 						stack = append(stack, node{h, true})
 					}

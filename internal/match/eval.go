@@ -12,6 +12,11 @@ const (
 	// Name: the accounts' names agree, without a shared domain or
 	// registration id (only with Options.NameMatching).
 	Name
+	// Listing: a security's listing (its name ends in a share class,
+	// "preferred", "depositary shares"…) and a record whose name is the
+	// issuer's, without a shared key (only with Options.NameMatching). It
+	// reads "name" outside the engine.
+	Listing
 )
 
 // String returns "registration_id", "domain" or "name".
@@ -21,7 +26,7 @@ func (k Kind) String() string {
 		return "registration_id"
 	case Domain:
 		return "domain"
-	case Name:
+	case Name, Listing:
 		return "name"
 	}
 	return "none"

@@ -19,10 +19,13 @@ type Evidence struct {
 	// name keys.
 	Names          NameRelation
 	NamesX, NamesY []string
-	// Entity is the entity key the names share ("" unless they agree), and
-	// Distinctive whether it is distinctive in both indexes.
+	// Entity is the entity key the names share ("" unless they agree),
+	// Distinctive whether it is distinctive in both indexes, and Listing
+	// whether one of the two names is a security's listing of the issuer
+	// the other names ("Acme Corp Class B" / "Acme").
 	Entity      string
 	Distinctive bool
+	Listing     bool
 }
 
 // PairEvidence returns the evidence between record xID of x and record yID
@@ -57,17 +60,10 @@ func PairEvidence(x *Index, xID string, y *Index, yID string) (Evidence, bool) {
 	}
 	ev.NamesX, ev.NamesY = kx.names, ky.names
 	ev.Names = bestNames(kx.names, ky.names)
-	for _, p := range kx.names {
-		ep := entityKey(p)
-		for _, q := range ky.names {
-			if ep == entityKey(q) && (ev.Entity == "" || ep < ev.Entity) {
-				ev.Entity = ep
-			}
-		}
-	}
-	if ev.Entity != "" {
+	if len(ev.Domains) == 0 && ev.RegID == "" {
 		e := evaluator{xs: xs, ys: ys, d: d}
-		ev.Distinctive = distinctiveName(ev.Entity, e.rare)
+		ev.Entity, _, ev.Listing = e.nameOnly(kx.names, ky.names)
+		ev.Distinctive = ev.Entity != "" && distinctiveName(ev.Entity, e.rare)
 	}
 	return ev, true
 }
@@ -88,6 +84,8 @@ func (ev Evidence) Confidence(names bool) (int, Kind) {
 		return ConfDomain, Domain
 	case len(ev.Domains) > 0:
 		return domainConfidence(ev.Names, len(ev.Umbrella) == len(ev.Domains)), Domain
+	case ev.Entity != "" && names && ev.Listing:
+		return ConfDistinctiveName, Listing
 	case ev.Entity != "" && (!names || !ev.Distinctive):
 		return ConfNameOnly, Name
 	case ev.Entity != "":

@@ -81,9 +81,10 @@ func genericWord(w string) bool {
 // company name: "class b", "common stock", "depositary shares".
 func listingWord(w string) bool {
 	switch w {
-	case "class", "cl", "series", "common", "ordinary", "preferred", "pref", "pfd", "prf", "depositary",
-		"depository", "adr", "ads", "gdr", "units", "unit", "warrant", "warrants", "wts", "rights",
-		"notes", "debentures", "cumulative", "noncumulative", "redeemable", "perpetual", "subordinated":
+	case "class", "cl", "series", "ser", "common", "ordinary", "preferred", "pref", "pfd", "prf", "depositary",
+		"depository", "dep", "shs", "adr", "ads", "gdr", "units", "unit", "warrant", "warrants", "wts", "rights",
+		"notes", "debentures", "cumulative", "noncumulative", "redeemable", "perpetual", "subordinated",
+		"conv", "convertible":
 		return true
 	}
 	return false
@@ -133,17 +134,23 @@ func entityTokens(key string, out []string) []string {
 		out = append(out, w)
 	}
 	words := out[start:]
-	// The listing tail.
+	// The listing tail, with the coupon's numbers and a "non" (as in
+	// "non cumulative") before its first word.
 	for i := 1; i < len(words); i++ {
 		if !listingWord(words[i]) {
 			continue
 		}
 		j := i
-		for j > 1 && isNumber(words[j-1]) {
+		for j > 1 && (isNumber(words[j-1]) || words[j-1] == "non") {
 			j--
 		}
 		words = words[:j]
 		break
+	}
+	// An issuer's name written twice ("wells fargo and company wells fargo
+	// and company 7 50 …"), as listings often do.
+	if h := len(words) / 2; len(words) >= 2 && len(words)%2 == 0 && slices.Equal(words[:h], words[h:]) {
+		words = words[:h]
 	}
 	// Generic words, never all of them.
 	kept := words[:0]
@@ -156,6 +163,20 @@ func entityTokens(key string, out []string) []string {
 		return append(out[:start], words...)
 	}
 	return out[:start+len(kept)]
+}
+
+// hasListingTail reports whether a name key names a security of its
+// issuer: a share-class or listing word after the first word ("berkshire
+// hathaway class b", "bank of america depositary shares").
+func hasListingTail(key string) bool {
+	first := true
+	for w := range strings.FieldsSeq(key) {
+		if !first && listingWord(w) {
+			return true
+		}
+		first = false
+	}
+	return false
 }
 
 // entityKey returns the entity tokens of a name key joined by spaces.

@@ -219,10 +219,13 @@ func (e *evaluator) judge(a, b uint32, flags uint8) (int, Kind, uint32) {
 	if flags&kName != 0 && e.names {
 		e.na = sa.namesOf(la, e.na[:0])
 		e.nb = sb.namesOf(lb, e.nb[:0])
-		key, conf := e.nameOnly(e.na, e.nb)
+		key, conf, listing := e.nameOnly(e.na, e.nb)
 		if key != "" {
 			// Interned already (the candidate came from name postings);
 			// Intern is the lookup that cannot miss.
+			if listing {
+				return conf, Listing, e.d.Intern(key)
+			}
 			return conf, Name, e.d.Intern(key)
 		}
 	}
@@ -255,24 +258,31 @@ func domainConfidence(rel nameRel, umbrella bool) int {
 
 // nameOnly judges a name-only candidate: the smallest entity key the two
 // name sets share, at ConfDistinctiveName when it is distinctive in both
-// data sources, else ConfNameOnly ("" when none is shared).
-func (e *evaluator) nameOnly(as, bs []string) (string, int) {
-	key := ""
+// data sources or when one of the names is a security's listing of the
+// issuer the other names (listing), else ConfNameOnly ("" when none is
+// shared).
+func (e *evaluator) nameOnly(as, bs []string) (key string, conf int, listing bool) {
 	for _, p := range as {
 		ep := entityKey(p)
 		for _, q := range bs {
-			if ep == entityKey(q) && (key == "" || ep < key) {
-				key = ep
+			if ep != entityKey(q) {
+				continue
+			}
+			// A listing is the stronger evidence: it wins, then the
+			// smaller key.
+			l := hasListingTail(p) || hasListingTail(q)
+			if key == "" || (l && !listing) || (l == listing && ep < key) {
+				key, listing = ep, l
 			}
 		}
 	}
-	if key == "" {
-		return "", 0
+	switch {
+	case key == "":
+		return "", 0, false
+	case listing || distinctiveName(key, e.rare):
+		return key, ConfDistinctiveName, listing
 	}
-	if distinctiveName(key, e.rare) {
-		return key, ConfDistinctiveName
-	}
-	return key, ConfNameOnly
+	return key, ConfNameOnly, false
 }
 
 // rare reports whether a word of entity keys is rare in both data sources:
@@ -435,10 +445,72 @@ func (e *evaluator) collectNames(out []cand, si, sj int) []cand {
 	ox, oy := e.offsets(si, sj)
 	sx.buildNames(e.d)
 	sy.buildNames(e.d)
-	for _, p := range join(sx.nameKey, sy.nameKey, nil) {
+	for _, p := range joinBounded(sx.nameKey, sy.nameKey, func(k uint32) bool { return e.nameGroupOK(k) }) {
 		a, b := sx.nameAcct[p.i]+ox, sy.nameAcct[p.j]+oy
 		if xs.live(a) && ys.live(b) {
 			out = append(out, cand{a, b, sx.nameKey[p.i], kName})
+		}
+	}
+	return out
+}
+
+// maxNameGroup bounds the candidate pairs one entity key makes: a name
+// that many accounts of both sides hold is no evidence of identity (and
+// would make candidates quadratic in their number).
+const maxNameGroup = 4096
+
+// nameGroupOK reports whether entity key k (a Dict id) is held by few
+// enough live accounts of the two sides to make candidates: at most
+// maxNameGroup pairs. It counts over all segments, so that an index and
+// its rebuild agree.
+func (e *evaluator) nameGroupOK(k uint32) bool {
+	return e.xs.nameCount(k)*e.ys.nameCount(k) <= maxNameGroup
+}
+
+// nameCount returns how many live accounts of the side hold entity key k.
+func (s *side) nameCount(k uint32) int {
+	n := 0
+	for si := 0; si < s.nseg; si++ {
+		seg, off := s.segs[si], uint32(0)
+		if si == 1 {
+			off = s.off
+		}
+		seg.buildNames(s.x.dict)
+		for p := lowerBound(seg.nameKey, k); p < len(seg.nameKey) && seg.nameKey[p] == k; p++ {
+			if s.live(off + seg.nameAcct[p]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// joinBounded is join, leaving out the keys that ok refuses.
+func joinBounded(a, b []uint32, ok func(key uint32) bool) []pair {
+	var out []pair
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch x, y := a[i], b[j]; {
+		case x < y:
+			i++
+		case x > y:
+			j++
+		default:
+			ie, je := i, j
+			for ie < len(a) && a[ie] == x {
+				ie++
+			}
+			for je < len(b) && b[je] == x {
+				je++
+			}
+			if ok(x) {
+				for p := i; p < ie; p++ {
+					for q := j; q < je; q++ {
+						out = append(out, pair{uint32(p), uint32(q)})
+					}
+				}
+			}
+			i, j = ie, je
 		}
 	}
 	return out
@@ -523,7 +595,7 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 		i = j
 	}
-	edges = dropWeakNameEdges(edges, e.xs.n, e.ys.n)
+	edges = dropWeakNameEdges(edges, e.xs.n, e.ys.n, e.hasDomain)
 	// Union-find over the accounts that have an accepted edge, numbered
 	// densely through arrays over the global accounts (maps cost 3× more
 	// here when many candidates take this path).
@@ -580,19 +652,25 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 	return comps
 }
 
-// dropWeakNameEdges leaves out the name-only edges of accounts that match
-// on a domain or a registration id: an account whose keys found its match
-// does not also match elsewhere on its name, which would merge two
-// accounts of the other side that nothing else links (a record named like
-// another company, or a company and its namesake). Names match across
-// domains for accounts that no key matched.
-func dropWeakNameEdges(edges []edge, nx, ny uint32) []edge {
+// dropWeakNameEdges leaves out the name-only edges between an account
+// that matches on a domain or a registration id and an account of the
+// other side that has a domain of its own: an account whose keys found
+// its match does not also match another site on its name, which would
+// merge two accounts of the other side that nothing else links (a record
+// named like another company, or a company and its namesake). Names still
+// match an account without any domain (a listing without a website), and
+// across domains between accounts that no key matched. A listing of a
+// security matches its issuer whatever else the issuer matched: the share
+// classes of one company belong with it.
+func dropWeakNameEdges(edges []edge, nx, ny uint32, hasDomain func(g uint32, isY bool) bool) []edge {
 	var keyed []edge
 	hasName := false
 	for _, ed := range edges {
-		if ed.kind == Name {
+		switch ed.kind {
+		case Name:
 			hasName = true
-		} else {
+		case Listing:
+		default:
 			keyed = append(keyed, ed)
 		}
 	}
@@ -604,7 +682,19 @@ func dropWeakNameEdges(edges []edge, nx, ny uint32) []edge {
 		sx.set(ed.x)
 		sy.set(ed.y)
 	}
-	return slices.DeleteFunc(edges, func(ed edge) bool { return ed.kind == Name && (sx.has(ed.x) || sy.has(ed.y)) })
+	return slices.DeleteFunc(edges, func(ed edge) bool {
+		return ed.kind == Name && ((sx.has(ed.x) && hasDomain(ed.y, true)) || (sy.has(ed.y) && hasDomain(ed.x, false)))
+	})
+}
+
+// hasDomain reports whether global account g (of Y if isY) has a domain.
+func (e *evaluator) hasDomain(g uint32, isY bool) bool {
+	sd := e.xs
+	if isY {
+		sd = e.ys
+	}
+	seg, a := sd.at(g)
+	return int(a) < seg.nDom || len(rangeOf(seg.umbByAcct, a)) > 0
 }
 
 // keyed reports whether global account g (of Y if isY) has an accepted
@@ -620,7 +710,7 @@ func (e *evaluator) keyed(g uint32, isY bool) bool {
 		if isY {
 			a, b = h, g
 		}
-		if _, kind, _, ok := e.accept(a, b, fl); ok && kind != Name {
+		if _, kind, _, ok := e.accept(a, b, fl); ok && kind != Name && kind != Listing {
 			return true
 		}
 	}

@@ -230,6 +230,17 @@ func refJudge(a, b *refAcct, opts Options, wx, wy map[string]int) (int, Kind, st
 	}
 	if opts.NameMatching {
 		if n := minShared(refEntityKeys(a.names), refEntityKeys(b.names)); n != "" {
+			listed := ""
+			for p := range a.names {
+				for q := range b.names {
+					if k := entityKey(p); k == entityKey(q) && (hasListingTail(p) || hasListingTail(q)) && (listed == "" || k < listed) {
+						listed = k
+					}
+				}
+			}
+			if listed != "" {
+				return ConfDistinctiveName, Listing, listed
+			}
 			if distinctiveName(n, func(w string) bool { return wx[w] <= rareWordAccounts && wy[w] <= rareWordAccounts }) {
 				return ConfDistinctiveName, Name, n
 			}
@@ -304,11 +315,13 @@ func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []str
 	// Name-only edges of accounts that match on a key are left out.
 	keyedX, keyedY := map[int]bool{}, map[int]bool{}
 	for _, e := range edges {
-		if e.kind != Name {
+		if e.kind != Name && e.kind != Listing {
 			keyedX[e.a], keyedY[e.b] = true, true
 		}
 	}
-	edges = slices.DeleteFunc(edges, func(e refEdge) bool { return e.kind == Name && (keyedX[e.a] || keyedY[e.b]) })
+	edges = slices.DeleteFunc(edges, func(e refEdge) bool {
+		return e.kind == Name && ((keyedX[e.a] && len(ya[e.b].doms) > 0) || (keyedY[e.b] && len(xa[e.a].doms) > 0))
+	})
 	uf := refUF{}
 	for _, e := range edges {
 		uf[e.a] = e.a
@@ -366,7 +379,8 @@ func refMatch(xr, yr []Record, opts Options, maskX, maskY uint64) (Matrix, []str
 // that agree, agree partly or disagree.
 func randomRecords(r *rand.Rand, prefix string, n, pool int) []Record {
 	names := []string{"acme", "acme labs", "ac me", "zeta", "zeta corp", "talkable", "curebit", "delta", "delta air", "omega",
-		"acme fund", "acme municipal trust", "international business machines", "ibm", "acme group", "zetaworks analytics"}
+		"acme fund", "acme municipal trust", "international business machines", "ibm", "acme group", "zetaworks analytics",
+		"acme class b", "zeta corp series a preferred"}
 	recs := make([]Record, n)
 	for i := range recs {
 		rc := Record{ID: fmt.Sprintf("%s%06d", prefix, i), Mask: r.Uint64N(16)}
@@ -384,7 +398,7 @@ func randomRecords(r *rand.Rand, prefix string, n, pool int) []Record {
 				rc.OtherNameKeys = []string{names[r.IntN(len(names))]}
 			}
 		default: // large inputs: names as rare as domains
-			rc.NameKey = names[r.IntN(len(names))] + fmt.Sprint(" ", r.IntN(pool))
+			rc.NameKey = fmt.Sprint("n", r.IntN(pool), " ", names[r.IntN(len(names))])
 		}
 		recs[i] = rc
 	}
