@@ -431,7 +431,7 @@ func TestRecordKeys(t *testing.T) {
 		"Gamma,gamma.io,,12345678,4,\n" + // 5: short DUNS: kept, not padded
 		",n/a,,,5,carl\n" + // 6: rejected
 		"---,,,,6,\n" + // 7: rejected
-		",gmail.com,n/a,,7,\n" + // 8: rejected
+		",jane@gmail.com,n/a,,7,\n" + // 8: rejected
 		",,,150483782,8,\n" + // 9: registration id only
 		",,n/a,,9,\n" + // 10: rejected for its aliases
 		",,,1234,10,\n" // 11: rejected for its registration id
@@ -472,8 +472,8 @@ func TestRecordKeys(t *testing.T) {
 		Rejections: []Rejection{
 			{Line: 6, Column: 2, Field: "Website", Value: "n/a", Err: normalize.ErrNoDomain, Reason: `no company name and website "n/a": no company domain`},
 			{Line: 7, Column: 1, Field: "Account Name", Value: "---", Err: nil, Reason: `company name "---" gives no name key and no website`},
-			{Line: 8, Column: 2, Field: "Website", Value: "gmail.com", Err: normalize.ErrGenericDomain,
-				Reason: `no company name and website "gmail.com": generic domain shared by unrelated companies and aliases "n/a": no company domain`},
+			{Line: 8, Column: 2, Field: "Website", Value: "jane@gmail.com", Err: normalize.ErrGenericDomain,
+				Reason: `no company name and website "jane@gmail.com": generic domain shared by unrelated companies and aliases "n/a": no company domain`},
 			{Line: 10, Column: 3, Field: "Domains", Value: "n/a", Err: normalize.ErrNoDomain, Reason: `no company name and no website and aliases "n/a": no company domain`},
 			{Line: 11, Column: 4, Field: "DUNS", Value: "1234", Err: normalize.ErrInvalidID, Reason: `no company name and no website and duns "1234": invalid registration id`},
 		},

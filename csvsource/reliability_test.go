@@ -487,7 +487,7 @@ func TestOtherNamesAndWebsites(t *testing.T) {
 		"1,Acme,\"Acme Holdings, Inc.\",Acme,acme.com,https://investors.acme-ir.com/,www.acme.de,acme.fr; acme.com\n" +
 		"2,,Beta Corporation,,,,,\n" + // a legal name only: its key is the NameKey
 		"3,Gamma,GAMMA INC,Gamma,,facebook.com/gamma,gamma.io,\n" + // a platform page in an other website: a warning
-		"4,---,???,,,n/a,gmail.com,\n" + // nothing gives a key
+		"4,---,???,,,n/a,jane@gmail.com,\n" + // nothing gives a key
 		"5,Delta,Delta Group,Delta Group,delta.com,delta.com,delta.com,\n" // repeats removed
 	m := Mapping{ID: "Id", Name: "Account Name", Website: "Website", Aliases: "Domains",
 		OtherNames: []string{"Legal Name", "dba"}, OtherWebsites: []string{"IR Website", " regional site "}}
@@ -530,7 +530,7 @@ func TestOtherNamesAndWebsites(t *testing.T) {
 	wantSum := Summary{Rows: 5, Accepted: 4, Rejected: 1, NoDomain: 1, Warned: 1,
 		Rejections: []Rejection{{Line: 5, Column: 6, Field: "IR Website", Value: "n/a", Err: normalize.ErrNoDomain,
 			Reason: `company name "---" gives no name key and Legal Name "???" gives no name key and no website and ` +
-				`IR Website "n/a": no company domain and Regional Site "gmail.com": generic domain shared by unrelated companies`}},
+				`IR Website "n/a": no company domain and Regional Site "jane@gmail.com": generic domain shared by unrelated companies`}},
 		Warnings: []Rejection{{Line: 4, Column: 6, Field: "IR Website", Value: "facebook.com/gamma", Err: normalize.ErrPlatformPage,
 			Reason: `IR Website "facebook.com/gamma": page on a platform, not a company's own site`}},
 	}

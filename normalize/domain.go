@@ -32,7 +32,9 @@ import (
 //
 // The error is a *DomainError wrapping ErrNoDomain (empty, placeholder like
 // "n/a", IP address, reserved or unknown top-level domain, public suffix,
-// invalid host name), ErrGenericDomain (free-mail and similar) or
+// invalid host name), ErrGenericDomain (an e-mail address at a free-mail or
+// similar provider, "jane@gmail.com"; the provider's own website,
+// "yahoo.com", is its key) or
 // ErrPlatformPage (a page on a platform such as "facebook.com/acme", or
 // anything at a host like "apps.apple.com" or "bit.ly"; the bare platform
 // domain and e-mail addresses at it, "jane@facebook.com", are the platform
@@ -319,10 +321,23 @@ scan:
 	if flags&flagPlatform != 0 && !isEmail && hasPath(rest) {
 		return "", false, "page on " + key, ErrPlatformPage
 	}
-	if flags&flagGeneric != 0 {
+	// A generic domain is no company's key in an e-mail address
+	// (jane@gmail.com); as a website it is its owner's (yahoo.com is
+	// Yahoo's).
+	if flags&flagGeneric != 0 && isEmail {
 		return "", false, "listed generic domain " + key, ErrGenericDomain
 	}
 	return key, owned, "", nil
+}
+
+// Generic reports whether domain, a registrable domain as Domain returns
+// it, is on the generic-domain list (free-mail and similar): a company's
+// key in a website, never in an e-mail address.
+func (n *Normalizer) Generic(domain string) bool {
+	if n == nil {
+		n = defaultNormalizer
+	}
+	return n.lookup(domain)&flagGeneric != 0
 }
 
 // maxIDNBytes bounds the UTF-8 length of a host passed to IDNA: 253

@@ -30,7 +30,7 @@ func TestDomainPastedURLs(t *testing.T) {
 		{in: "acme.com\tbeta.io\tgamma.org", err: ErrNoDomain, reason: "several websites on separate lines (a list belongs in an aliases column)"},
 		{in: "n/\ta", err: ErrNoDomain, reason: "placeholder"},
 		{in: "\t\n\r", err: ErrNoDomain, reason: "empty"},
-		{in: "gmail\n.com", err: ErrGenericDomain, reason: "listed generic domain gmail.com"},
+		{in: "gmail\n.com", want: "gmail.com"}, // the provider's own website
 		{in: "facebook.com/\nacme", err: ErrPlatformPage, reason: "page on facebook.com"},
 		{in: "acme.com acme.de", err: ErrNoDomain, reason: "invalid character ' '"}, // spaces are not removed
 	}

@@ -189,6 +189,9 @@ func (n *Normalizer) email(raw string) (e Email, reason string, cause error) {
 	generic := false
 	switch {
 	case err == nil:
+		// A bare host is keyed as a website: a free-mail provider's
+		// domain is its own key there, and generic in an address.
+		generic = n.Generic(company)
 	case errors.Is(err, ErrGenericDomain):
 		generic = true
 	default:

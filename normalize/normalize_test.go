@@ -187,23 +187,23 @@ var domainCases = []domainCase{
 	{"münchen .de", "", ErrNoDomain},
 	{"https://pragmaticleaders.io, https://ostronaut.com", "", ErrNoDomain}, // a list: see Domains
 
-	// Free-mail and similar.
-	{"gmail.com", "", ErrGenericDomain},
-	{"GMAIL.COM", "", ErrGenericDomain},
+	// Free-mail and similar: generic in an address, the provider's key as a website.
+	{"gmail.com", "gmail.com", nil}, // the provider's own website
+	{"GMAIL.COM", "gmail.com", nil}, // the provider's own website
 	{"jane@gmail.com", "", ErrGenericDomain},
 	{"mailto:jane@googlemail.com", "", ErrGenericDomain},
-	{"mail.yahoo.co.uk", "", ErrGenericDomain},
+	{"mail.yahoo.co.uk", "yahoo.co.uk", nil}, // the provider's own website
 	{"jane@hotmail.co.uk", "", ErrGenericDomain},
 	{"x@outlook.com", "", ErrGenericDomain},
-	{"https://www.yahoo.com/", "", ErrGenericDomain},
-	{"icloud.com", "", ErrGenericDomain},
-	{"proton.me", "", ErrGenericDomain},
-	{"gmx.de", "", ErrGenericDomain},
-	{"web.de", "", ErrGenericDomain},
-	{"qq.com", "", ErrGenericDomain},
-	{"163.com", "", ErrGenericDomain},
-	{"orange.fr", "", ErrGenericDomain},
-	{"t-online.de", "", ErrGenericDomain},
+	{"https://www.yahoo.com/", "yahoo.com", nil}, // the provider's own website
+	{"icloud.com", "icloud.com", nil}, // the provider's own website
+	{"proton.me", "proton.me", nil}, // the provider's own website
+	{"gmx.de", "gmx.de", nil}, // the provider's own website
+	{"web.de", "web.de", nil}, // the provider's own website
+	{"qq.com", "qq.com", nil}, // the provider's own website
+	{"163.com", "163.com", nil}, // the provider's own website
+	{"orange.fr", "orange.fr", nil}, // the provider's own website
+	{"t-online.de", "t-online.de", nil}, // the provider's own website
 
 	// Pages on platforms.
 	{"https://www.facebook.com/acmewidgets", "", ErrPlatformPage},
@@ -294,7 +294,7 @@ func TestDomainReasons(t *testing.T) {
 		"acme.con":                  "unknown top-level domain",
 		"example.com":               "reserved name",
 		"acme .com":                 "invalid character ' '",
-		"gmail.com":                 "listed generic domain gmail.com",
+		"jane@gmail.com":            "listed generic domain gmail.com",
 		"https://facebook.com/acme": "page on facebook.com",
 		"apps.apple.com/x":          "page on apps.apple.com",
 		"xn--a.com":                 "invalid punycode label",
@@ -329,8 +329,11 @@ func TestDomainErrorMessage(t *testing.T) {
 func TestDefaultLists(t *testing.T) {
 	t.Parallel()
 	for _, d := range DefaultGenericDomains() {
-		if _, err := Domain(d); !errors.Is(err, ErrGenericDomain) {
-			t.Errorf("Domain(%q) = %v; want ErrGenericDomain", d, err)
+		if k, err := Domain(d); err != nil || k != d {
+			t.Errorf("Domain(%q) = %q, %v; want the provider's own key", d, k, err)
+		}
+		if !New().Generic(d) {
+			t.Errorf("Generic(%q) = false", d)
 		}
 		if _, err := Domain("jane@" + d); !errors.Is(err, ErrGenericDomain) {
 			t.Errorf("Domain(jane@%s) = %v; want ErrGenericDomain", d, err)
@@ -377,11 +380,11 @@ func TestOptions(t *testing.T) {
 	if _, err := only.Domain("jane@acme-mail.com"); !errors.Is(err, ErrGenericDomain) {
 		t.Errorf("replaced list: acme-mail.com = %v; want ErrGenericDomain", err)
 	}
-	if _, err := only.Domain("gmail.com"); err != nil {
+	if _, err := only.Domain("jane@gmail.com"); err != nil {
 		t.Errorf("replaced list: gmail.com = %v; want accepted", err)
 	}
 	extra := New(WithExtraGenericDomains("acme-mail.com", "bücher.de"))
-	for _, in := range []string{"gmail.com", "acme-mail.com", "jane@xn--bcher-kva.de"} {
+	for _, in := range []string{"jane@gmail.com", "jane@acme-mail.com", "jane@xn--bcher-kva.de"} {
 		if _, err := extra.Domain(in); !errors.Is(err, ErrGenericDomain) {
 			t.Errorf("extended list: %q = %v; want ErrGenericDomain", in, err)
 		}
@@ -419,7 +422,7 @@ func TestOptions(t *testing.T) {
 	if k, err := n.Domain("www.acme.com/x"); err != nil || k != "acme.com" {
 		t.Errorf("option applied after New changed the rules: %q, %v", k, err)
 	}
-	if _, err := n.Domain("gmail.com"); !errors.Is(err, ErrGenericDomain) {
+	if _, err := n.Domain("jane@gmail.com"); !errors.Is(err, ErrGenericDomain) {
 		t.Errorf("option applied after New changed the rules: gmail.com = %v", err)
 	}
 	if k, err := New(nil).Domain("acme.com"); err != nil || k != "acme.com" {
@@ -427,10 +430,10 @@ func TestOptions(t *testing.T) {
 	}
 	// A nil *Normalizer uses the defaults; the zero Normalizer has no lists.
 	var nilN *Normalizer
-	if _, err := nilN.Domain("gmail.com"); !errors.Is(err, ErrGenericDomain) {
+	if _, err := nilN.Domain("jane@gmail.com"); !errors.Is(err, ErrGenericDomain) {
 		t.Errorf("nil Normalizer: gmail.com = %v; want ErrGenericDomain", err)
 	}
-	if got, err := nilN.Domains("acme.com gmail.com"); err != nil || len(got) != 1 {
+	if got, err := nilN.Domains("acme.com jane@gmail.com"); err != nil || len(got) != 1 {
 		t.Errorf("nil Normalizer Domains = %v, %v", got, err)
 	}
 	var zero Normalizer
@@ -493,7 +496,8 @@ func TestDomains(t *testing.T) {
 		{"acme.com acme.com", []string{"acme.com"}, nil},
 		{"https://www.acme.com, acme.com", []string{"acme.com"}, nil},
 		{"ACME.COM; acme.com.", []string{"acme.com"}, nil},
-		{"gmail.com; acme.com", []string{"acme.com"}, nil},
+		{"jane@gmail.com; acme.com", []string{"acme.com"}, nil},
+		{"gmail.com; acme.com", []string{"gmail.com", "acme.com"}, nil},
 		{"facebook.com/acme; acme.com", []string{"acme.com"}, nil},
 		{"https://pragmaticleaders.io, https://ostronaut.com", []string{"pragmaticleaders.io", "ostronaut.com"}, nil},
 		{"acme.com|acme.de", []string{"acme.com", "acme.de"}, nil},
@@ -510,8 +514,8 @@ func TestDomains(t *testing.T) {
 		{" ;, |", nil, ErrNoDomain},
 		{"n/a", nil, ErrNoDomain},
 		{"1.2.3.4 localhost", nil, ErrNoDomain},
-		{"gmail.com", nil, ErrGenericDomain},
-		{"gmail.com; n/a", nil, ErrGenericDomain}, // the first entry's error
+		{"jane@gmail.com", nil, ErrGenericDomain},
+		{"jane@gmail.com; n/a", nil, ErrGenericDomain}, // the first entry's error
 		{"facebook.com/acme", nil, ErrPlatformPage},
 	}
 	for _, tc := range tests {
@@ -534,12 +538,12 @@ func TestDomains(t *testing.T) {
 			t.Errorf("Domains not idempotent on %q: %v\n%s", tc.in, err, diff)
 		}
 	}
-	_, err := n.Domains("gmail.com; n/a")
+	_, err := n.Domains("jane@gmail.com; n/a")
 	var de *DomainError
-	if !errors.As(err, &de) || de.Value != "gmail.com" {
+	if !errors.As(err, &de) || de.Value != "jane@gmail.com" {
 		t.Errorf("Domains error does not wrap the first entry's *DomainError: %v", err)
 	}
-	if !strings.Contains(err.Error(), `"gmail.com; n/a"`) {
+	if !strings.Contains(err.Error(), `"jane@gmail.com; n/a"`) {
 		t.Errorf("Domains error does not name the list: %v", err)
 	}
 }
