@@ -83,7 +83,7 @@ func TestUpsertRecordsNormalizesOnceAtIngest(t *testing.T) {
 			RegistrationID: acctmap.RegistrationID{Scheme: "DUNS", Value: "00-123-4567"}, Fields: map[string]string{"Stage": "Customer"}},
 		{ID: "2", Name: "Société Générale", Website: "n/a"},
 		{ID: "3", Website: "jane@gmail.com"}, // no key at all
-		{ID: "", Name: "No id"},         // no id
+		{ID: "", Name: "No id"},              // no id
 		{ID: "4", Name: "Short duns", RegistrationID: acctmap.RegistrationID{Scheme: "duns", Value: "1234567"}},
 		{ID: "1", Name: "Acme Corporation", Website: "acme.com", Fields: map[string]string{"Owner": "Jane"}}, // later wins
 	})

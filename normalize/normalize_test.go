@@ -196,14 +196,14 @@ var domainCases = []domainCase{
 	{"jane@hotmail.co.uk", "", ErrGenericDomain},
 	{"x@outlook.com", "", ErrGenericDomain},
 	{"https://www.yahoo.com/", "yahoo.com", nil}, // the provider's own website
-	{"icloud.com", "icloud.com", nil}, // the provider's own website
-	{"proton.me", "proton.me", nil}, // the provider's own website
-	{"gmx.de", "gmx.de", nil}, // the provider's own website
-	{"web.de", "web.de", nil}, // the provider's own website
-	{"qq.com", "qq.com", nil}, // the provider's own website
-	{"163.com", "163.com", nil}, // the provider's own website
-	{"orange.fr", "orange.fr", nil}, // the provider's own website
-	{"t-online.de", "t-online.de", nil}, // the provider's own website
+	{"icloud.com", "icloud.com", nil},            // the provider's own website
+	{"proton.me", "proton.me", nil},              // the provider's own website
+	{"gmx.de", "gmx.de", nil},                    // the provider's own website
+	{"web.de", "web.de", nil},                    // the provider's own website
+	{"qq.com", "qq.com", nil},                    // the provider's own website
+	{"163.com", "163.com", nil},                  // the provider's own website
+	{"orange.fr", "orange.fr", nil},              // the provider's own website
+	{"t-online.de", "t-online.de", nil},          // the provider's own website
 
 	// Pages on platforms.
 	{"https://www.facebook.com/acmewidgets", "", ErrPlatformPage},
