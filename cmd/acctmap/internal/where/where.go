@@ -176,7 +176,11 @@ func (p *parser) condition(start, end int) (acctmap.Condition, error) {
 	} else {
 		m, ok = findOp(s, i)
 		if !ok {
-			return acctmap.Condition{}, p.errAt(end, "expected an operator (%s) after the field name %.40q", opList, trim(s[i:]))
+			if j := strings.IndexAny(s[i:], strayOps); j >= 0 {
+				r, _ := utf8.DecodeRuneInString(s[i+j:])
+				return acctmap.Condition{}, p.errAt(i+j, "%q is not an operator (operators: %s)", r, opList)
+			}
+			return acctmap.Condition{}, p.errAt(end, "expected an operator (%s) after the field name", opList)
 		}
 		field = trim(s[i:m.start])
 	}
@@ -301,6 +305,10 @@ func (p *parser) list(s string, m opMatch) ([]string, error) {
 		i++ // the comma
 	}
 }
+
+// strayOps are characters people write as operators that the grammar does
+// not have: an error points at them rather than at the end.
+const strayOps = "~!^:≠≥≤≈|&"
 
 const opList = `=, !=, >, <, contains, starts with, in (…), not in (…), is empty, is not empty`
 
