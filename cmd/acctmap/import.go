@@ -275,12 +275,15 @@ func nonEmpty(list []string) []string {
 	return out
 }
 
-// roles returns what the mapping does with each column, by lower-case name.
-func roles(m csvsource.Mapping) map[string]string {
-	r := map[string]string{}
+// colRole is one mapped column and what the import does with it.
+type colRole struct{ col, role string }
+
+// roles lists the mapped columns, in the mapping's order.
+func roles(m csvsource.Mapping) []colRole {
+	var r []colRole
 	put := func(col, role string) {
-		if col != "" {
-			r[strings.ToLower(strings.TrimSpace(col))] = role
+		if col = strings.TrimSpace(col); col != "" {
+			r = append(r, colRole{col, role})
 		}
 	}
 	put(m.Name, "company name")
@@ -297,6 +300,16 @@ func roles(m csvsource.Mapping) map[string]string {
 		put(c, "other website")
 	}
 	return r
+}
+
+// roleOf returns what the mapping does with a header column.
+func roleOf(rs []colRole, header string) (string, bool) {
+	for _, r := range rs {
+		if strings.EqualFold(r.col, strings.TrimSpace(header)) {
+			return r.role, true
+		}
+	}
+	return "", false
 }
 
 // printMapping shows the mapping step: each column, sample values, its role
@@ -317,7 +330,7 @@ func printMapping(w io.Writer, path string, sample *csvsource.Sample, m csvsourc
 				vals = append(vals, cut(clean(v), 20))
 			}
 		}
-		role, mapped := r[strings.ToLower(col)]
+		role, mapped := roleOf(r, col)
 		typ := ""
 		if !mapped {
 			role = "field"
@@ -350,9 +363,9 @@ func checkMapping(file *os.File, path string, m csvsource.Mapping, sample *csvso
 	if m.Website == "" && m.RegistrationID == "" && len(m.OtherWebsites) == 0 {
 		return failf("no column of %s looks like a website: choose one with --website COLUMN, or --registration-id COLUMN --scheme duns (columns: %s)", path, cols)
 	}
-	for col, role := range roles(m) {
-		if !slices.ContainsFunc(sample.Header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), col) }) {
-			return failf("%s has no column %q (for the %s); columns: %s", path, col, role, cols)
+	for _, r := range roles(m) {
+		if !slices.ContainsFunc(sample.Header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), r.col) }) {
+			return failf("%s has no column %.40q (for the %s); columns: %s", path, r.col, r.role, cols)
 		}
 	}
 	if _, err := file.Seek(0, io.SeekStart); err != nil {
@@ -400,7 +413,7 @@ func sourceFlag(needed bool, name, partnerName string) string {
 func exampleWhere(sample *csvsource.Sample, m csvsource.Mapping) string {
 	r := roles(m)
 	for i, col := range sample.Header {
-		if _, mapped := r[strings.ToLower(col)]; mapped {
+		if _, mapped := roleOf(r, col); mapped {
 			continue
 		}
 		l := strings.ToLower(col)

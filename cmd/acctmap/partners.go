@@ -70,7 +70,7 @@ func (a *app) partnerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := &table{header: []string{"ORG", "NAME", "STATUS", "SINCE"}}
+			t := &table{header: []string{"ORG", "NAME", "STATUS", "SINCE"}, maxCell: 100}
 			for _, p := range ps {
 				other := p.Other(s.org.ID)
 				status := string(p.Status)

@@ -198,7 +198,7 @@ See 'acctmap help where' for the expressions.`,
 			for _, ds := range sources {
 				srcName[ds.ID] = ds.Name
 			}
-			t := &table{header: []string{"POPULATION", "KIND", "SOURCE", "RECORDS", "FILTER", "SHARED"}, right: []bool{false, false, false, true}, maxCell: 60}
+			t := &table{header: []string{"POPULATION", "KIND", "SOURCE", "RECORDS", "FILTER", "SHARED"}, right: []bool{false, false, false, true}, maxCell: 100}
 			for _, p := range pops {
 				pv, err := s.actor.PreviewPopulation(ctx, p.DataSourceID, p.Filter, 0)
 				if err != nil {

@@ -190,7 +190,7 @@ func (a *app) shareRequestsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := &table{header: []string{"ID", "FROM", "TO", "POPULATION", "LEVEL", "FIELDS", "STATUS", "MESSAGE"}}
+			t := &table{header: []string{"ID", "FROM", "TO", "POPULATION", "LEVEL", "FIELDS", "STATUS", "MESSAGE"}, maxCell: 60}
 			for _, p := range partners {
 				reqs, err := s.actor.ShareRequests(ctx, p.ID)
 				if err != nil {
