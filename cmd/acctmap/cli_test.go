@@ -199,6 +199,22 @@ func TestRejectedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	fails(t, r, 1, "accounts.xlsx: not a CSV file: this is a zip archive: extract the CSV file from it and import that", "import", xlsx, "--yes")
+	// --new-partner: a failed import takes the new partner away again.
+	fails(t, r, 1, "gave a usable key", "import", bad, "--yes", "--new-partner", "Cobalt")
+	if got := ok(t, r, "partner", "list"); strings.Contains(got, "Cobalt") {
+		t.Errorf("a failed import left its new partner:\n%s", got)
+	}
+	ok(t, r, "import", path, "--yes", "--new-partner", "Cobalt", "--populations-from", "stage")
+	if got := ok(t, r, "population", "list", "--partner", "Cobalt"); !regexp.MustCompile(`Customers\s+customers\s+accounts\.csv\s+2\s+Stage in \(Customer, Customers\)`).MatchString(got) {
+		t.Errorf("--populations-from:\n%s", got)
+	}
+	fails(t, r, 1, "Cobalt exists already: import into it with --partner", "import", path, "--yes", "--new-partner", "cobalt")
+	fails(t, r, 1, `--populations-from "Name": not a column of`, "import", path, "--yes", "--populations-from", "Name")
+	fails(t, r, 2, "exclude each other", "import", path, "--partner", "Cobalt", "--new-partner", "X")
+	out = ok(t, r, "import", path, "--yes", "--partner", "Cobalt", "--populations-from", "Stage")
+	if !strings.Contains(out, `Population "Customers" exists already: kept as it is.`) {
+		t.Errorf("--populations-from again:\n%s", out)
+	}
 	fails(t, r, 2, "invalid --delimiter", "import", path, "--delimiter", "ab")
 	fails(t, r, 2, "needs --scheme", "import", path, "--registration-id", "Stage")
 }

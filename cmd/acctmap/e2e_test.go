@@ -65,7 +65,10 @@ type runner interface {
 }
 
 // binRunner runs the built binary with a clean environment of its own.
-type binRunner struct{ env []string }
+type binRunner struct {
+	env []string
+	dir string // the working directory; the package's when empty
+}
 
 func newBinRunner(t *testing.T, vars ...string) binRunner {
 	var env []string
@@ -82,7 +85,7 @@ func newBinRunner(t *testing.T, vars ...string) binRunner {
 func (r binRunner) run(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = r.env
+	cmd.Env, cmd.Dir = r.env, r.dir
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut

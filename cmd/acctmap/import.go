@@ -25,15 +25,16 @@ import (
 const sampleRows = 200
 
 type importOpts struct {
-	source, partner            string
-	name, website, id, aliases string
-	regID, scheme              string
-	otherNames, otherWebsites  []string
-	yes, lenient               bool
-	delimiter, encoding        string
-	progress                   *choice
-	progressInterval           time.Duration
-	progressEvery              int
+	source, partner, newPartner string
+	populationsFrom             string
+	name, website, id, aliases  string
+	regID, scheme               string
+	otherNames, otherWebsites   []string
+	yes, lenient                bool
+	delimiter, encoding         string
+	progress                    *choice
+	progressInterval            time.Duration
+	progressEvery               int
 }
 
 func (a *app) importCmd() *cobra.Command {
@@ -53,13 +54,21 @@ hold. Flags override the suggestion: --name, --website, --id, --other-name and
 an empty value (--id "") drops a suggested column. On a terminal it asks before
 importing, unless --yes.
 
+--new-partner NAME creates an offline partner and imports into its data (a
+failed import removes it again). --populations-from COLUMN then creates the
+standard populations the org lacks from a stage column: Customers where it is
+Customer(s), Prospects where Prospect(s), Open Opportunities where Open
+Opportunity (or Opportunities, Opportunity); see them with 'acctmap population
+list', change them with 'acctmap population delete' and 'population add'.
+
 Long imports show a progress bar on a terminal (stderr) and a line every few
 seconds otherwise. Then the summary: rows accepted, rows rejected with their
 line and reason, warnings, and duplicates merged.`,
 		Example: `  acctmap import ours.csv
   acctmap import partner.csv --source "Bolt CRM" --name Company --website Domain --yes
   acctmap import duns.csv --name "Legal Name" --registration-id DUNS --scheme duns
-  acctmap import cobalt.csv --partner "Cobalt Consulting" --yes`,
+  acctmap import cobalt.csv --partner "Cobalt Consulting" --yes
+  acctmap import bolt.csv --new-partner "Bolt Warehouse" --populations-from Status --yes`,
 		Args: exactArgs(1, "FILE"),
 		RunE: a.action(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 			return a.runImport(ctx, cmd, args[0], o)
@@ -68,6 +77,8 @@ line and reason, warnings, and duplicates merged.`,
 	f := c.Flags()
 	f.StringVar(&o.source, "source", "", "the source to import into (default: the file's name); created if new, replaced if it exists")
 	f.StringVar(&o.partner, "partner", "", "import into this offline partner's data instead of your org's")
+	f.StringVar(&o.newPartner, "new-partner", "", "create this offline partner and import into its data")
+	f.StringVar(&o.populationsFrom, "populations-from", "", "then create the standard populations from this column: Customers where it is Customer, Prospects, Open Opportunities")
 	f.StringVar(&o.name, "name", "", "column of the company name")
 	f.StringVar(&o.website, "website", "", "column of the website (or an e-mail address, a URL)")
 	f.StringVar(&o.id, "id", "", "column of the record id in your CRM (default: the line number)")
@@ -93,6 +104,9 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 	if err != nil {
 		return err
 	}
+	if o.partner != "" && o.newPartner != "" {
+		return usagef(cmd, "--partner and --new-partner exclude each other")
+	}
 	s, err := a.me(ctx)
 	if err != nil {
 		return err
@@ -100,6 +114,12 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 	orgID, orgName, err := s.dataOrg(ctx, o.partner)
 	if err != nil {
 		return err
+	}
+	if o.newPartner != "" {
+		if p, err := s.resolvePartner(ctx, o.newPartner); err == nil {
+			return failf("%s exists already: import into it with --partner %s", p.Name, shellArg(p))
+		}
+		orgName = o.newPartner
 	}
 	file, err := os.Open(path)
 	if err != nil {
@@ -119,6 +139,11 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 	printMapping(a.stdout, path, sample, m)
 	if err := checkMapping(file, path, m, sample, opts); err != nil {
 		return err
+	}
+	if col := o.populationsFrom; col != "" {
+		if _, mapped := roleOf(roles(m), col); mapped || !slices.ContainsFunc(sample.Header, func(h string) bool { return strings.EqualFold(h, col) }) {
+			return failf("--populations-from %.40q: not a column of %s kept as a field (fields: %s)", col, path, quoteList(fieldColumns(sample, m)))
+		}
 	}
 
 	name := firstNonEmpty(o.source, filepath.Base(path))
@@ -140,11 +165,24 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 	}
 
 	var ds acctmap.DataSource
-	created := false
+	created, createdPartner := false, ""
+	if o.newPartner != "" {
+		org, err := s.actor.CreateOfflinePartner(ctx, o.newPartner)
+		if err != nil {
+			return err
+		}
+		orgID, orgName, createdPartner = org.ID, org.Name, org.ID
+		fmt.Fprintf(a.stdout, "Added offline partner %s (id %s).\n", org.Name, org.ID)
+		sources = nil
+		i = -1
+	}
 	if i >= 0 {
 		ds = sources[i]
 	} else {
 		if ds, err = s.actor.CreateDataSource(ctx, acctmap.NewDataSource{OrgID: orgID, Name: name}); err != nil {
+			if createdPartner != "" {
+				_ = s.actor.DeleteOfflinePartner(context.WithoutCancel(ctx), createdPartner)
+			}
 			return err
 		}
 		created = true
@@ -159,9 +197,12 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 	})
 	pr.done()
 	if err != nil {
-		if created {
-			// An empty source left behind by a failed first import
-			// would be in the way of the next try.
+		// An empty source, or partner, left behind by a failed first
+		// import would be in the way of the next try.
+		switch {
+		case createdPartner != "":
+			_ = s.actor.DeleteOfflinePartner(context.WithoutCancel(ctx), createdPartner)
+		case created:
 			_ = s.actor.DeleteDataSource(context.WithoutCancel(ctx), ds.ID)
 		}
 		printRejections(a.stdout, sum)
@@ -171,9 +212,16 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 		path, ds.Name, orgName, plural(int64(sum.Rows), "row", "rows"), sum.Accepted, sum.Rejected, sum.DuplicatesMerged,
 		plural(int64(sum.Warned), "warning", "warnings"))
 	printRejections(a.stdout, sum)
+	partnerArg := o.partner
+	if createdPartner != "" {
+		partnerArg = orgName
+	}
+	if o.populationsFrom != "" {
+		return a.standardPopulations(ctx, s, orgID, ds, o.populationsFrom)
+	}
 	if created {
 		fmt.Fprintf(a.stdout, "Next: define populations, e.g. acctmap population add Customers%s --where %s\n",
-			sourceFlag(len(sources) > 0, ds.Name, o.partner), exampleWhere(sample, m))
+			sourceFlag(len(sources) > 0, ds.Name, partnerArg), exampleWhere(sample, m))
 	}
 	return nil
 }
@@ -394,6 +442,59 @@ func printRejections(w io.Writer, sum acctmap.ImportSummary) {
 	}
 	list("Rejected rows (not imported)", sum.Rejections, sum.Rejected)
 	list("Warnings (imported; worth fixing in the source system)", sum.Warnings, sum.Warned)
+}
+
+// standardValues are the values of a stage column that --populations-from
+// reads as each standard population.
+var standardValues = []struct {
+	kind   acctmap.PopulationKind
+	values []string
+}{
+	{acctmap.Customers, []string{"Customer", "Customers"}},
+	{acctmap.Prospects, []string{"Prospect", "Prospects"}},
+	{acctmap.OpenOpportunities, []string{"Open Opportunity", "Open Opportunities", "Opportunity"}},
+}
+
+// standardPopulations creates the standard populations an org lacks from
+// a stage column, those that select records.
+func (a *app) standardPopulations(ctx context.Context, s *session, orgID string, ds acctmap.DataSource, col string) error {
+	pops, err := s.actor.Populations(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout)
+	for _, sv := range standardValues {
+		if slices.ContainsFunc(pops, func(p acctmap.Population) bool { return p.Kind == sv.kind }) {
+			fmt.Fprintf(a.stdout, "Population %q exists already: kept as it is.\n", sv.kind.StandardName())
+			continue
+		}
+		f := acctmap.Filter{All: []acctmap.Condition{{Field: col, Op: acctmap.In, Values: sv.values}}}
+		pv, err := s.actor.PreviewPopulation(ctx, ds.ID, f, 0)
+		if err != nil {
+			return err
+		}
+		if pv.Count == 0 {
+			continue
+		}
+		pop, err := s.actor.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: sv.kind, Filter: f})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "Created population %q: %s (%s).\n", pop.Name, plural(int64(pv.Count), "record", "records"), filterText(pop.Filter))
+	}
+	return nil
+}
+
+// fieldColumns lists the columns the mapping keeps as fields.
+func fieldColumns(sample *csvsource.Sample, m csvsource.Mapping) []string {
+	var out []string
+	r := roles(m)
+	for _, h := range sample.Header {
+		if _, mapped := roleOf(r, h); !mapped {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // sourceFlag is the --source (and --partner) a follow-up command needs.
