@@ -119,7 +119,7 @@ func bigCSV(t *testing.T, n int) string {
 		if i%3 == 0 {
 			stage = "Customer"
 		}
-		fmt.Fprintf(&b, "%d,Company %d,company%d.example.com,%s\n", i, i, i, stage)
+		fmt.Fprintf(&b, "%d,Company %d,company%d.com,%s\n", i, i, i, stage)
 	}
 	path := filepath.Join(t.TempDir(), "big.csv")
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
@@ -140,7 +140,7 @@ func TestProgress(t *testing.T) {
 	if res.code != 0 || len(lines) < 4 || !strings.HasSuffix(res.stderr, "importing big.csv: saving to the workspace\n") {
 		t.Errorf("progress lines: exit %d, %d lines:\n%s", res.code, len(lines), res.stderr)
 	}
-	if !strings.Contains(res.stdout, "20,000 rows read, 20000 accepted") {
+	if !strings.Contains(res.stdout, "20,000 rows read, 20,000 accepted, 0 rejected, 0 duplicates merged, 0 warnings.") {
 		t.Errorf("summary:\n%s", res.stdout)
 	}
 	// The default interval prints nothing for an import this short.
@@ -214,6 +214,22 @@ func TestRejectedRows(t *testing.T) {
 	out = ok(t, r, "import", path, "--yes", "--partner", "Cobalt", "--populations-from", "Stage")
 	if !strings.Contains(out, `Population "Customers" exists already: kept as it is.`) {
 		t.Errorf("--populations-from again:\n%s", out)
+	}
+	// Long lists are cut to --show rows.
+	var many strings.Builder
+	many.WriteString("Name,Website\n")
+	for i := range 30 {
+		fmt.Fprintf(&many, "Person %d,person%d@gmail.com\n", i, i)
+	}
+	warned := filepath.Join(dir, "warned.csv")
+	if err := os.WriteFile(warned, []byte(many.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := ok(t, r, "import", warned, "--yes"); strings.Count(out, "\n  line ") != 20 || !strings.Contains(out, "  … and 10 more (--show N lists more, up to the first 30)\n") {
+		t.Errorf("default --show:\n%s", out)
+	}
+	if out := ok(t, r, "import", warned, "--yes", "--show", "2"); strings.Count(out, "\n  line ") != 2 || !strings.Contains(out, "  … and 28 more (--show N lists more, up to the first 30)\n") {
+		t.Errorf("--show 2:\n%s", out)
 	}
 	fails(t, r, 2, "invalid --delimiter", "import", path, "--delimiter", "ab")
 	fails(t, r, 2, "needs --scheme", "import", path, "--registration-id", "Stage")

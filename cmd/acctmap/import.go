@@ -35,6 +35,7 @@ type importOpts struct {
 	progress                    *choice
 	progressInterval            time.Duration
 	progressEvery               int
+	show                        int // rejected rows and warnings listed
 }
 
 func (a *app) importCmd() *cobra.Command {
@@ -91,6 +92,7 @@ line and reason, warnings, and duplicates merged.`,
 	f.BoolVar(&o.lenient, "lenient-quotes", false, `read a quote inside a field (12" pipe) as text, with a warning`)
 	f.StringVar(&o.delimiter, "delimiter", "", `force the delimiter: ",", ";", "tab" or one character (default: detected)`)
 	f.StringVar(&o.encoding, "encoding", "", "force the encoding: UTF-8, UTF-16LE, UTF-16BE, windows-1252 (default: detected)")
+	f.IntVar(&o.show, "show", 20, fmt.Sprintf("list this many rejected rows and warnings (at most %d are kept)", csvsource.DefaultMaxRejections))
 	f.Var(o.progress, "progress", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, off")
 	f.DurationVar(&o.progressInterval, "progress-interval", 2*time.Second, "time between progress lines")
 	f.IntVar(&o.progressEvery, "progress-every", 10000, "rows between progress reports")
@@ -205,13 +207,13 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 		case created:
 			_ = s.actor.DeleteDataSource(context.WithoutCancel(ctx), ds.ID)
 		}
-		printRejections(a.stdout, sum)
+		printRejections(a.stdout, sum, o.show)
 		return err
 	}
-	fmt.Fprintf(a.stdout, "\nImported %s into source %q of %s: %s read, %d accepted, %d rejected, %d duplicates merged, %s.\n",
-		path, ds.Name, orgName, plural(int64(sum.Rows), "row", "rows"), sum.Accepted, sum.Rejected, sum.DuplicatesMerged,
-		plural(int64(sum.Warned), "warning", "warnings"))
-	printRejections(a.stdout, sum)
+	fmt.Fprintf(a.stdout, "\nImported %s into source %q of %s: %s read, %s accepted, %s rejected, %s duplicates merged, %s.\n",
+		path, ds.Name, orgName, plural(int64(sum.Rows), "row", "rows"), count(int64(sum.Accepted)), count(int64(sum.Rejected)),
+		count(int64(sum.DuplicatesMerged)), plural(int64(sum.Warned), "warning", "warnings"))
+	printRejections(a.stdout, sum, o.show)
 	partnerArg := o.partner
 	if createdPartner != "" {
 		partnerArg = orgName
@@ -425,11 +427,14 @@ func checkMapping(file *os.File, path string, m csvsource.Mapping, sample *csvso
 	return nil
 }
 
-func printRejections(w io.Writer, sum acctmap.ImportSummary) {
+// printRejections lists the first show rejected rows and warnings.
+func printRejections(w io.Writer, sum acctmap.ImportSummary, show int) {
 	list := func(title string, rs []acctmap.Rejection, total int) {
 		if total == 0 {
 			return
 		}
+		all := rs
+		rs = rs[:max(0, min(len(rs), show))]
 		fmt.Fprintf(w, "\n%s:\n", title)
 		t := &table{maxCell: 120}
 		for _, r := range rs {
@@ -437,7 +442,7 @@ func printRejections(w io.Writer, sum acctmap.ImportSummary) {
 		}
 		_ = t.write(w)
 		if more := total - len(rs); more > 0 {
-			fmt.Fprintf(w, "  … and %s more\n", plural(int64(more), "row", "rows"))
+			fmt.Fprintf(w, "  … and %s more (--show N lists more, up to the first %d)\n", count(int64(more)), len(all))
 		}
 	}
 	list("Rejected rows (not imported)", sum.Rejections, sum.Rejected)
