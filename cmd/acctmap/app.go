@@ -50,6 +50,10 @@ type app struct {
 	schema    string
 	as        string
 
+	// data is the raw standard output, for CSV and JSON; the env's
+	// stdout shows text to a person, with control characters escaped.
+	data io.Writer
+
 	ws *workspace // opened by the first command that needs it
 }
 
@@ -80,11 +84,12 @@ func failf(format string, args ...any) error { return &userErr{msg: fmt.Sprintf(
 
 // run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
-	a := &app{env: e}
+	a := &app{env: e, data: e.stdout}
+	a.stdout = safeWriter{e.stdout}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(e.stdin)
-	root.SetOut(e.stdout)
+	root.SetOut(a.stdout)
 	root.SetErr(e.stderr)
 	err := root.ExecuteContext(ctx)
 	if a.ws != nil {
@@ -97,19 +102,19 @@ func run(ctx context.Context, args []string, e env) int {
 	var f *failure
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "acctmap: %s (see '%s --help')\n", oneLine(ue.msg), ue.cmd)
+		fmt.Fprintf(e.stderr, "acctmap: %s (see '%s --help')\n", clean(oneLine(ue.msg)), ue.cmd)
 		return exitUsage
 	case errors.As(err, &f):
 		if ctx.Err() != nil && errors.Is(f.err, ctx.Err()) {
 			fmt.Fprintln(e.stderr, "acctmap: interrupted; the command's changes were not saved")
 			return exitInterrupted
 		}
-		fmt.Fprintf(e.stderr, "acctmap: %s\n", oneLine(explain(f.err)))
+		fmt.Fprintf(e.stderr, "acctmap: %s\n", clean(oneLine(explain(f.err))))
 		return exitFailure
 	default:
 		// Cobra's own errors: an unknown command, a flag that does not
 		// parse, a wrong number of arguments.
-		fmt.Fprintf(e.stderr, "acctmap: %s (see '%s --help')\n", oneLine(cobraMessage(err)), commandPath(root, args))
+		fmt.Fprintf(e.stderr, "acctmap: %s (see '%s --help')\n", clean(oneLine(cobraMessage(err))), clean(commandPath(root, args)))
 		return exitUsage
 	}
 }

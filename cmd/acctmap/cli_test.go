@@ -251,6 +251,14 @@ func TestTerminalEscapesInData(t *testing.T) {
 	if !strings.Contains(out, `Evil\x1b[2J`) || !strings.Contains(out, `\u202eabc\a`) {
 		t.Errorf("escaped values not shown:\n%s", out)
 	}
+	// Another org's name, in messages and on stderr.
+	ok(t, r, "org", "add", "Evil\x1b]0;owned\x07 Corp", "--id", "evil", "--admin", "eve")
+	res := r.run(t, "", "partner", "invite", "evil")
+	res2 := r.run(t, "", "partner", "invite", "evil")
+	all := res.stdout + res.stderr + res2.stdout + res2.stderr + ok(t, r, "org", "list") + ok(t, r, "partner", "list")
+	if strings.ContainsAny(all, "\x1b\x07") || !strings.Contains(all, `Invited Evil\x1b]0;owned\a Corp.`) {
+		t.Errorf("an org's name reached the terminal unescaped: %q", all)
+	}
 }
 
 func TestExportLimitAndAtomicity(t *testing.T) {

@@ -78,9 +78,9 @@ hidden from partner); --format json the whole matrix.`,
 				for _, c := range mx.Cols {
 					out.Columns = append(out.Columns, popJSON(c))
 				}
-				return writeJSON(a.stdout, out)
+				return writeJSON(a.data, out)
 			case "csv":
-				w := csv.NewWriter(a.stdout)
+				w := csv.NewWriter(a.data)
 				_ = w.Write([]string{"population", "partner_population", "partner_shares", "accounts", "hidden_from_partner"})
 				for i, r := range mx.Rows {
 					for j, c := range mx.Cols {

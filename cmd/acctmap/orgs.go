@@ -31,7 +31,7 @@ func (a *app) newOrg(ctx context.Context, ws *workspace, cmd *cobra.Command, nam
 	u, err := ws.net.AddUser(ctx, acctmap.User{ID: userID, OrgID: org.ID, Name: firstNonEmpty(userName, userID), Role: acctmap.RoleAdmin})
 	if err != nil {
 		// An org without an admin is of no use to the command line.
-		_ = ws.net.DeleteOrg(ctx, org.ID)
+		_ = ws.net.DeleteOrg(context.WithoutCancel(ctx), org.ID)
 		return acctmap.Org{}, acctmap.User{}, err
 	}
 	return org, u, nil

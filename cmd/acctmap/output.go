@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,6 +95,30 @@ func clean(s string) string {
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f
+}
+
+// safeWriter escapes control characters but line breaks and tabs: what the
+// command prints for a person holds names and values of other orgs.
+type safeWriter struct{ w io.Writer }
+
+func (s safeWriter) Write(p []byte) (int, error) {
+	unsafe := func(r rune) bool { return r != '\n' && r != '\t' && unsafeRune(r) }
+	if !bytes.ContainsFunc(p, unsafe) {
+		return s.w.Write(p)
+	}
+	var b strings.Builder
+	for _, r := range string(p) {
+		if unsafe(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	if _, err := io.WriteString(s.w, b.String()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // cut shortens s to at most max display cells, ending it with "…".

@@ -170,7 +170,7 @@ the export permission and counts against your plan's export limit.`,
 				return err
 			}
 			if format.value == "csv" {
-				_, err := s.actor.ExportReport(ctx, spec, a.stdout)
+				_, err := s.actor.ExportReport(ctx, spec, a.data)
 				return err
 			}
 			rep, err := s.actor.Report(ctx, spec)
@@ -183,7 +183,7 @@ the export permission and counts against your plan's export limit.`,
 					out.Rows = append(out.Rows, reportRowJSON{Values: r.Values, MatchedOn: r.MatchedOn, Key: r.Key, Confidence: r.Confidence,
 						Explanation: r.Explanation, RecordID: r.RecordID, PartnerRecordID: r.PartnerRecordID})
 				}
-				return writeJSON(a.stdout, out)
+				return writeJSON(a.data, out)
 			}
 			t := &table{header: rep.Columns}
 			for _, r := range rep.Rows {
@@ -249,7 +249,7 @@ written whole or not at all; -o - writes to standard output.`,
 				return err
 			}
 			if out == "-" {
-				_, err := s.actor.ExportReport(ctx, spec, a.stdout)
+				_, err := s.actor.ExportReport(ctx, spec, a.data)
 				return err
 			}
 			n, err := exportFile(ctx, s, spec, out)
