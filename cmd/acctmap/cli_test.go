@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -338,11 +339,31 @@ func TestMoreCommands(t *testing.T) {
 		t.Errorf("partner populations:\n%s", got)
 	}
 	ok(t, r, "share", "Customers", "--with", "bolt", "--remove")
+
+	// What the partner does not see is noted in the matrix.
+	before := ok(t, r, "matrix", "bolt")
+	fails(t, r, 1, `record "A-999" of data source "ours.csv" not found`, "source", "private", "ours.csv", "A-001", "A-999")
+	if got := ok(t, r, "source", "private", "ours.csv", "A-001", "A-001"); !strings.Contains(got, "1 record of source \"ours.csv\" made private (1 already was).") {
+		t.Errorf("source private: %s", got)
+	}
+	out := ok(t, r, "matrix", "bolt")
+	if !regexp.MustCompile(`(?m)^Customers\s+2 \(1 hidden\)$`).MatchString(out) || !strings.Contains(out, "(n hidden): accounts Bolt Warehouse does not see") {
+		t.Errorf("matrix with a private record:\nbefore:\n%s\nafter:\n%s", before, out)
+	}
+	var mj matrixJSON
+	if err := json.Unmarshal([]byte(ok(t, r, "matrix", "bolt", "-f", "json")), &mj); err != nil || mj.HiddenFromPartner[0][0] != 1 {
+		t.Errorf("matrix json hidden: %v %v", mj.HiddenFromPartner, err)
+	}
+	if got := ok(t, r, "matrix", "acme", "--as", "bob"); !regexp.MustCompile(`(?m)^Customers\s+1\s+2$`).MatchString(got) {
+		t.Errorf("the partner counts a private record:\n%s", got)
+	}
+	ok(t, r, "source", "private", "ours.csv", "A-001", "--undo")
+	fails(t, r, 2, "missing RECORD-ID", "source", "private", "ours.csv")
 	fails(t, r, 2, "shares no fields", "share", "Customers", "--with", "bolt", "--level", "counts", "--fields", "name")
 	fails(t, r, 2, "--remove takes no --level", "share", "Customers", "--with", "bolt", "--remove", "--level", "full")
 
 	// A share request declined.
-	out := ok(t, r, "share", "request", "bolt", "--population", "customers", "--fields", "name")
+	out = ok(t, r, "share", "request", "bolt", "--population", "customers", "--fields", "name")
 	id := regexp.MustCompile(`request (\S+)\.`).FindStringSubmatch(out)[1]
 	if got := ok(t, r, "share", "decline", id, "--as", "bob", "--partner", "acme"); !strings.Contains(got, "Declined the request of Acme Analytics") {
 		t.Errorf("decline: %s", got)

@@ -75,11 +75,60 @@ func (a *app) sourceCmd() *cobra.Command {
 		}),
 	}
 	del.Flags().StringVar(&delPartner, "partner", "", "delete this offline partner's source")
+	var privPartner string
+	var undo bool
+	private := &cobra.Command{
+		Use:   "private SOURCE RECORD-ID…",
+		Short: "Mark records private: partners never see them, nor count them",
+		Long: `source private marks records of a source private: they never appear in anything
+a partner sees, nor in its counts; you still see your own matches on them, noted
+as hidden from the partner in the matrix. The mark survives re-imports of the
+same record ids. --undo makes them public again.`,
+		Example: `  acctmap source private ours.csv A-001 A-007
+  acctmap source private ours.csv A-007 --undo`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return exactArgs(2, "SOURCE", "RECORD-ID")(cmd, args)
+			}
+			return nil
+		},
+		RunE: a.action(func(ctx context.Context, _ *cobra.Command, args []string) error {
+			s, err := a.me(ctx)
+			if err != nil {
+				return err
+			}
+			orgID, orgName, err := s.dataOrg(ctx, privPartner)
+			if err != nil {
+				return err
+			}
+			ds, err := s.resolveSource(ctx, orgID, orgName, args[0])
+			if err != nil {
+				return err
+			}
+			n, err := s.actor.SetPrivate(ctx, ds.ID, args[1:], !undo)
+			if err != nil {
+				return err
+			}
+			state := "private"
+			if undo {
+				state = "public"
+			}
+			already := ""
+			if k := len(args) - 1 - n; k > 0 {
+				already = fmt.Sprintf(" (%d already %s)", k, map[bool]string{true: "was", false: "were"}[k == 1])
+			}
+			fmt.Fprintf(a.stdout, "%s of source %q made %s%s.\n", plural(int64(n), "record", "records"), ds.Name, state, already)
+			return nil
+		}),
+	}
+	private.Flags().StringVar(&privPartner, "partner", "", "an offline partner's source")
+	private.Flags().BoolVar(&undo, "undo", false, "make the records public again")
+
 	return group(&cobra.Command{
 		Use:     "source",
 		Short:   "Sources: the CSV imports of your org and offline partners",
 		Example: `  acctmap source list`,
-	}, list, del)
+	}, list, del, private)
 }
 
 func whereHelp() *cobra.Command {
