@@ -233,11 +233,11 @@ or ACCTMAP_DB). Commands act as the current user, set by "acctmap init" or
 Exit codes: 0 success, 1 failure (the message says what to fix), 2 usage error
 (unknown command or flag, a missing or invalid argument, a --where that does
 not parse), 130 interrupted (nothing was changed).`,
-		Example: `  # Two CSVs to a matrix
+		Example: `  # Two CSVs to a matrix: yours, and an offline partner's
   acctmap init --org "Acme Analytics" --user ann
-  acctmap import ours.csv --yes
-  acctmap population add Customers --where 'Stage = Customer'
-  acctmap matrix bolt-warehouse`,
+  acctmap import ours.csv --populations-from Stage --yes
+  acctmap import partner.csv --new-partner "Bolt Warehouse" --populations-from Status --yes
+  acctmap matrix "Bolt Warehouse"`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args: func(cmd *cobra.Command, args []string) error {

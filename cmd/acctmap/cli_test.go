@@ -232,6 +232,24 @@ func TestRejectedRows(t *testing.T) {
 	if out := ok(t, r, "import", warned, "--yes", "--show", "2"); strings.Count(out, "\n  line ") != 2 || !strings.Contains(out, "  … and 28 more (--show N lists more, up to the first 30)\n") {
 		t.Errorf("--show 2:\n%s", out)
 	}
+	// Overrides that move a suggested column to another role.
+	out = ok(t, r, "import", "testdata/ours.csv", "--yes", "--website", "", "--other-website", "Website", "--other-name", "Account Owner", "--id", "")
+	for _, want := range []string{`Website\s+https://www\.stripe\.… \| WWW\.NOTION\.SO \| shopify\.…\s+other website`,
+		`Account Owner\s+Dana Reyes \| Dana Reyes \| Lee Park\s+other name\n`, `Account ID\s+A-001 \| A-002 \| A-003\s+field\s+text`} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("mapping overrides: no %s in\n%s", want, out)
+		}
+	}
+	// A DUNS list: names and registration ids, no website.
+	duns := filepath.Join(dir, "duns.csv")
+	if err := os.WriteFile(duns, []byte("Legal Name;DUNS\nAcme Inc;123456789\nBolt GmbH;12345\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = ok(t, r, "import", duns, "--yes", "--name", "Legal Name", "--registration-id", "DUNS", "--scheme", "duns")
+	if !regexp.MustCompile(`DUNS\s+123456789 \| 12345\s+registration id \(duns\)`).MatchString(out) || !strings.Contains(out, "2 rows read, 2 accepted") ||
+		!strings.Contains(out, `line 3  duns "12345": invalid registration id`) || !strings.Contains(out, `population add Customers --source "duns.csv"`+"\n") {
+		t.Errorf("DUNS import:\n%s", out)
+	}
 	fails(t, r, 2, "invalid --delimiter", "import", path, "--delimiter", "ab")
 	fails(t, r, 2, "needs --scheme", "import", path, "--registration-id", "Stage")
 }

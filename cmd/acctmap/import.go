@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/cmd/acctmap/internal/where"
 	"github.com/acctmap/acctmap/csvsource"
 	"github.com/acctmap/acctmap/fieldtype"
 )
@@ -222,7 +223,7 @@ func (a *app) runImport(ctx context.Context, cmd *cobra.Command, path string, o 
 		return a.standardPopulations(ctx, s, orgID, ds, o.populationsFrom)
 	}
 	if created {
-		fmt.Fprintf(a.stdout, "Next: define populations, e.g. acctmap population add Customers%s --where %s\n",
+		fmt.Fprintf(a.stdout, "Next: define populations, e.g. acctmap population add Customers%s%s\n",
 			sourceFlag(len(sources) > 0, ds.Name, partnerArg), exampleWhere(sample, m))
 	}
 	return nil
@@ -515,23 +516,34 @@ func sourceFlag(needed bool, name, partnerName string) string {
 }
 
 // exampleWhere proposes a filter from the file: a stage-like column and its
-// first value.
+// first value, else the first field's; "" without fields.
 func exampleWhere(sample *csvsource.Sample, m csvsource.Mapping) string {
 	r := roles(m)
+	first := ""
 	for i, col := range sample.Header {
 		if _, mapped := roleOf(r, col); mapped {
 			continue
 		}
-		l := strings.ToLower(col)
-		if strings.Contains(l, "stage") || strings.Contains(l, "status") || strings.Contains(l, "type") || strings.Contains(l, "lifecycle") {
-			for _, v := range sample.Values[i] {
-				if v != "" {
-					return shellQuote(col + " = " + v)
-				}
+		value := ""
+		for _, v := range sample.Values[i] {
+			if v != "" {
+				value = v
+				break
 			}
 		}
+		if value == "" {
+			continue
+		}
+		expr := " --where " + shellQuote(where.Format(acctmap.Condition{Field: col, Op: acctmap.Equals, Value: value}))
+		l := strings.ToLower(col)
+		if strings.Contains(l, "stage") || strings.Contains(l, "status") || strings.Contains(l, "type") || strings.Contains(l, "lifecycle") {
+			return expr
+		}
+		if first == "" {
+			first = expr
+		}
 	}
-	return "'Stage = Customer'"
+	return first
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -4,9 +4,9 @@
 // account mapping matrices and reports.
 //
 //	acctmap init --org "Acme Analytics" --user ann
-//	acctmap import ours.csv --yes
-//	acctmap population add Customers --where 'Stage = Customer'
-//	acctmap matrix bolt
+//	acctmap import ours.csv --populations-from Stage --yes
+//	acctmap import partner.csv --new-partner "Bolt Warehouse" --populations-from Status --yes
+//	acctmap matrix "Bolt Warehouse"
 //
 // The workspace is a boltstore file, ./acctmap.db unless --workspace FILE or
 // ACCTMAP_WORKSPACE says otherwise, or a PostgreSQL database with
