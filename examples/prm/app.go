@@ -351,11 +351,22 @@ func (a *App) parseTemplates() error {
 		if base == "layout.html" {
 			continue
 		}
-		t, err := template.ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(template.FuncMap{"levelLabel": levelLabel}).
+			ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return err
 		}
 		a.pages[base] = t
 	}
 	return nil
+}
+
+// levelLabel names a share level for people.
+func levelLabel(l acctmap.ShareLevel) string {
+	for _, x := range levels() {
+		if x.Level == l {
+			return x.Label
+		}
+	}
+	return string(l)
 }

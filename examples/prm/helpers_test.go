@@ -29,6 +29,7 @@ type testEnv struct {
 	demo demo
 	app  *App
 	srv  *httptest.Server
+	base string // the server's URL
 }
 
 func newEnv(t *testing.T) *testEnv {
@@ -61,7 +62,7 @@ func newEnv(t *testing.T) *testEnv {
 			t.Errorf("the app logged an internal error: %s", l)
 		}
 	})
-	return &testEnv{t: t, net: net, demo: d, app: app, srv: srv}
+	return &testEnv{t: t, net: net, demo: d, app: app, srv: srv, base: srv.URL}
 }
 
 // client is a browser-like HTTP client with its own cookie jar. It does
@@ -135,7 +136,7 @@ func (c *client) do(req *http.Request) (*http.Response, string) {
 
 func (c *client) get(path string) (*http.Response, string) {
 	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.e.srv.URL+path, nil)
+	req, _ := http.NewRequest(http.MethodGet, c.e.base+path, nil)
 	return c.do(req)
 }
 
@@ -162,7 +163,7 @@ func (c *client) postForm(path string, form url.Values) (*http.Response, string)
 	} else if form.Get("csrf") == "" {
 		form.Del("csrf")
 	}
-	req, _ := http.NewRequest(http.MethodPost, c.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, c.e.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return c.do(req)
 }
@@ -176,7 +177,7 @@ func (c *client) postFile(path, name string, data []byte) (*http.Response, strin
 	fw, _ := mw.CreateFormFile("file", name)
 	fw.Write(data)
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, c.e.srv.URL+path, &buf)
+	req, _ := http.NewRequest(http.MethodPost, c.e.base+path, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.do(req)
 }
@@ -193,7 +194,7 @@ func (c *client) api(method, path string, body any, token string) (*http.Respons
 		}
 		r = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, c.e.srv.URL+path, r)
+	req, _ := http.NewRequest(method, c.e.base+path, r)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -206,3 +206,71 @@ func TestUploadsAreBounded(t *testing.T) {
 		t.Errorf("expired uploads do not make room")
 	}
 }
+
+// The remaining forms and endpoints: an invite accepted and declined from
+// the partner list, a request declined, presets and rules through the API.
+func TestInvitesRequestsAndPresets(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	annA, bobA := e.net.As("ann"), e.net.As("bob")
+	ann, bob := e.signIn("ann"), e.signIn("bob")
+
+	// Declining the seeded request shares nothing.
+	if res, _ := ann.postForm("/requests/bolt/"+e.demo.Request+"/decline", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("decline: %d", res.StatusCode)
+	}
+	reqs, _ := annA.ShareRequests(ctx, "bolt")
+	if len(reqs) != 1 || reqs[0].Status != acctmap.RequestDeclined {
+		t.Errorf("after declining: %+v", reqs)
+	}
+
+	for _, answer := range []string{"accept", "decline"} {
+		if _, err := bobA.Revoke(ctx, "acme"); err != nil && answer == "accept" {
+			t.Fatal(err)
+		}
+		if _, err := annA.Invite(ctx, "bolt"); err != nil {
+			t.Fatal(err)
+		}
+		_, body := bob.get("/partners")
+		if !strings.Contains(body, `action="/partners/acme/accept"`) {
+			t.Fatalf("Bolt is not offered to accept the invite")
+		}
+		if res, body := bob.postForm("/partners/acme/"+answer, url.Values{}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d %s", answer, res.StatusCode, body)
+		}
+		ps, _ := bobA.Partnerships(ctx)
+		want := map[string]acctmap.PartnershipStatus{"accept": acctmap.Accepted, "decline": acctmap.Declined}[answer]
+		if len(ps) != 1 || ps[0].Status != want {
+			t.Errorf("after %s: %+v", answer, ps)
+		}
+		if answer == "accept" {
+			if res, _ := ann.get("/partners/bolt/matrix"); res.StatusCode != 200 {
+				t.Errorf("matrix after accepting: %d", res.StatusCode)
+			}
+		}
+	}
+
+	var pops []jsonPopulation
+	ann.getJSON("/api/populations", 200, &pops)
+	if len(pops) != 3 || pops[0].Name != "Customers" {
+		t.Errorf("populations %+v", pops)
+	}
+	if res, body := ann.api("POST", "/api/field-presets", map[string]any{"name": "Names", "fields": []string{"name"}}, ""); res.StatusCode != 204 {
+		t.Fatalf("save preset: %d %s", res.StatusCode, body)
+	}
+	presets, _ := annA.FieldPresets(ctx)
+	if len(presets) != 2 {
+		t.Errorf("presets %+v", presets)
+	}
+	if res, body := ann.api("DELETE", "/api/field-presets/Names", nil, ""); res.StatusCode != 204 {
+		t.Fatalf("delete preset: %d %s", res.StatusCode, body)
+	}
+	if res, body := ann.api("DELETE", "/api/share-rules?"+url.Values{"population": {e.demo.Pops["acme/customers"]}}.Encode(), nil, ""); res.StatusCode != 204 {
+		t.Fatalf("remove the default rule: %d %s", res.StatusCode, body)
+	}
+	pop, _ := annA.Population(ctx, e.demo.Pops["acme/customers"])
+	if pop.Sharing.Default != nil {
+		t.Errorf("the default rule is still %+v", pop.Sharing.Default)
+	}
+}
