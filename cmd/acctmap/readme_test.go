@@ -36,6 +36,25 @@ func TestFourLines(t *testing.T) {
 	if want := strings.TrimSpace(blocks[1]); !strings.HasPrefix(out, want+"\n") {
 		t.Errorf("the README shows\n%s\nthe command prints\n%s", want, out)
 	}
+
+	// The repository's README shows the same four commands.
+	top, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(string(top), "## Without writing Go")
+	if at < 0 {
+		t.Fatal(`README.md: no "Without writing Go" section`)
+	}
+	topLines := strings.Split(strings.TrimSpace(codeBlocks(string(top)[at:])[0]), "\n")
+	if len(topLines) != len(lines) {
+		t.Fatalf("README.md shows %d lines, cmd/acctmap/README.md %d", len(topLines), len(lines))
+	}
+	for i := range lines {
+		if got, want := strings.Join(shellWords(t, topLines[i]), " "), strings.Join(shellWords(t, lines[i]), " "); got != want {
+			t.Errorf("README.md line %d runs %q; cmd/acctmap/README.md runs %q", i+1, got, want)
+		}
+	}
 }
 
 // codeBlocks returns the contents of the fenced code blocks of markdown.
