@@ -358,6 +358,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	pos := make(map[string]int, len(in))
 	var fields []string
 	seenField := map[string]bool{}
+
 	for i, ri := range in {
 		if i%4096 == 0 && ctx.Err() != nil {
 			return ImportSummary{}, ctx.Err()
@@ -374,6 +375,9 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 			if !seenField[f] {
 				seenField[f] = true
 				fields = append(fields, f)
+				if w := shadowedWarning(f); w != "" {
+					sum.warn(Rejection{Index: i, RecordID: r.ID, Reason: w})
+				}
 			}
 		}
 		if j, dup := pos[r.ID]; dup {
@@ -580,6 +584,12 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		return nil, nil, ImportSummary{}, csvError(err)
 	}
 	fields := cr.FieldNames()
+	var sum ImportSummary
+	for _, f := range fields {
+		if w := shadowedWarning(f); w != "" {
+			sum.warn(Rejection{Line: 1, Reason: w})
+		}
+	}
 	every := imp.ProgressEvery
 	if every <= 0 {
 		every = 100000
@@ -587,7 +597,6 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	var (
 		recs     []Record
 		pos      = map[string]int{}
-		sum      ImportSummary
 		byValues = map[uint64][]int{} // content hash → indexes in recs
 		rows     int                  // rows accepted by the reader, to pace progress reports
 	)

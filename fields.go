@@ -70,16 +70,15 @@ func fieldValue(r *Record, canonical string) string {
 	return r.Fields[canonical]
 }
 
-// shadowedFields lists fields spelled exactly like a built-in: filters,
-// rules and reports that name them mean the built-in.
-func shadowedFields(fields []string) []string {
-	var out []string
-	for _, f := range fields {
-		if isBuiltin(f) {
-			out = append(out, f)
-		}
+// shadowedWarning is the import warning for a field spelled exactly like
+// a built-in, or "" for any other field: filters, rules and reports that
+// name it mean the built-in, so its values are stored and never reached.
+func shadowedWarning(field string) string {
+	if !isBuiltin(field) {
+		return ""
 	}
-	return out
+	return fmt.Sprintf("field %q is spelled like the built-in %q: filters, sharing rules and reports naming it mean the built-in; rename it (for example %q) to use its values",
+		field, field, field+"_field")
 }
 
 // unknownFieldError describes a field name that resolveField does not

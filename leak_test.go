@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/csvsource"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -563,4 +564,28 @@ func TestLeakNotSameMarkProbe(t *testing.T) {
 			t.Errorf("after A's mark, A counts %d without B's private bridging record and %d with it: the mark revealed it", without, with)
 		}
 	})
+}
+
+// A field spelled exactly like a built-in is stored but never reached:
+// filters, rules and reports naming it mean the built-in. Both import
+// paths say so in the summary's warnings, naming the field.
+func TestShadowedFieldWarned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newLeakWorld(t)
+	sum, err := w.adminB.UpsertRecords(ctx, w.dsB.ID, []acctmap.RecordInput{
+		{ID: "1", Name: "Acme", Website: "acme.com", Fields: map[string]string{"Stage": "Customer"}},
+		{ID: "2", Name: "Globex", Website: "globex.com", Fields: map[string]string{"name": "Ann Contact", "Name": "Bob"}},
+	})
+	mustDo(t, "UpsertRecords", err)
+	if sum.Warned != 1 || len(sum.Warnings) != 1 || sum.Warnings[0].Index != 1 || !strings.Contains(sum.Warnings[0].Reason, `field "name" is spelled like the built-in`) {
+		t.Errorf("pushed: warnings %+v (warned %d), want one for field \"name\" at index 1", sum.Warnings, sum.Warned)
+	}
+	ds := must[acctmap.DataSource](t, "CreateDataSource")(w.adminB.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"}))
+	sum, err = w.adminB.ImportCSV(ctx, ds.ID, strings.NewReader("Company,Website,id,Owner\nAcme,acme.com,x,Ann\n"),
+		acctmap.CSVImport{Mapping: csvsource.Mapping{Name: "Company", Website: "Website"}})
+	mustDo(t, "ImportCSV", err)
+	if sum.Warned != 1 || len(sum.Warnings) != 1 || sum.Warnings[0].Line != 1 || !strings.Contains(sum.Warnings[0].Reason, `field "id"`) {
+		t.Errorf("CSV: warnings %+v (warned %d), want one for column \"id\" at line 1", sum.Warnings, sum.Warned)
+	}
 }

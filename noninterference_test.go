@@ -372,11 +372,10 @@ func (w *niNet) visiblePops() []acctmap.Population {
 
 // seen says what V may see of one of P's records.
 type seen struct {
-	visible            bool // in a population visible to V, and public
-	id, name, website  bool // those values shown (or at risk of being)
-	fields             map[string]bool
-	full               map[string]bool // fields shared in full (PartnerRecords shows them)
-	inRecordLevelField bool
+	visible           bool // in a population visible to V, and public
+	id, name, website bool // those values shown (or at risk of being)
+	fields            map[string]bool
+	full              map[string]bool // fields shared in full (PartnerRecords shows them)
 }
 
 // seenOf computes what V may see of record id of P's data source ds, from
