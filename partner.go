@@ -116,7 +116,7 @@ func demoteRulesFor(tx Tx, org, partner string) error {
 		if r.Level != OverlappingRecords && r.Level != FullPopulation {
 			continue
 		}
-		p.Sharing = setRule(p.Sharing, partner, &ShareRule{Level: CountsOnly, UpdatedAt: r.UpdatedAt})
+		p.Sharing = setRule(p.Sharing, partner, &SharingRule{Level: CountsOnly, UpdatedAt: r.UpdatedAt})
 		if err := tx.PutPopulation(p); err != nil {
 			return err
 		}

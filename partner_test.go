@@ -203,3 +203,14 @@ func TestOfflinePartners(t *testing.T) {
 	})
 	wantErr(t, "view", err, nil)
 }
+
+// Code written against the former name keeps compiling: ShareRule is
+// SharingRule, not a copy of it.
+func TestShareRuleIsSharingRule(t *testing.T) {
+	t.Parallel()
+	var old acctmap.ShareRule = acctmap.SharingRule{Level: acctmap.CountsOnly}
+	s := acctmap.Sharing{Default: &old, Partners: map[string]acctmap.ShareRule{"b": old}}
+	if diff := cmp.Diff(acctmap.SharingRule{Level: acctmap.CountsOnly}, s.Partners["b"]); diff != "" {
+		t.Fatalf("rule (-want +got):\n%s", diff)
+	}
+}
