@@ -1,10 +1,131 @@
 package acctmap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 )
+
+// Partner is what one org sees of another org it works with: an accepted
+// partner, an org with a pending invite between the two, or one of its
+// offline partners. It holds the other org's id and name and never more of
+// it (not its users' permissions, plan or count policy).
+type Partner struct {
+	// ID and Name are the other org's.
+	ID   string
+	Name string
+	// Offline reports whether the partner is the viewer's offline
+	// partner, whose data the viewer uploads.
+	Offline bool
+	// Status is Accepted or Pending; an offline partner is Accepted.
+	Status PartnershipStatus
+	// InvitedByMe reports whether the viewer's org sent the invite (for a
+	// pending one: it is the other org's to accept).
+	InvitedByMe bool
+	// InvitedAt is when the latest invite was sent and UpdatedAt when the
+	// partnership last changed status (for an accepted one, when it was
+	// accepted); both are an offline partner's creation time.
+	InvitedAt time.Time
+	UpdatedAt time.Time
+	// Populations are the partner's populations the viewer may see, with
+	// what each shares (see PartnerPopulations): none while an invite is
+	// pending, all of an offline partner's.
+	Populations []PopulationInfo
+}
+
+// Partners lists the orgs the acting user's org works with: accepted
+// partners and pending invites in either direction, by org id, then its
+// offline partners, by id. Ended partnerships (declined, cancelled,
+// revoked) are not listed: Partnerships lists every state.
+func (a *Actor) Partners(ctx context.Context) ([]Partner, error) {
+	var out []Partner
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		ps, err := tx.Partnerships(u.OrgID)
+		if err != nil {
+			return err
+		}
+		offline, err := tx.OfflinePartners(u.OrgID)
+		if err != nil {
+			return err
+		}
+		var ids, offIDs []string
+		for _, p := range ps {
+			ids = append(ids, p.Other(u.OrgID))
+		}
+		for _, o := range offline {
+			offIDs = append(offIDs, o.ID)
+		}
+		slices.Sort(ids)
+		slices.Sort(offIDs)
+		out = out[:0]
+		for _, id := range append(ids, offIDs...) {
+			p, ok, err := partnerOf(tx, u.OrgID, id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Partner returns what the acting user's org sees of org partnerID (see
+// Partners). Any org that Partners does not list — a stranger, an ended
+// partnership, another org's offline partner, an id that does not exist —
+// is the same ErrNotFound.
+func (a *Actor) Partner(ctx context.Context, partnerID string) (Partner, error) {
+	var out Partner
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		p, ok, err := partnerOf(tx, u.OrgID, partnerID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("acctmap: partner %.80q: %w", partnerID, ErrNotFound)
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// partnerOf builds viewer's Partner for org other from what sharing.go
+// allows; ok is false when it allows nothing.
+func partnerOf(tx ReadTx, viewer, other string) (Partner, bool, error) {
+	org, ps, ok, withPops, err := partnerProfile(tx, viewer, other)
+	if err != nil || !ok {
+		return Partner{}, false, err
+	}
+	p := Partner{ID: org.ID, Name: org.Name, Offline: org.Offline(), Status: cmp.Or(ps.Status, Accepted),
+		InvitedByMe: ps.Inviter == viewer, InvitedAt: ps.InvitedAt, UpdatedAt: ps.UpdatedAt}
+	if p.Offline {
+		p.InvitedByMe, p.InvitedAt, p.UpdatedAt = false, org.CreatedAt, org.CreatedAt
+	}
+	if withPops {
+		vs, err := visiblePopulations(tx, viewer, other)
+		if err != nil {
+			return Partner{}, false, err
+		}
+		for _, v := range vs {
+			p.Populations = append(p.Populations, v.info())
+		}
+	}
+	return p, true, nil
+}
 
 // Invite invites another network org to partner with the acting user's org.
 // An ended partnership (declined, cancelled, revoked) can be invited again.
