@@ -31,12 +31,8 @@
 // writes it undoes, and O(1) for ReplaceRecords, a first PutRecords into
 // an empty data source, and records deleted with their data source.
 //
-// A record takes about 190 bytes plus the strings, slices and map it
-// points to. As the Store contract allows, values are kept and returned
-// without copying what they point to: a Record's Domains and Fields, a
-// DataSource's Fields and a Population's Filter are shared with the
-// caller. Records themselves are stored by value, so SetMembers and
-// DeletePopulation never change a Record a caller holds.
+// Values are copied in and out, as the Store contract says: nothing a
+// caller puts or gets shares a slice or map with the store.
 //
 // # Limits
 //
@@ -73,6 +69,10 @@ func New() *Store {
 	return &Store{st: newState()}
 }
 
+// errNilContext is returned by View and Update given a nil ctx, which is
+// bad input, as it is to http.NewRequestWithContext: not a reason to panic.
+var errNilContext = fmt.Errorf("memstore: nil context: %w", acctmap.ErrInvalidInput)
+
 // errTxDone is returned by a transaction used after its fn returned.
 var errTxDone = errors.New("memstore: transaction used after its function returned")
 
@@ -80,6 +80,9 @@ var errTxDone = errors.New("memstore: transaction used after its function return
 // store. It returns ctx's error without running fn if ctx is already done,
 // and otherwise fn's error.
 func (s *Store) View(ctx context.Context, fn func(tx acctmap.ReadTx) error) error {
+	if ctx == nil {
+		return errNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -97,6 +100,9 @@ func (s *Store) View(ctx context.Context, fn func(tx acctmap.ReadTx) error) erro
 // rolls every write back and returns fn's error or ctx's; if fn panics, it
 // rolls back and lets the panic continue.
 func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error {
+	if ctx == nil {
+		return errNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

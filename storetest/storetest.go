@@ -68,6 +68,8 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Cascade", cascadeTests},
 		{"Tx", txTests},
 		{"Concurrency", concurrencyTests},
+		{"Aliasing", aliasingTests},
+		{"Input", inputTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
