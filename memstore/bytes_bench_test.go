@@ -79,3 +79,28 @@ func BenchmarkReplaceRecords1M(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkRecordsScanFields scans 1M CSV-like records with Records, as a
+// population's evaluation does: every record comes with a new Fields map,
+// since fn may keep it.
+func BenchmarkRecordsScanFields(b *testing.B) {
+	recs := csvLikeRecords(1_000_000)
+	s := loaded(b, recs)
+	recs = nil
+	runtime.KeepAlive(recs)
+	for b.Loop() {
+		n := 0
+		err := s.View(context.Background(), func(tx acctmap.ReadTx) error {
+			return tx.Records("ds", func(r *acctmap.Record) error {
+				if r.Fields["stage"] == "Closed Won" {
+					n++
+				}
+				return nil
+			})
+		})
+		if err != nil || n != 200_000 {
+			b.Fatal(err, n)
+		}
+	}
+	reportRecords(b, 1_000_000)
+}

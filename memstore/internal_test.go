@@ -193,7 +193,7 @@ func TestRandomRollback(t *testing.T) {
 			rs := s.st.records[ds]
 			for i := range rs.recs {
 				var r acctmap.Record
-				rs.cols.decode(&rs.recs[i], &r, true)
+				rs.cols.decode(&rs.recs[i], &r, true, nil)
 				got[r.ID] = r
 			}
 			if !reflect.DeepEqual(got, model[ds]) {

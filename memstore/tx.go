@@ -182,7 +182,7 @@ func (r *reader) Record(dataSourceID, recordID string) (acctmap.Record, error) {
 		return acctmap.Record{}, fmt.Errorf("memstore: record %q of data source %q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
 	}
 	var rec acctmap.Record
-	rs.cols.decode(&rs.recs[i], &rec, true)
+	rs.cols.decode(&rs.recs[i], &rec, true, nil)
 	return rec, nil
 }
 
@@ -206,6 +206,7 @@ func (r *reader) scan(dataSourceID string, withFields bool, fn func(*acctmap.Rec
 	// valid only during the call); the slices and map in it are new
 	// every time, since fn may keep them.
 	var rec acctmap.Record
+	var chunk []string
 	// len is read on every turn so that a fn breaking the contract by
 	// deleting records through the Tx cannot make the scan panic.
 	for i := 0; i < len(rs.recs); i++ {
@@ -214,7 +215,7 @@ func (r *reader) scan(dataSourceID string, withFields bool, fn func(*acctmap.Rec
 				return err
 			}
 		}
-		rs.cols.decode(&rs.recs[i], &rec, withFields)
+		rs.cols.decode(&rs.recs[i], &rec, withFields, &chunk)
 		if err := fn(&rec); err != nil {
 			return err
 		}
@@ -234,7 +235,8 @@ func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap
 		return err
 	}
 	seen := make(map[string]struct{}, len(ids))
-	var rec acctmap.Record // a copy, as in Records
+	var rec acctmap.Record // as in Records
+	var chunk []string
 	for k, id := range ids {
 		if k%ctxCheckEvery == ctxCheckEvery-1 {
 			if err := r.ctx.Err(); err != nil {
@@ -246,7 +248,7 @@ func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap
 			continue
 		}
 		seen[id] = struct{}{}
-		rs.cols.decode(&rs.recs[i], &rec, true)
+		rs.cols.decode(&rs.recs[i], &rec, true, &chunk)
 		if err := fn(&rec); err != nil {
 			return err
 		}

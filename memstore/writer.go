@@ -248,7 +248,7 @@ func (w *writer) PutRecords(dataSourceID string, recs []acctmap.Record) error {
 	replaced := make([]saved, 0, nReplaced)
 	origLen := len(rs.recs)
 	rs.recs = slices.Grow(rs.recs, len(recs)-nReplaced)
-	a := arenasFor(recs)
+	a := arenaFor(recs)
 	for j := range recs {
 		s := rs.cols.encode(&recs[j], &a)
 		if i := was[j]; i >= 0 {
@@ -278,7 +278,7 @@ func (w *writer) PutRecords(dataSourceID string, recs []acctmap.Record) error {
 // records with the same id winning.
 func buildSet(recs []acctmap.Record) *recordSet {
 	rs := newRecordSet(len(recs))
-	a := arenasFor(recs)
+	a := arenaFor(recs)
 	for i := range recs {
 		rs.pos[recs[i].ID] = i
 		rs.recs = append(rs.recs, rs.cols.encode(&recs[i], &a))
