@@ -42,7 +42,9 @@
 // layout and, in one slice, its domains, other names and keys, the
 // optional strings that are set (e-mail, registration id) and its field
 // values, with no map. The slices of a write come from one allocation
-// sized from its input. A column interns its values (one string for every
+// sized from its input; a record replaced or deleted keeps its share of it
+// until every record of that write is gone (ReplaceRecords starts afresh,
+// with a new dictionary too). A column interns its values (one string for every
 // "Closed Won") until it has seen 4096 distinct ones.
 //
 // A record takes about 120 bytes, plus 16 per domain, other name, set
@@ -57,8 +59,9 @@
 // map for every record they return, since the caller may keep or write
 // into it (RecordKeys leaves Fields out and allocates its lists a thousand
 // strings at a time). A scan of a million such records allocates about
-// 350 MB (BenchmarkRecordsScanFields), where one that shared the stored
-// maps allocated nothing.
+// 350 MB and takes about 7 times as long as one that shared the stored
+// maps (BenchmarkRecordsScanFields: 0.30–0.39 s against 0.05 s on 2 busy
+// cores), which is what copying out costs whatever the layout.
 //
 // # Limits
 //
