@@ -54,9 +54,11 @@ type columns struct {
 	// than maxInterned distinct ones.
 	values []map[string]string
 
-	// Scratch space of encode, reused from record to record.
+	// Scratch space of encode, reused from record to record, and the
+	// layout of the last record encoded with fields.
 	scratch []field
 	key     []byte
+	last    *layout
 }
 
 // field is one named value, as encode sorts them.
@@ -152,7 +154,11 @@ func (c *columns) encode(r *acctmap.Record, a *arena) stored {
 			*a = append(*a, v)
 		}
 	}
-	if len(r.Fields) > 0 {
+	if l := c.last; l != nil && len(l.cols) == len(r.Fields) && c.fill(l, r.Fields, a) {
+		// The common case: the fields of the record before, one lookup
+		// each in the caller's map, no sorting.
+		s.layout = l
+	} else if len(r.Fields) > 0 {
 		c.scratch = c.scratch[:0]
 		for k, v := range r.Fields {
 			c.scratch = append(c.scratch, field{c.col(k), v})
@@ -162,6 +168,7 @@ func (c *columns) encode(r *acctmap.Record, a *arena) stored {
 		for _, f := range c.scratch {
 			*a = append(*a, c.intern(f.col, f.val))
 		}
+		c.last = s.layout
 	}
 	if end := len(*a); end > start {
 		s.strs = (*a)[start:end:end]
@@ -173,6 +180,21 @@ func (c *columns) encode(r *acctmap.Record, a *arena) stored {
 // the records it materializes: one allocation per few hundred records
 // instead of one per record.
 const listChunk = 1 << 10
+
+// fill appends the values of fields for the columns of l to a, if fields
+// has every one of them; otherwise it leaves a as it was and returns false.
+func (c *columns) fill(l *layout, fields map[string]string, a *arena) bool {
+	n := len(*a)
+	for _, col := range l.cols {
+		v, ok := fields[c.names[col]]
+		if !ok {
+			*a = (*a)[:n]
+			return false
+		}
+		*a = append(*a, c.intern(col, v))
+	}
+	return true
+}
 
 // decode materializes s into r: new slices and a new map, shared with
 // nothing. withFields false leaves Fields nil, for RecordKeys. The lists
