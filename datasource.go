@@ -492,6 +492,17 @@ func requirePushed(ds DataSource) error {
 	return nil
 }
 
+// requireUploaded refuses an upload into a source filled by a sync: the
+// upload would replace the synced records and the field list, and the next
+// sync would fight it. It mirrors requirePushed.
+func requireUploaded(ds DataSource) error {
+	if ds.Kind == PushedSource {
+		return fmt.Errorf("acctmap: data source %q is a %s source: CSV files are imported into CSV sources only (push its records with UpsertRecords or ReplaceRecords): %w",
+			ds.Name, ds.Kind, ErrInvalidInput)
+	}
+	return nil
+}
+
 // touch records a change to a data source's records.
 func (n *Network) touch(tx Tx, ds DataSource) error {
 	ds.Version++
@@ -532,8 +543,9 @@ type CSVImport struct {
 	Options []csvsource.Option
 }
 
-// ImportCSV replaces the content of a data source with a CSV file's rows,
-// atomically: if reading fails or ctx is cancelled, the previous content is
+// ImportCSV replaces the content of a CSVSource with a CSV file's rows,
+// atomically (a PushedSource refuses it with ErrInvalidInput, as a
+// CSVSource refuses pushed records): if reading fails or ctx is cancelled, the previous content is
 // left intact. Rows without any usable key are refused and listed in the
 // summary. A file with no data rows, or none that gives a key, is an error
 // (returned with the summary) and changes nothing. Without an id column, a
@@ -541,8 +553,11 @@ type CSVImport struct {
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	// Fail fast, before reading a large file, when the user may not import.
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
-		_, _, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
-		return err
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		if err != nil {
+			return err
+		}
+		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
 	}
@@ -558,6 +573,9 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
+		}
+		if err := requireUploaded(ds); err != nil {
+			return err // its kind cannot change, but the check costs nothing
 		}
 		ds.Fields = fields
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
@@ -579,7 +597,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 
 func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option) ([]Record, []string, ImportSummary, error) {
 	total := inputSize(r)
-	cr, err := csvsource.NewReader(r, imp.Mapping, opts...)
+	cr, err := csvsource.NewReaderContext(ctx, r, imp.Mapping, opts...)
 	if err != nil {
 		return nil, nil, ImportSummary{}, csvError(err)
 	}
@@ -611,7 +629,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				return nil, nil, ImportSummary{}, err
 			}
 		}
-		row, err := cr.Next()
+		// NextContext checks ctx between the rows it skips as well: a file of
+		// keyless rows returns no record for a long time.
+		row, err := cr.NextContext(ctx)
 		if err == io.EOF {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -312,5 +313,91 @@ func TestImportCSVReadErrorKeepsData(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, dumpStore(t, w.store)); diff != "" {
 		t.Errorf("failed import changed the store (-before +after):\n%s", diff)
+	}
+}
+
+// An upload into a source a sync fills, and a push into one uploads fill,
+// are both refused, on every store, and change nothing (issue 19, item 4).
+func TestImportCSVRefusedOnPushedSource(t *testing.T) {
+	t.Parallel()
+	for _, ts := range testStores {
+		t.Run(ts.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := ts.open(t)
+			n := acctmap.New(s, acctmap.WithClock(fixedClock()))
+			mustOrg(t, n, "org-a", "Acme Analytics")
+			if _, err := n.AddUser(ctx, acctmap.User{ID: "u", OrgID: "org-a", Name: "u", Email: "u@example.test", Role: acctmap.RoleAdmin}); err != nil {
+				t.Fatal(err)
+			}
+			a := n.As("u")
+			pushed, err := a.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+			wantErr(t, "create pushed", err, nil)
+			uploaded, err := a.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload"})
+			wantErr(t, "create csv", err, nil)
+			_, err = a.UpsertRecords(ctx, pushed.ID, []acctmap.RecordInput{{ID: "c1", Name: "Globex", Website: "globex.com", Fields: map[string]string{"Stage": "Customer"}}})
+			wantErr(t, "upsert", err, nil)
+			before := snapshot(t, s)
+
+			_, err = a.ImportCSV(ctx, pushed.ID, stringsReader("Company,Website\nInitech,initech.com\n"), acctmap.CSVImport{Mapping: nameWebsite})
+			wantErr(t, "import into pushed", err, acctmap.ErrInvalidInput)
+			_, err = a.UpsertRecords(ctx, uploaded.ID, []acctmap.RecordInput{{ID: "x", Name: "Initech", Website: "initech.com"}})
+			wantErr(t, "upsert into uploaded", err, acctmap.ErrInvalidInput)
+			if d := diffSnapshots(before, snapshot(t, s)); d != "" {
+				t.Errorf("a refused call changed the store (-before +after):\n%s", d)
+			}
+		})
+	}
+}
+
+// keylessRows is a CSV input of a header and n rows that give no key, made
+// as it is read.
+type keylessRows struct {
+	header bool
+	left   int
+}
+
+func (k *keylessRows) Read(p []byte) (int, error) {
+	if !k.header {
+		k.header = true
+		return copy(p, "Company,Website\n"), nil
+	}
+	const row = ",n/a\n"
+	n := 0
+	for k.left > 0 && len(p)-n >= len(row) {
+		n += copy(p[n:], row)
+		k.left--
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// A cancelled import returns soon even while the reader skips rows that
+// give no key, and changes nothing (issue 19, item 5: it used to read the
+// whole file and report ErrInvalidInput).
+func TestImportCSVCancelledWhileSkippingKeylessRows(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(context.Background(), acctmap.NewDataSource{Name: "Upload"})
+	wantErr(t, "create", err, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	timer := time.AfterFunc(50*time.Millisecond, cancel)
+	defer timer.Stop()
+	start := time.Now()
+	_, err = w.adminA.ImportCSV(ctx, ds.ID, &keylessRows{left: 5_000_000}, acctmap.CSVImport{Mapping: nameWebsite})
+	took := time.Since(start)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, acctmap.ErrInvalidInput) {
+		t.Errorf("ImportCSV cancelled = %v, want context.Canceled and not ErrInvalidInput", err)
+	}
+	// 50 ms to the cancellation, then at most 1,024 rows: generous for
+	// -race on two busy cores, and far below reading 5M rows.
+	if took > 300*time.Millisecond {
+		t.Errorf("ImportCSV returned %v after the start, want < 300ms (cancelled at 50ms)", took)
+	}
+	if got := records(t, w.adminA, w.store, ds.ID); len(got) != 0 {
+		t.Errorf("a cancelled import wrote %d records", len(got))
 	}
 }
