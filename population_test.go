@@ -2,12 +2,14 @@ package acctmap_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/acctmap/acctmap"
 )
@@ -108,20 +110,21 @@ func TestInvalidFiltersNameTheCondition(t *testing.T) {
 		name    string
 		filter  acctmap.Filter
 		mention string
+		typed   acctmap.FilterError // Path, Field, Op and Value of the typed error
 	}{
-		{"unknown field", acctmap.Filter{All: []acctmap.Condition{c("Stag", acctmap.Equals, "x")}}, `all[0]: field "Stag" is not a field`},
-		{"unknown op", acctmap.Filter{All: []acctmap.Condition{c("Stage", "like", "x")}}, `all[0]: field "Stage", operator "like": unknown operator`},
-		{"equals without value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, " ")}}, "needs a value"},
-		{"equals with values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, "", "a")}}, "takes Value, not Values"},
-		{"in without values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "")}}, "needs at least one value"},
-		{"in with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "x", "y")}}, "takes Values, not Value"},
-		{"huge in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", huge...)}}, "more than 10000"},
-		{"bad comparison operand", acctmap.Filter{AnyOf: [][]acctmap.Condition{{c("ARR", acctmap.GreaterThan, "lots")}}}, `any_of[0][0]: field "ARR", operator "greater_than": value "lots" is neither a number nor an ISO 8601 date`},
-		{"is empty with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.IsEmpty, "x")}}, "takes no value"},
-		{"empty any-of group", acctmap.Filter{AnyOf: [][]acctmap.Condition{{}}}, "any_of[0] is an empty group"},
-		{"too many conditions", acctmap.Filter{All: many}, "201 conditions"},
-		{"long value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, strings.Repeat("x", 1001))}}, "longer than 1000 bytes"},
-		{"invalid utf-8 in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", "\xff")}}, "not UTF-8"},
+		{"unknown field", acctmap.Filter{All: []acctmap.Condition{c("Stag", acctmap.Equals, "x")}}, `all[0]: field "Stag" is not a field`, acctmap.FilterError{Path: "all[0]", Field: "Stag", Op: acctmap.Equals}},
+		{"unknown op", acctmap.Filter{All: []acctmap.Condition{c("Stage", "like", "x")}}, `all[0]: field "Stage", operator "like": unknown operator`, acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: "like"}},
+		{"equals without value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, " ")}}, "needs a value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.Equals}},
+		{"equals with values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, "", "a")}}, "takes Value, not Values", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.Equals}},
+		{"in without values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "")}}, "needs at least one value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In}},
+		{"in with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "x", "y")}}, "takes Values, not Value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In}},
+		{"huge in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", huge...)}}, "more than 10000", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In}},
+		{"bad comparison operand", acctmap.Filter{AnyOf: [][]acctmap.Condition{{c("ARR", acctmap.GreaterThan, "lots")}}}, `any_of[0][0]: field "ARR", operator "greater_than": value "lots" is neither a number nor an ISO 8601 date`, acctmap.FilterError{Path: "any_of[0][0]", Field: "ARR", Op: acctmap.GreaterThan, Value: "lots"}},
+		{"is empty with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.IsEmpty, "x")}}, "takes no value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.IsEmpty}},
+		{"empty any-of group", acctmap.Filter{AnyOf: [][]acctmap.Condition{{}}}, "any_of[0] is an empty group", acctmap.FilterError{Path: "any_of[0]"}},
+		{"too many conditions", acctmap.Filter{All: many}, "201 conditions", acctmap.FilterError{}},
+		{"long value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, strings.Repeat("x", 1001))}}, "longer than 1000 bytes", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.Equals, Value: strings.Repeat("x", 40)}},
+		{"invalid utf-8 in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", "\xff")}}, "not UTF-8", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In, Value: "\xff"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -129,6 +132,14 @@ func TestInvalidFiltersNameTheCondition(t *testing.T) {
 			wantErr(t, "CreatePopulation", err, acctmap.ErrInvalidInput)
 			if !strings.Contains(err.Error(), tc.mention) {
 				t.Errorf("error %q does not mention %q", err, tc.mention)
+			}
+			var fe *acctmap.FilterError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FilterError", err)
+			}
+			got := acctmap.FilterError{Path: fe.Path, Field: fe.Field, Op: fe.Op, Value: fe.Value}
+			if d := cmp.Diff(tc.typed, got, cmpopts.IgnoreUnexported(acctmap.FilterError{})); d != "" || fe.Reason == "" {
+				t.Errorf("FilterError %+v (-want +got):\n%s", fe, d)
 			}
 			_, err = w.adminA.PreviewPopulation(ctx, ds.ID, tc.filter, 10)
 			wantErr(t, "PreviewPopulation", err, acctmap.ErrInvalidInput)
