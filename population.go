@@ -242,6 +242,19 @@ const maxSlots = 64
 // import dropped it) reads as empty.
 func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 	p := &memberProgram{}
+	// Only a field that two or more conditions name gets a slot: for one
+	// condition the slot's bookkeeping costs more than it saves.
+	uses := map[string]int{}
+	for _, pop := range pops {
+		if pop.DataSourceID == ds.ID {
+			fields := mergeFields(ds.Fields, filterFields(pop.Filter))
+			for _, name := range filterFields(pop.Filter) {
+				if canon, ok := resolveField(name, fields); ok && !isBuiltin(canon) {
+					uses[canon]++
+				}
+			}
+		}
+	}
 	slot := map[string]int{}
 	for _, pop := range pops {
 		if pop.DataSourceID != ds.ID {
@@ -255,6 +268,8 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				return "", nil, false
 			case isBuiltin(canon):
 				return canon, func(m *memberRow) string { return fieldValue(m.r, canon) }, true
+			case uses[canon] < 2:
+				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
 			}
 			i, seen := slot[canon]
 			if !seen {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -318,4 +319,73 @@ func TestDeleteDataSourceLeavesNothing(t *testing.T) {
 	wantErr(t, "deleted population", err, acctmap.ErrNotFound)
 	_, err = w.adminA.DataSource(ctx, ds.ID)
 	wantErr(t, "deleted data source", err, acctmap.ErrNotFound)
+}
+
+// The one pass of an import or a sync, which evaluates every population of
+// the data source at once and reads a field that several filters name once
+// per record, gives the membership that each population computed alone
+// gives (issue 13), on values of every kind: mixed case, spaces, non-ASCII,
+// longer than the predicates' stack buffer, empty, missing.
+func TestOnePassMembershipEqualsEachAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+	wantErr(t, "create", err, nil)
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func(vs ...string) string { return vs[r.IntN(len(vs))] }
+	long := strings.Repeat("Enterprise ", 8)
+	var in []acctmap.RecordInput
+	for i := range 600 {
+		f := map[string]string{
+			"Stage":  pick("Customer", "customer ", " CUSTOMER", "Prospect", "Open Opportunity", "Churned", "", "Kundé", "KUNDÉ"),
+			"Region": pick("NA", "na", "EMEA", "Émea", "APAC", " LATAM", ""),
+			"Segment": pick("SMB", "Mid-Market", "enterprise", long, strings.ToUpper(long),
+				"Ünternehmen Enterprise"),
+			"Employees": pick("120", "10,500", "n/a", "", "99999", "3e4"),
+		}
+		if i%7 == 0 {
+			delete(f, "Region")
+		}
+		in = append(in, acctmap.RecordInput{ID: fmt.Sprint(i), Name: fmt.Sprintf("Company %d", i), Website: fmt.Sprintf("c%d.example.com", i), Fields: f})
+	}
+	_, err = w.adminA.UpsertRecords(ctx, ds.ID, in)
+	wantErr(t, "upsert", err, nil)
+	c := func(field string, op acctmap.Op, v string, vs ...string) acctmap.Condition {
+		return acctmap.Condition{Field: field, Op: op, Value: v, Values: vs}
+	}
+	filters := []acctmap.Filter{
+		{All: []acctmap.Condition{c("Stage", acctmap.Equals, "customer")}},
+		{All: []acctmap.Condition{c("stage", acctmap.In, "", "prospect", "kundé"), c("Region", acctmap.NotEquals, "na")}},
+		{AnyOf: [][]acctmap.Condition{{c("Region", acctmap.In, "", "emea", "ÉMEA"), c("Segment", acctmap.Contains, "ENTERPRISE")}}},
+		{All: []acctmap.Condition{c("Segment", acctmap.StartsWith, "enterprise enterprise"), c("Employees", acctmap.GreaterThan, "1000")}},
+		{All: []acctmap.Condition{c("Region", acctmap.IsEmpty, "")}, AnyOf: [][]acctmap.Condition{{c("Stage", acctmap.NotIn, "", "churned"), c("Segment", acctmap.Equals, "smb")}}},
+		{All: []acctmap.Condition{c("Employees", acctmap.LessThan, "10000"), c("Stage", acctmap.StartsWith, "cust")}},
+		{All: []acctmap.Condition{c("Segment", acctmap.Contains, "ünternehmen"), c("Region", acctmap.IsNotEmpty, "")}},
+		{All: []acctmap.Condition{c("name", acctmap.Contains, "company 1"), c("Stage", acctmap.Contains, "OPP")}},
+	}
+	var pops []acctmap.Population
+	alone := map[string][]string{}
+	for i, f := range filters {
+		pop, err := w.adminA.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Custom, Name: fmt.Sprintf("P%d", i), Filter: f})
+		wantErr(t, "create population", err, nil)
+		pops = append(pops, pop)
+		alone[pop.Name] = members(t, w, ds.ID, pop)
+		pv, err := w.adminA.PreviewPopulation(ctx, ds.ID, f, 0)
+		wantErr(t, "preview", err, nil)
+		if pv.Count != len(alone[pop.Name]) {
+			t.Errorf("%s: preview counts %d, membership %d", pop.Name, pv.Count, len(alone[pop.Name]))
+		}
+		if len(alone[pop.Name]) == 0 || len(alone[pop.Name]) == len(in) {
+			t.Errorf("%s selects %d of %d records: the test needs filters that split the data", pop.Name, len(alone[pop.Name]), len(in))
+		}
+	}
+	// Replacing the records with themselves evaluates all eight in one pass.
+	_, err = w.adminA.ReplaceRecords(ctx, ds.ID, in)
+	wantErr(t, "replace", err, nil)
+	for _, pop := range pops {
+		if d := cmp.Diff(alone[pop.Name], members(t, w, ds.ID, pop)); d != "" {
+			t.Errorf("%s: one pass (-alone +one pass):\n%s", pop.Name, d)
+		}
+	}
 }
