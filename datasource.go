@@ -431,7 +431,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	switch {
 	case replace:
-		a.n.forget(dataSourceID)
+		a.n.installIndex(dataSourceID, from+1, recs)
 	case len(recs) > 0:
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
@@ -554,11 +554,13 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if err != nil {
 		return sum, err
 	}
+	var version int64 // the version the import commits
 	err = a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
+		version = ds.Version + 1
 		ds.Fields = fields
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
@@ -574,6 +576,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	a.n.installIndex(dataSourceID, version, recs)
 	return sum, nil
 }
 

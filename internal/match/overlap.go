@@ -749,8 +749,8 @@ const mainChunk = 4096
 
 // Overlap counts the matched accounts of x and y for every pair of
 // population slots. Overlap(y, x) is the transpose of Overlap(x, y) (with
-// Exclude's arguments swapped). Both indexes must share a Dict (it panics
-// otherwise: a programming error).
+// Exclude's arguments swapped). An index y of another Dict than x's is
+// rebased onto x's first (Index.Rebase), at the cost of a Build.
 //
 // The bulk of the work is one merge of the two sorted arrays of primary
 // domains, split across cores; a pair found there whose accounts have no
@@ -758,6 +758,7 @@ const mainChunk = 4096
 // spot. Every other candidate (aliases, registration ids, names, accounts
 // with several candidates) goes through union-find.
 func Overlap(x, y *Index, opts Options) Matrix {
+	y = onDict(x, y)
 	e := newEvaluator(x, y, opts, false)
 	m := newMatrix(x.slots, y.slots)
 	slow := e.collect(nil, skipMainMerge)
@@ -830,6 +831,7 @@ type Match struct {
 // x's side and maskY on y's, sorted by their first X then Y record id.
 // Record ids are those of all the records of the matched accounts.
 func Matches(x, y *Index, opts Options, maskX, maskY uint64) []Match {
+	y = onDict(x, y)
 	e := newEvaluator(x, y, opts, true)
 	comps := e.resolve(e.collect(nil, collectAll), true)
 	var out []Match
