@@ -19,11 +19,10 @@ import (
 // mapWorld is an org with one data source and an offline partner with
 // another, each with a population of all its records.
 type mapWorld struct {
-	net            *acctmap.Network
-	ann            *acctmap.Actor
-	partner        string
-	mine, theirs   acctmap.DataSource
-	mineN, theirsN int
+	net          *acctmap.Network
+	ann          *acctmap.Actor
+	partner      string
+	mine, theirs acctmap.DataSource
 }
 
 // genCSV returns n rows whose websites are dom<first+i>.<tld>, with a
