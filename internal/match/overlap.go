@@ -563,17 +563,13 @@ type component struct {
 
 // resolve judges the candidates (in any order, repeats allowed) and
 // returns the connected components of the accepted pairs. With keys set,
-// each component's best edge carries its key.
+// each component's best edge carries its key; without, components carry
+// their masks only (xa, ya and best are empty: counts need no more).
 func (e *evaluator) resolve(cands []cand, keys bool) []component {
 	if len(cands) == 0 {
 		return nil
 	}
-	slices.SortFunc(cands, func(p, q cand) int {
-		if c := cmp.Compare(p.x, q.x); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.y, q.y)
-	})
+	sortCands(cands)
 	var edges []edge
 	for i := 0; i < len(cands); {
 		j := i
@@ -635,13 +631,22 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 		c := &comps[compOf[r]-1]
 		g := nodes[n]
+		// Counts need the masks only: the accounts (two allocations per
+		// component) and the best edge are for reports.
 		if isY[n] {
-			c.ya = append(c.ya, g)
+			if keys {
+				c.ya = append(c.ya, g)
+			}
 			c.my |= e.ys.mask(g)
 		} else {
-			c.xa = append(c.xa, g)
+			if keys {
+				c.xa = append(c.xa, g)
+			}
 			c.mx |= e.xs.mask(g)
 		}
+	}
+	if !keys {
+		return comps
 	}
 	for k, ed := range edges {
 		c := &comps[compOf[uf.find(links[k].a)]-1]

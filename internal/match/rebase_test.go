@@ -1,8 +1,10 @@
 package match
 
 import (
+	stdcmp "cmp"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,6 +51,41 @@ func TestRebase(t *testing.T) {
 		}
 		if x.Rebase(d) != x {
 			t.Fatalf("%s: Rebase onto its own Dict copied the index", what)
+		}
+	}
+}
+
+// sortCands orders candidates by x then y, as the comparison sort it
+// replaced did, for every size and range of account numbers.
+func TestSortCands(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 255, 256, 5000, 70000} {
+		for _, bound := range []uint32{1, 3, 2048, 1 << 22, 1<<32 - 1} {
+			c := make([]cand, n)
+			for i := range c {
+				c[i] = cand{x: r.Uint32N(bound), y: r.Uint32N(bound), key: uint32(i), kind: uint8(i)}
+			}
+			want := slices.Clone(c)
+			slices.SortStableFunc(want, func(p, q cand) int {
+				if p.x != q.x {
+					return stdcmp.Compare(p.x, q.x)
+				}
+				return stdcmp.Compare(p.y, q.y)
+			})
+			sortCands(c)
+			if n >= 256 { // the radix sort is stable too
+				if d := cmp.Diff(want, c, cmp.AllowUnexported(cand{})); d != "" {
+					t.Fatalf("n=%d bound=%d: (-want +got):\n%.2000s", n, bound, d)
+				}
+			} else if !slices.IsSortedFunc(c, func(p, q cand) int {
+				if p.x != q.x {
+					return stdcmp.Compare(p.x, q.x)
+				}
+				return stdcmp.Compare(p.y, q.y)
+			}) {
+				t.Fatalf("n=%d bound=%d: not sorted", n, bound)
+			}
 		}
 	}
 }
