@@ -397,12 +397,13 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 			len(in), sum.Rejections[0].Reason, ErrInvalidInput)
 	}
 	var from int64 // the version the change applies to
+	var iw indexWrite
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		ds, err := a.pushedDataSource(tx, dataSourceID)
 		if err != nil {
 			return err
 		}
-		from = ds.Version
+		from, iw = ds.Version, a.n.indexWrite(tx, ds)
 		if !replace && len(recs) == 0 {
 			return nil // nothing to write: the data source's version stays
 		}
@@ -431,7 +432,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	switch {
 	case replace:
-		a.n.installIndex(dataSourceID, from+1, recs)
+		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
@@ -554,13 +555,13 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if err != nil {
 		return sum, err
 	}
-	var version int64 // the version the import commits
+	var iw indexWrite // what the import commits, for its index
 	err = a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
-		version = ds.Version + 1
+		iw = a.n.indexWrite(tx, ds)
 		ds.Fields = fields
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
@@ -576,7 +577,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if err != nil {
 		return ImportSummary{}, err
 	}
-	a.n.installIndex(dataSourceID, version, recs)
+	a.n.installIndex(dataSourceID, iw, recs)
 	return sum, nil
 }
 

@@ -50,7 +50,16 @@ func newDSIndex(d *match.Dict, version int64, all []match.Record, private []int)
 // what the next ones do, instead of reading every record back from the
 // store. The write has committed: a reader that got there first has
 // cached the same version, which put keeps.
-func (n *Network) installIndex(dataSourceID string, version int64, recs []Record) {
+//
+// Where matrices are pushed down to the store (see OverlapTx and
+// WithoutPushdown), indexes are not kept in memory by default, and none is
+// installed.
+func (n *Network) installIndex(dataSourceID string, w indexWrite, recs []Record) {
+	if w.pushdown {
+		n.forget(dataSourceID)
+		return
+	}
+	version := w.version
 	all := make([]match.Record, len(recs))
 	var private []int
 	for i := range recs {
@@ -140,4 +149,21 @@ func (c *indexCache) maybeReclaim() {
 		c.bytes += ne.size
 	}
 	c.reclaims.Add(1)
+}
+
+// indexWrite is what a write that replaces a data source's records learns
+// in its transaction for installIndex: the version it commits, and whether
+// matrices are pushed down to the store (its transactions implement
+// OverlapTx and the options allow it, as in Network.pushdown).
+type indexWrite struct {
+	version  int64
+	pushdown bool
+}
+
+// indexWrite returns the indexWrite of a change of ds's records in tx,
+// before it bumps ds's version.
+func (n *Network) indexWrite(tx ReadTx, ds DataSource) indexWrite {
+	_, joins := tx.(OverlapTx)
+	allowed := !n.cfg.noPushdown && !n.cfg.nameMatching && n.cfg.minConfidence <= ConfidenceDomainNameMismatch
+	return indexWrite{version: ds.Version + 1, pushdown: joins && allowed}
 }
