@@ -112,6 +112,10 @@ func (c *indexCache) maybeReclaim() {
 	if minGarbage == 0 {
 		minGarbage = defaultMinGarbage
 	}
+	if old == nil || old.Len() < minGarbage {
+		c.mu.Unlock()
+		return // too few keys to be worth a look at the indexes (the common case)
+	}
 	live := 0
 	snap := make(map[string]*dsIndex, len(c.m))
 	for id, e := range c.m {
@@ -119,7 +123,7 @@ func (c *indexCache) maybeReclaim() {
 		snap[id] = e
 	}
 	c.mu.Unlock()
-	if old == nil || old.Len()-live < max(live, minGarbage) {
+	if old.Len()-live < max(live, minGarbage) {
 		return
 	}
 	d := match.NewDict()
