@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -167,7 +168,16 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 		p = Partnership{Inviter: u.OrgID, Invitee: orgID, Status: Pending, InvitedAt: now, UpdatedAt: now}
 		return tx.PutPartnership(p)
 	})
+	if err == nil {
+		a.logPartnership(ctx, "invite", p)
+	}
 	return p, err
+}
+
+// logPartnership logs a change of the partnership p by the acting user.
+func (a *Actor) logPartnership(ctx context.Context, action string, p Partnership) {
+	a.n.log(ctx, "partnership", slog.String("action", action), slog.String("user", a.userID),
+		slog.String("inviter", p.Inviter), slog.String("invitee", p.Invitee), slog.String("status", string(p.Status)))
 }
 
 // Accept accepts the pending invite sent by org inviterID.
@@ -278,6 +288,7 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 	if err != nil {
 		return Partnership{}, err
 	}
+	a.logPartnership(ctx, verb, p)
 	return p, nil
 }
 
@@ -357,6 +368,8 @@ func (a *Actor) CreateOfflinePartner(ctx context.Context, name string) (Org, err
 	if err != nil {
 		return Org{}, err
 	}
+	a.n.log(ctx, "offline partner", slog.String("action", "create"), slog.String("user", a.userID),
+		slog.String("org", org.OfflineOf), slog.String("partner", org.ID))
 	return org, nil
 }
 
@@ -377,7 +390,8 @@ func (a *Actor) OfflinePartners(ctx context.Context) ([]Org, error) {
 // DeleteOfflinePartner deletes an offline partner of the acting user's org
 // with its data sources, populations and everything derived from them.
 func (a *Actor) DeleteOfflinePartner(ctx context.Context, orgID string) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	var owner string
+	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, org, err := a.actOn(tx, ManagePartnerships|ManageDataSources, orgID)
 		if err != nil {
 			return err
@@ -385,6 +399,12 @@ func (a *Actor) DeleteOfflinePartner(ctx context.Context, orgID string) error {
 		if !org.Offline() {
 			return fmt.Errorf("acctmap: delete offline partner: %q is not an offline partner: %w", orgID, ErrInvalidInput)
 		}
+		owner = org.OfflineOf
 		return tx.DeleteOrg(orgID)
 	})
+	if err == nil {
+		a.n.log(ctx, "offline partner", slog.String("action", "delete"), slog.String("user", a.userID),
+			slog.String("org", owner), slog.String("partner", orgID))
+	}
+	return err
 }
