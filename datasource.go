@@ -459,12 +459,13 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	report(Progress{Phase: PhaseWrite, Rows: len(in), TotalRecords: len(recs)})
 	var from int64 // the version the change applies to
+	var iw indexWrite
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		ds, err := a.pushedDataSource(tx, dataSourceID)
 		if err != nil {
 			return err
 		}
-		from = ds.Version
+		from, iw = ds.Version, a.n.indexWrite(tx, ds)
 		if !replace && len(recs) == 0 {
 			return nil // nothing to write: the data source's version stays
 		}
@@ -493,7 +494,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	switch {
 	case replace:
-		a.n.forget(dataSourceID)
+		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
@@ -694,6 +695,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		}
 	}
 	report(PhaseWrite, 0)
+	var iw indexWrite // what the import commits, for its index
 	err = a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
@@ -702,6 +704,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		if err := requireUploaded(ds); err != nil {
 			return err // its kind cannot change, but the check costs nothing
 		}
+		iw = a.n.indexWrite(tx, ds)
 		ds.Fields = fields
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
@@ -717,6 +720,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	a.n.installIndex(dataSourceID, iw, recs)
 	report(PhaseDone, len(recs))
 	return sum, nil
 }
