@@ -660,7 +660,9 @@ type CSVImport struct {
 // id stays when rows move, columns are reordered or an empty column is
 // added, so that private and not-same marks stay with the account; it
 // changes when a value of the row changes. Rows with identical content are
-// one record.
+// one record. As the id is a hash of the whole row, a partner that the
+// "id" field is shared with can test guesses of the row's other values:
+// map an id column, or do not share "id", when those values are private.
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	every, err := progressEvery(imp.ProgressEvery)
 	if err != nil {
