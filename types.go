@@ -121,7 +121,9 @@ const (
 )
 
 // Partnership is the relation between two network orgs, identified by the
-// unordered pair of their ids.
+// unordered pair of their ids, in any state, with the share requests
+// between them. What one side sees of the other org is a Partner
+// (Actor.Partners).
 type Partnership struct {
 	Inviter   string // org id of the side that sent the latest invite
 	Invitee   string // org id of the side that received it
