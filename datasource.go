@@ -877,8 +877,24 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		sum.reject(fromCSV(file, rj))
 	}
 	sum.Rejected += cs.Rejected - len(cs.Rejections) // rejections the reader counted but did not keep
+	// A warning names the record it is about, for when the file has an id
+	// column (or to find the content-derived id).
+	var warnedID map[int32]string
+	if len(cs.Warnings) > 0 {
+		warnedID = make(map[int32]string, len(cs.Warnings))
+		for _, w := range cs.Warnings {
+			warnedID[int32(w.Line)] = ""
+		}
+		for j, l := range lines {
+			if _, ok := warnedID[l]; ok {
+				warnedID[l] = recs[j].ID
+			}
+		}
+	}
 	for _, w := range cs.Warnings {
-		sum.warn(fromCSV(file, w))
+		rj := fromCSV(file, w)
+		rj.RecordID = warnedID[int32(w.Line)]
+		sum.warn(rj)
 	}
 	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)

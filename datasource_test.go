@@ -523,6 +523,9 @@ func TestImportRejectionsKeepTypedErrors(t *testing.T) {
 			t.Errorf("%s = %+v, want line %d, column 3 (Website), value n/a", tc.what, tc.rej, tc.line)
 		}
 	}
+	if sum.Warnings[0].RecordID != "003" {
+		t.Errorf("the warning names record %q, want 003 (Initech's id)", sum.Warnings[0].RecordID)
+	}
 	// The duplicate id is named, with the line it repeats.
 	want := []acctmap.Rejection{{Line: 6, RecordID: "002", Reason: "repeats the record id of line 3: this row replaces it"}}
 	if d := cmp.Diff(want, sum.Duplicates); d != "" {
