@@ -223,6 +223,32 @@ func (r *reader) scan(dataSourceID string, withFields bool, fn func(*acctmap.Rec
 	return nil
 }
 
+// ScanRecords is Records into one Record, map and list buffer reused for
+// every record (acctmap.ScanTx): a population's evaluation allocates
+// nothing per record.
+func (r *reader) ScanRecords(dataSourceID string, fn func(*acctmap.Record) error) error {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return err
+	}
+	var rec acctmap.Record
+	var sr scratchRecord
+	for i := 0; i < len(rs.recs); i++ { // len on every turn, as in scan
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rs.cols.decodeReused(&rs.recs[i], &rec, &sr)
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ acctmap.ScanTx = (*reader)(nil)
+
 // RecordKeys is Records without Fields: not materializing them saves a
 // map per record.
 func (r *reader) RecordKeys(dataSourceID string, fn func(*acctmap.Record) error) error {
