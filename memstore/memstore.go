@@ -158,5 +158,5 @@ func (s *Store) Update(ctx context.Context, fn func(tx acctmap.Tx) error) error 
 }
 
 func notFound(kind, id string) error {
-	return fmt.Errorf("memstore: %s %q: %w", kind, id, acctmap.ErrNotFound)
+	return fmt.Errorf("memstore: %s %.60q: %w", kind, id, acctmap.ErrNotFound)
 }

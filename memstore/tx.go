@@ -94,7 +94,7 @@ func (r *reader) Users(orgID string) ([]acctmap.User, error) {
 }
 
 func partnershipNotFound(a, b string) error {
-	return fmt.Errorf("memstore: partnership of %q and %q: %w", a, b, acctmap.ErrNotFound)
+	return fmt.Errorf("memstore: partnership of %.60q and %.60q: %w", a, b, acctmap.ErrNotFound)
 }
 
 func (r *reader) Partnership(a, b string) (acctmap.Partnership, error) {
@@ -179,7 +179,7 @@ func (r *reader) Record(dataSourceID, recordID string) (acctmap.Record, error) {
 	}
 	i, ok := rs.pos[recordID]
 	if !ok {
-		return acctmap.Record{}, fmt.Errorf("memstore: record %q of data source %q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
+		return acctmap.Record{}, fmt.Errorf("memstore: record %.60q of data source %.60q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
 	}
 	var rec acctmap.Record
 	rs.cols.decode(&rs.recs[i], &rec, true, nil)
