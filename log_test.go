@@ -78,6 +78,7 @@ func TestWithLogger(t *testing.T) {
 	want := []logged{
 		{Msg: "partnership", Attrs: map[string]string{"action": "invite", "user": "org-a-admin", "inviter": "org-a", "invitee": "org-b", "status": "pending"}},
 		{Msg: "partnership", Attrs: map[string]string{"action": "accept", "user": "org-b-admin", "inviter": "org-a", "invitee": "org-b", "status": "accepted"}},
+		{Msg: "sync", Attrs: map[string]string{"user": "org-b-admin", "data_source": ds.ID, "replace": "false", "records": "1", "accepted": "1", "rejected": "0"}},
 		{Msg: "sharing rule", Attrs: map[string]string{"action": "set", "user": "org-b-admin", "population": pop.ID, "partner": "org-a",
 			"level": "overlapping_records", "fields": "2", "preset": "false"}},
 		{Msg: "share request", Attrs: map[string]string{"action": "request", "user": "org-a-admin", "request": req.ID, "from": "org-a", "to": "org-b",

@@ -225,7 +225,7 @@ func (n *Network) CreateOrg(ctx context.Context, org Org) (Org, error) {
 	org.Name, org.ExportedRecords, org.CreatedAt = name, 0, n.now()
 	err = n.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Org(org.ID); err == nil {
-			return fmt.Errorf("acctmap: create org: id %q is taken: %w", org.ID, ErrConflict)
+			return fmt.Errorf("acctmap: create org: id %.60q is taken: %w", org.ID, ErrConflict)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -284,10 +284,10 @@ func (n *Network) AddUser(ctx context.Context, user User) (User, error) {
 			return err
 		}
 		if org.Offline() {
-			return fmt.Errorf("acctmap: add user: org %q is an offline partner and has no users: %w", org.ID, ErrInvalidInput)
+			return fmt.Errorf("acctmap: add user: org %.60q is an offline partner and has no users: %w", org.ID, ErrInvalidInput)
 		}
 		if _, err := tx.User(user.ID); err == nil {
-			return fmt.Errorf("acctmap: add user: id %q is taken: %w", user.ID, ErrConflict)
+			return fmt.Errorf("acctmap: add user: id %.60q is taken: %w", user.ID, ErrConflict)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -313,12 +313,12 @@ func checkUser(u *User) error {
 		u.Permissions = AllPermissions
 	case RolePartnerManager:
 		if u.Permissions&^AllPermissions != 0 {
-			return fmt.Errorf("acctmap: user %q: unknown permission bits %#x: %w", u.Name, uint8(u.Permissions), ErrInvalidInput)
+			return fmt.Errorf("acctmap: user %.60q: unknown permission bits %#x: %w", u.Name, uint8(u.Permissions), ErrInvalidInput)
 		}
 	case RoleReadOnly:
 		u.Permissions = 0
 	default:
-		return fmt.Errorf("acctmap: user %q: unknown role %q: %w", u.Name, u.Role, ErrInvalidInput)
+		return fmt.Errorf("acctmap: user %.60q: unknown role %.60q: %w", u.Name, u.Role, ErrInvalidInput)
 	}
 	return nil
 }
@@ -365,7 +365,7 @@ func (a *Actor) user(tx ReadTx, perm Permission) (User, error) {
 		return User{}, err
 	}
 	if perm != 0 && !effectivePermissions(u).Has(perm) {
-		return User{}, fmt.Errorf("acctmap: user %q lacks the %s permission: %w", u.ID, perm, ErrPermissionDenied)
+		return User{}, fmt.Errorf("acctmap: user %.60q lacks the %s permission: %w", u.ID, perm, ErrPermissionDenied)
 	}
 	return u, nil
 }

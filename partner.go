@@ -146,7 +146,7 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 		}
 		switch {
 		case err == nil && other.OfflineOf == u.OrgID:
-			return fmt.Errorf("acctmap: invite: org %q is your offline partner; offline partners are never invited: %w", orgID, ErrInvalidInput)
+			return fmt.Errorf("acctmap: invite: org %.60q is your offline partner; offline partners are never invited: %w", orgID, ErrInvalidInput)
 		case err != nil || other.Offline():
 			// Another org's offline partner is answered as an org that does
 			// not exist: its existence is not the caller's to learn.
@@ -158,11 +158,11 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 		case err != nil:
 			return err
 		case old.Status == Accepted:
-			return fmt.Errorf("acctmap: invite: already partners with %q: %w", orgID, ErrConflict)
+			return fmt.Errorf("acctmap: invite: already partners with %.60q: %w", orgID, ErrConflict)
 		case old.Status == Pending && old.Inviter == u.OrgID:
-			return fmt.Errorf("acctmap: invite: an invite to %q is already pending: %w", orgID, ErrConflict)
+			return fmt.Errorf("acctmap: invite: an invite to %.60q is already pending: %w", orgID, ErrConflict)
 		case old.Status == Pending:
-			return fmt.Errorf("acctmap: invite: %q has already invited your org; accept its invite instead: %w", orgID, ErrConflict)
+			return fmt.Errorf("acctmap: invite: %.60q has already invited your org; accept its invite instead: %w", orgID, ErrConflict)
 		}
 		now := a.n.now()
 		p = Partnership{Inviter: u.OrgID, Invitee: orgID, Status: Pending, InvitedAt: now, UpdatedAt: now}
@@ -194,7 +194,7 @@ func (a *Actor) answer(ctx context.Context, inviterID string, to PartnershipStat
 	verb := map[PartnershipStatus]string{Accepted: "accept", Declined: "decline"}[to]
 	return a.transition(ctx, inviterID, verb, func(u User, p Partnership) error {
 		if p.Status != Pending {
-			return fmt.Errorf("acctmap: %s: the partnership with %q is %s, not pending: %w", verb, inviterID, p.Status, ErrConflict)
+			return fmt.Errorf("acctmap: %s: the partnership with %.60q is %s, not pending: %w", verb, inviterID, p.Status, ErrConflict)
 		}
 		if p.Invitee != u.OrgID {
 			return fmt.Errorf("acctmap: %s: only the invited org can %s an invite: %w", verb, verb, ErrPermissionDenied)
@@ -208,7 +208,7 @@ func (a *Actor) answer(ctx context.Context, inviterID string, to PartnershipStat
 func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership, error) {
 	return a.transition(ctx, inviteeID, "cancel invite", func(u User, p Partnership) error {
 		if p.Status != Pending {
-			return fmt.Errorf("acctmap: cancel invite: the partnership with %q is %s, not pending: %w", inviteeID, p.Status, ErrConflict)
+			return fmt.Errorf("acctmap: cancel invite: the partnership with %.60q is %s, not pending: %w", inviteeID, p.Status, ErrConflict)
 		}
 		if p.Inviter != u.OrgID {
 			return fmt.Errorf("acctmap: cancel invite: only the inviting org can cancel an invite: %w", ErrPermissionDenied)
@@ -228,7 +228,7 @@ func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership
 func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, error) {
 	return a.transition(ctx, partnerID, "revoke", func(u User, p Partnership) error {
 		if p.Status != Accepted {
-			return fmt.Errorf("acctmap: revoke: the partnership with %q is %s: %w", partnerID, p.Status, ErrNotPartners)
+			return fmt.Errorf("acctmap: revoke: the partnership with %.60q is %s: %w", partnerID, p.Status, ErrNotPartners)
 		}
 		return nil
 	}, Revoked)
@@ -265,7 +265,7 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 		}
 		p, err = tx.Partnership(u.OrgID, otherID)
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("acctmap: %s: no partnership with %q: %w", verb, otherID, ErrNotFound)
+			return fmt.Errorf("acctmap: %s: no partnership with %.60q: %w", verb, otherID, ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -397,7 +397,7 @@ func (a *Actor) DeleteOfflinePartner(ctx context.Context, orgID string) error {
 			return err
 		}
 		if !org.Offline() {
-			return fmt.Errorf("acctmap: delete offline partner: %q is not an offline partner: %w", orgID, ErrInvalidInput)
+			return fmt.Errorf("acctmap: delete offline partner: %.60q is not an offline partner: %w", orgID, ErrInvalidInput)
 		}
 		owner = org.OfflineOf
 		return tx.DeleteOrg(orgID)
