@@ -78,6 +78,7 @@ type config struct {
 	cpuprofile string
 	seed       uint64
 	overlap    float64
+	verbose    bool
 	// Set in a subprocess only.
 	system, cells string
 }
@@ -94,6 +95,7 @@ func main() {
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of each acctmap subprocess to FILE.SYSTEM.RUN")
 	flag.Uint64Var(&c.seed, "seed", 7, "generator seed (the shared generator's default)")
 	flag.Float64Var(&c.overlap, "overlap", 0.3, "fraction of the partner's accounts that the first org also has")
+	flag.BoolVar(&c.verbose, "v", false, "print every step of the acctmap and DuckDB subprocesses as it ends")
 	flag.StringVar(&c.system, "system", "", "internal: run one acctmap system's flow in this process")
 	flag.StringVar(&c.cells, "cells", "", "internal: write the matrix cells to this file")
 	flag.Parse()
@@ -202,8 +204,8 @@ func parent(c config) error {
 			if err != nil {
 				return fmt.Errorf("run %d, %s: %w", run+1, sys, err)
 			}
-			fmt.Printf("run %d %-9s %8.3f s to the matrix, %8.3f s in all, peak RSS %s%s\n", run+1, sys,
-				r.total(true).Seconds(), r.total(false).Seconds(), mib(r.maxRSS), r.extraRSS)
+			fmt.Printf("run %d %-9s %8.3f s to the matrix, %8.3f s in all, peak RSS %s%s; %d cells, report %s rows\n", run+1, sys,
+				r.total(true).Seconds(), r.total(false).Seconds(), mib(r.maxRSS), r.extraRSS, len(r.cells), rows(r.reportTotal))
 			results[sys] = append(results[sys], r)
 			this = append(this, r)
 		}
@@ -326,7 +328,11 @@ func runSystem(ctx context.Context, c config, exe, sys, dataDir string, run int)
 	if err := cmd.Start(); err != nil {
 		return r, err
 	}
-	perr := parseOutput(stdout, sys, &r)
+	var out io.Reader = stdout
+	if c.verbose {
+		out = io.TeeReader(stdout, prefixWriter{sys})
+	}
+	perr := parseOutput(out, sys, &r)
 	_, _ = io.Copy(io.Discard, stdout)
 	if err := cmd.Wait(); err != nil {
 		return r, err
@@ -535,6 +541,25 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
+
+// prefixWriter echoes a subprocess's step lines to stderr.
+type prefixWriter struct{ sys string }
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		if strings.HasPrefix(line, "step\t") {
+			fmt.Fprintf(os.Stderr, "  %s: %s\n", p.sys, strings.ReplaceAll(strings.TrimPrefix(line, "step\t"), "\t", "  "))
+		}
+	}
+	return len(b), nil
+}
+
+func rows(n int) string {
+	if n < 0 {
+		return "?"
+	}
+	return strconv.Itoa(n)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
