@@ -142,9 +142,11 @@ type runResult struct {
 	// report10 and reportTotal: rows of the 10-row page and of the whole
 	// cell (-1 when the system does not say).
 	report10, reportTotal int
-	maxRSS                int64 // bytes, wait4's Maxrss of the subprocess
-	extraRSS              string
-	wall                  time.Duration
+	// maxRSS is wait4's Maxrss of the subprocess, in bytes, plus for
+	// the PostgreSQL peer the server backend's VmHWM (backendRSS).
+	maxRSS, backendRSS int64
+	extraRSS           string
+	wall               time.Duration
 }
 
 func (r runResult) bucket(b string) (time.Duration, bool) {
@@ -344,6 +346,7 @@ func runSystem(ctx context.Context, c config, exe, sys, dataDir string, run int)
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = ru.Maxrss << 10 // KiB on Linux
 	}
+	r.maxRSS += r.backendRSS
 	if sys != sysPostgres {
 		if r.cells, err = readCells(cells); err != nil {
 			return r, err
@@ -403,7 +406,8 @@ func parseOutput(rd io.Reader, sys string, r *runResult) error {
 		case strings.HasPrefix(line, "@backend "):
 			if kb := strings.Fields(line); len(kb) >= 3 {
 				if n, err := strconv.ParseInt(kb[2], 10, 64); err == nil {
-					r.extraRSS = fmt.Sprintf(" (server backend %s)", mib(n<<10))
+					r.backendRSS = n << 10
+					r.extraRSS = fmt.Sprintf(" (psql + server backend %s)", mib(r.backendRSS))
 				}
 			}
 		case inCells && len(f) == 3:

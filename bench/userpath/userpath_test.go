@@ -205,7 +205,7 @@ func TestParseOutput(t *testing.T) {
 	if diff := cmp.Diff(map[cellKey]int64{{0, 0}: 7, {1, 2}: 3}, r.cells, cmp.AllowUnexported(cellKey{})); diff != "" {
 		t.Errorf("psql cells (-want +got):\n%s", diff)
 	}
-	if r.extraRSS != " (server backend 2 MiB)" {
+	if r.extraRSS != " (psql + server backend 2 MiB)" || r.backendRSS != 2<<20 {
 		t.Errorf("extraRSS = %q", r.extraRSS)
 	}
 
