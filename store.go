@@ -31,9 +31,16 @@ import "context"
 // one goroutine, and fn must not start another transaction on the same
 // Store. A Store is safe for concurrent use.
 //
-// Values passed to a Put method and values returned by a Tx are owned by
-// neither side: neither modifies them afterwards (the Network never does),
-// so a store may keep or return them without copying.
+// Values crossing the Store boundary are copied: a store keeps nothing a
+// Put method was given (no slice or map of an Org, DataSource, Population,
+// Partnership, Record or Filter, nor the slices of ids given to SetMembers,
+// DeleteRecords or RecordsByID) and returns nothing it keeps. A caller may
+// write into what it put, or what a Tx returned, at once and from any
+// goroutine, without changing what is stored or what another caller reads.
+// storetest's Aliasing tests check it.
+//
+// View and Update given a nil ctx return an error wrapping ErrInvalidInput
+// without running fn; they never panic on it.
 //
 // Stores must round-trip every field exactly: strings of any bytes (ids,
 // names and values may hold NUL or invalid UTF-8), times in UTC to
