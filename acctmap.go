@@ -22,9 +22,9 @@
 //     PartnerUsers; partners that are not on the network: CreateOfflinePartner,
 //     OfflinePartners, DeleteOfflinePartner.
 //   - Data: CreateDataSource, DataSource, DataSources, DeleteDataSource; CSV
-//     uploads with ImportCSV; CRM syncs with UpsertRecords, ReplaceRecords and
-//     DeleteRecords; Record; SetPrivate keeps records out of everything a
-//     partner sees.
+//     uploads with ImportCSV; CRM syncs with UpsertRecords, ReplaceRecords,
+//     PushRecords (either, with progress reports) and DeleteRecords; Record;
+//     SetPrivate keeps records out of everything a partner sees.
 //   - Populations (segments of a data source, by filter): CreatePopulation,
 //     UpdatePopulation, PreviewPopulation, Population, Populations,
 //     DeletePopulation.
@@ -59,7 +59,9 @@
 // ErrPermissionDenied, ErrNotPartners, ErrInvalidInput, ErrConflict,
 // ErrLimitExceeded, ErrNotShared), to be checked with errors.Is. Bad input
 // is named in the message with at most a bounded prefix of its value, and
-// changes nothing.
+// changes nothing. Typed forms carry the fields callers branch on: a bad
+// filter is a *FilterError (condition path, field, operator, operand); a
+// rejected CSV row's Rejection.Err is a *csvsource.Error (line, column).
 //
 // # For store authors
 //

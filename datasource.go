@@ -3,7 +3,10 @@ package acctmap
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -655,12 +658,16 @@ type CSVImport struct {
 // gives a key, is an error (returned with the summary) and changes nothing.
 //
 // Without an id column, a row's record id is derived from its content:
-// "c-" and 16 hex digits of a hash of the name, website, other names,
-// domains, registration id and the non-empty fields (by field name). The
-// id stays when rows move, columns are reordered or an empty column is
-// added, so that private and not-same marks stay with the account; it
-// changes when a value of the row changes. Rows with identical content are
-// one record.
+// "c-" and 16 hex digits of a keyed hash of the name, website, other
+// names, domains, registration id and the non-empty fields (by field
+// name), under a secret key of the data's owner (Org.CountKey, made on
+// first use). The id stays when rows move, columns are reordered or an
+// empty column is added, so that private and not-same marks stay with the
+// account; it changes when a value of the row changes. Rows with identical
+// content are one record. As the hash is keyed, a partner that the "id"
+// field is shared with cannot test guesses of the row's other values
+// against it; it does see the id change when a value of the row changes,
+// so map an id column when a shared id must not tell that.
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	every, err := progressEvery(imp.ProgressEvery)
 	if err != nil {
@@ -668,20 +675,31 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	}
 	imp.ProgressEvery = every
 	// Fail fast, before reading a large file, when the user may not import.
+	var owner string
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
+		owner = ds.OrgID
 		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
+	}
+	var (
+		idKey  []byte
+		newKey bool // idKey is made for this import, stored with it
+	)
+	if imp.Mapping.ID == "" {
+		if idKey, newKey, err = a.n.orgKey(ctx, owner); err != nil {
+			return ImportSummary{}, fmt.Errorf("acctmap: import: %w", err)
+		}
 	}
 	opts := append([]csvsource.Option{csvsource.WithNormalizer(a.n.cfg.normalizer)}, imp.Options...)
 	if imp.FileName != "" {
 		opts = append(opts, csvsource.WithName(imp.FileName))
 	}
-	recs, fields, sum, last, err := readCSV(ctx, r, imp, opts)
+	recs, fields, sum, last, err := readCSV(ctx, r, imp, opts, idKey)
 	if err != nil {
 		return sum, err
 	}
@@ -701,6 +719,11 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		}
 		if err := requireUploaded(ds); err != nil {
 			return err // its kind cannot change, but the check costs nothing
+		}
+		if newKey {
+			if err := storeOrgKey(tx, ds.OrgID, idKey); err != nil {
+				return err
+			}
 		}
 		iw = a.n.indexWrite(tx, ds)
 		ds.Fields = fields
@@ -725,7 +748,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 
 // readCSV reads and normalizes the rows of r into records. It returns the
 // last read-phase progress report, for the reports that follow.
-func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option) ([]Record, []string, ImportSummary, Progress, error) {
+func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte) ([]Record, []string, ImportSummary, Progress, error) {
 	total := inputSize(r)
 	cr, err := csvsource.NewReaderContext(ctx, r, imp.Mapping, opts...)
 	if err != nil {
@@ -824,7 +847,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
 			}
-			rec.ID = contentID(h, pos)
+			rec.ID = contentID(idKey, h, pos)
 			byValues[h] = append(byValues[h], len(recs))
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
@@ -854,8 +877,24 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		sum.reject(fromCSV(file, rj))
 	}
 	sum.Rejected += cs.Rejected - len(cs.Rejections) // rejections the reader counted but did not keep
+	// A warning names the record it is about, for when the file has an id
+	// column (or to find the content-derived id).
+	var warnedID map[int32]string
+	if len(cs.Warnings) > 0 {
+		warnedID = make(map[int32]string, len(cs.Warnings))
+		for _, w := range cs.Warnings {
+			warnedID[int32(w.Line)] = ""
+		}
+		for j, l := range lines {
+			if _, ok := warnedID[l]; ok {
+				warnedID[l] = recs[j].ID
+			}
+		}
+	}
 	for _, w := range cs.Warnings {
-		sum.warn(fromCSV(file, w))
+		rj := fromCSV(file, w)
+		rj.RecordID = warnedID[int32(w.Line)]
+		sum.warn(rj)
 	}
 	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)
@@ -901,11 +940,18 @@ func nonEmpty(vals []string) int {
 	return n
 }
 
-// contentID is the record id of a row without an id column: "c-" and the
-// content hash in hex, with "-2", "-3", … after it in the (astronomically
-// rare) case that rows of different content have the same hash.
-func contentID(h uint64, taken map[string]int) string {
-	id := "c-" + fmt.Sprintf("%016x", h)
+// contentID is the record id of a row without an id column: "c-" and, in
+// hex, 8 bytes of an HMAC-SHA256 of the content hash under the owner's
+// secret key, so that nobody without the key can test a guess of the
+// row's values against the id; with "-2", "-3", … after it in the
+// (astronomically rare) case that rows of different content collide.
+func contentID(key []byte, h uint64, taken map[string]int) string {
+	mac := hmac.New(sha256.New, key)
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], h)
+	mac.Write([]byte("acctmap record id\x00"))
+	mac.Write(b[:])
+	id := "c-" + hex.EncodeToString(mac.Sum(nil)[:8])
 	if _, dup := taken[id]; !dup {
 		return id
 	}

@@ -3,6 +3,7 @@ package acctmap_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -522,6 +523,9 @@ func TestImportRejectionsKeepTypedErrors(t *testing.T) {
 			t.Errorf("%s = %+v, want line %d, column 3 (Website), value n/a", tc.what, tc.rej, tc.line)
 		}
 	}
+	if sum.Warnings[0].RecordID != "003" {
+		t.Errorf("the warning names record %q, want 003 (Initech's id)", sum.Warnings[0].RecordID)
+	}
 	// The duplicate id is named, with the line it repeats.
 	want := []acctmap.Rejection{{Line: 6, RecordID: "002", Reason: "repeats the record id of line 3: this row replaces it"}}
 	if d := cmp.Diff(want, sum.Duplicates); d != "" {
@@ -550,5 +554,41 @@ func TestImportDUNSExportWithoutWebsite(t *testing.T) {
 	want := []acctmap.RegistrationID{{Scheme: "duns", Value: "081466849"}, {Scheme: "duns", Value: "150483782"}}
 	if d := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b acctmap.RegistrationID) bool { return a.Value < b.Value })); d != "" {
 		t.Errorf("registration ids (-want +got):\n%s", d)
+	}
+}
+
+// Content-derived ids are keyed with the owner's secret: two orgs importing
+// the same row get different ids, so an id shared with a partner cannot be
+// recomputed from guessed values; within one org the id is stable.
+func TestContentIDsAreKeyed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	const csv = "Company,Website,Stage\nAcme,acme.com,Customer\n"
+	n := 0
+	idOf := func(a *acctmap.Actor) string {
+		t.Helper()
+		n++
+		ds, err := a.CreateDataSource(ctx, acctmap.NewDataSource{Name: fmt.Sprint("Upload ", n)})
+		wantErr(t, "create", err, nil)
+		for range 2 {
+			_, err = a.ImportCSV(ctx, ds.ID, strings.NewReader(csv), acctmap.CSVImport{Mapping: csvsource.Mapping{Name: "Company", Website: "Website"}})
+			wantErr(t, "import", err, nil)
+		}
+		recs := records(t, a, w.store, ds.ID)
+		if len(recs) != 1 {
+			t.Fatalf("records: %v", recs)
+		}
+		for id := range recs {
+			return id
+		}
+		return ""
+	}
+	a1, a2, b := idOf(w.adminA), idOf(w.adminA), idOf(w.adminB)
+	if a1 != a2 {
+		t.Errorf("one org's ids for the same row differ: %q, %q", a1, a2)
+	}
+	if a1 == b {
+		t.Errorf("two orgs got the same id %q for the same row: the id is not keyed", a1)
 	}
 }

@@ -19,3 +19,13 @@ func DictLenForTest(n *Network) (keys int, reclaims int64) {
 // SetMinGarbageForTest sets how many garbage keys make n replace its Dict
 // (0: the default); call it before n is used.
 func SetMinGarbageForTest(n *Network, keys int) { n.indexes.minGarbage = keys }
+
+// ViewsForTest returns how many partners' views of a data source's cached
+// indexes are built, or -1 when none is cached.
+func ViewsForTest(n *Network, dataSourceID string) int {
+	e := n.indexes.latest(dataSourceID)
+	if e == nil {
+		return -1
+	}
+	return len(e.builtViews())
+}

@@ -68,8 +68,25 @@ func (n *Network) installIndex(dataSourceID string, w indexWrite, recs []Record)
 			private = append(private, i)
 		}
 	}
-	n.indexes.put(dataSourceID, newDSIndex(n.indexes.currentDict(), version, all, private))
+	e := newDSIndex(n.indexes.currentDict(), version, all, private)
+	// The partners' views that readers of the previous version used are
+	// built now too (a Restrict each): the first read after the write
+	// costs what the next ones do for them as well.
+	if prev := n.indexes.latest(dataSourceID); prev != nil {
+		for visible := range prev.builtViews() {
+			e.view(visible)
+		}
+	}
+	n.indexes.put(dataSourceID, e)
 	n.indexes.maybeReclaim()
+}
+
+// latest returns the cached indexes of a data source, whatever their
+// version, or nil.
+func (c *indexCache) latest(id string) *dsIndex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[id]
 }
 
 // keys is an upper bound of the Dict keys e holds.

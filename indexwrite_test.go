@@ -155,6 +155,81 @@ func TestImportInstallsIndexes(t *testing.T) {
 	}
 }
 
+// An import builds the partners' views of its data source that readers
+// of the previous version used, and the matrix on them is the one a cold
+// read computes.
+func TestImportBuildsPartnersViews(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	net := acctmap.New(memstore.New())
+	for _, o := range []string{"acme", "bolt"} {
+		mustOrg(t, net, o, o)
+		if _, err := net.AddUser(ctx, acctmap.User{ID: o + "-admin", OrgID: o, Name: o, Role: acctmap.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ann, bob := net.As("acme-admin"), net.As("bolt-admin")
+	partner(t, ann, bob, "bolt", "acme")
+	// Every third record a prospect: outside the one population, so that
+	// a partner's view is not the whole index.
+	csv := func(first int) string {
+		var b strings.Builder
+		b.WriteString("Id,Company,Website,Status\n")
+		for i := range 3000 {
+			k := first + i
+			st := "customer"
+			if k%3 == 0 {
+				st = "prospect"
+			}
+			fmt.Fprintf(&b, "r%d,Company %d,dom%d.com,%s\n", k, k, k, st)
+		}
+		return b.String()
+	}
+	var ids []string
+	for _, side := range []struct {
+		a     *acctmap.Actor
+		first int
+	}{{ann, 0}, {bob, 1500}} {
+		ds, err := side.a.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		importCSV(t, side.a, ds.ID, csv(side.first))
+		if _, err := side.a.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Customers,
+			Filter: acctmap.Filter{All: []acctmap.Condition{{Field: "Status", Op: acctmap.Equals, Value: "customer"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		importCSV(t, side.a, ds.ID, csv(side.first))
+		ids = append(ids, ds.ID)
+	}
+	if _, err := ann.Matrix(ctx, "bolt"); err != nil { // builds the views
+		t.Fatal(err)
+	}
+	for k, id := range ids {
+		importCSV(t, []*acctmap.Actor{ann, bob}[k], id, csv(k*1500))
+		if v := acctmap.ViewsForTest(net, id); v < 1 {
+			t.Errorf("data source %d: %d views built by the import, want the one read before", k, v)
+		}
+	}
+	got, err := ann.Matrix(ctx, "bolt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		acctmap.DropIndexesForTest(net, id)
+	}
+	want, err := ann.Matrix(ctx, "bolt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("matrix on the views the import built (-cold +installed):\n%s", d)
+	}
+	if got.Counts[0][0] == 0 || got.HiddenFromPartner == nil {
+		t.Errorf("matrix %+v: want an overlap", got)
+	}
+}
+
 // Concurrent cold matrices build each index once: the others wait for it.
 func TestConcurrentColdMatricesBuildOnce(t *testing.T) {
 	t.Parallel()
