@@ -396,6 +396,9 @@ type PushOptions struct {
 // PushRecords is UpsertRecords, or ReplaceRecords with opts.Replace, with
 // progress reports.
 func (a *Actor) PushRecords(ctx context.Context, dataSourceID string, in []RecordInput, opts PushOptions) (ImportSummary, error) {
+	if ctx == nil {
+		return ImportSummary{}, fmt.Errorf("acctmap: push records: nil context: %w", ErrInvalidInput)
+	}
 	every, err := progressEvery(opts.ProgressEvery)
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("acctmap: push records: %w", err)

@@ -182,7 +182,7 @@ func (n *Network) computeMembers(tx Tx, pop Population) error {
 		return err
 	}
 	var ids []string
-	err = tx.Records(ds.ID, func(r *Record) error {
+	err = scanRecords(tx, ds.ID, func(r *Record) error {
 		if prog.eval(r) != 0 {
 			ids = append(ids, r.ID)
 		}

@@ -170,3 +170,27 @@ type Tx interface {
 	// an error wrapping ErrInvalidInput and changes nothing.
 	SetMembers(dataSourceID string, slot int, recordIDs []string) error
 }
+
+// ScanTx is implemented by the read transactions (ReadTx) of stores that
+// can scan records without making new slices and maps for each: memstore
+// keeps records in a compact form and would otherwise build a Fields map
+// per record, for a caller that keeps nothing. The Network uses it where it
+// only reads each record during the call (evaluating a population's
+// filter), and Records everywhere else.
+type ScanTx interface {
+	// ScanRecords is Records, except that the *Record and every slice and
+	// map it holds are valid only during the call: the store may reuse
+	// them for the next record, and fn must neither keep nor modify them
+	// (strings may be kept).
+	ScanRecords(dataSourceID string, fn func(*Record) error) error
+}
+
+// scanRecords calls fn for every record of a data source, through
+// ScanRecords when tx has it: fn must keep nothing of the *Record but its
+// strings.
+func scanRecords(tx ReadTx, dataSourceID string, fn func(*Record) error) error {
+	if s, ok := tx.(ScanTx); ok {
+		return s.ScanRecords(dataSourceID, fn)
+	}
+	return tx.Records(dataSourceID, fn)
+}

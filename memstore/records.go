@@ -246,3 +246,53 @@ func (c *columns) decode(s *stored, r *acctmap.Record, withFields bool, chunk *[
 		r.Fields = m
 	}
 }
+
+// scratchRecord is what ScanRecords materializes records into: one map and
+// one list buffer, reused for every record of the scan.
+type scratchRecord struct {
+	fields map[string]string
+	lists  []string
+}
+
+// decodeReused is decode into buffers reused from call to call, for
+// ScanRecords, whose fn keeps nothing: no allocation once they have grown.
+// The lists are still copies, so that a fn breaking the rule by writing
+// into them cannot change the store.
+func (c *columns) decodeReused(s *stored, r *acctmap.Record, sr *scratchRecord) {
+	*r = acctmap.Record{
+		ID: s.ID, Name: s.Name, Website: s.Website, NameKey: s.NameKey,
+		Populations: s.Populations, Private: s.Private,
+	}
+	d := int(s.nDomains)
+	o := d + int(s.nOtherNames)
+	k := o + int(s.nOtherNameKeys)
+	if k > 0 {
+		sr.lists = append(sr.lists[:0], s.strs[:k]...)
+		if d > 0 {
+			r.Domains = sr.lists[:d:d]
+		}
+		if o > d {
+			r.OtherNames = sr.lists[d:o:o]
+		}
+		if k > o {
+			r.OtherNameKeys = sr.lists[o:k:k]
+		}
+	}
+	rest := s.strs[k:]
+	for bit, dst := range [...]*string{&r.Email, &r.EmailKey, &r.RegistrationID.Scheme, &r.RegistrationID.Value} {
+		if s.opt&(1<<bit) != 0 {
+			*dst, rest = rest[0], rest[1:]
+		}
+	}
+	if s.layout != nil {
+		if sr.fields == nil {
+			sr.fields = make(map[string]string, len(s.layout.cols))
+		} else {
+			clear(sr.fields)
+		}
+		for i, col := range s.layout.cols {
+			sr.fields[c.names[col]] = rest[i]
+		}
+		r.Fields = sr.fields
+	}
+}

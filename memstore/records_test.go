@@ -47,7 +47,7 @@ func randomRecord(rng *rand.Rand, id string) acctmap.Record {
 }
 
 // TestEncodeRoundTrip writes random records in random batches and checks
-// that every one reads back exactly, through Record, Records and RecordKeys.
+// that every one reads back exactly, through Record, Records, ScanRecords and RecordKeys.
 func TestEncodeRoundTrip(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -107,6 +107,19 @@ func TestEncodeRoundTrip(t *testing.T) {
 			}
 			if n != len(model) {
 				t.Fatalf("round %d: Records gave %d records, want %d", round, n, len(model))
+			}
+			n = 0
+			if err := tx.(acctmap.ScanTx).ScanRecords("ds", func(r *acctmap.Record) error {
+				n++
+				if d := cmp.Diff(model[r.ID], *r, opts); d != "" {
+					t.Fatalf("round %d: ScanRecords gave %q (-want +got):\n%s", round, r.ID, d)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if n != len(model) {
+				t.Fatalf("round %d: ScanRecords gave %d records, want %d", round, n, len(model))
 			}
 			return tx.RecordKeys("ds", func(r *acctmap.Record) error {
 				want := model[r.ID]

@@ -94,7 +94,7 @@ func (r *reader) Users(orgID string) ([]acctmap.User, error) {
 }
 
 func partnershipNotFound(a, b string) error {
-	return fmt.Errorf("memstore: partnership of %q and %q: %w", a, b, acctmap.ErrNotFound)
+	return fmt.Errorf("memstore: partnership of %.60q and %.60q: %w", a, b, acctmap.ErrNotFound)
 }
 
 func (r *reader) Partnership(a, b string) (acctmap.Partnership, error) {
@@ -179,7 +179,7 @@ func (r *reader) Record(dataSourceID, recordID string) (acctmap.Record, error) {
 	}
 	i, ok := rs.pos[recordID]
 	if !ok {
-		return acctmap.Record{}, fmt.Errorf("memstore: record %q of data source %q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
+		return acctmap.Record{}, fmt.Errorf("memstore: record %.60q of data source %.60q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
 	}
 	var rec acctmap.Record
 	rs.cols.decode(&rs.recs[i], &rec, true, nil)
@@ -222,6 +222,32 @@ func (r *reader) scan(dataSourceID string, withFields bool, fn func(*acctmap.Rec
 	}
 	return nil
 }
+
+// ScanRecords is Records into one Record, map and list buffer reused for
+// every record (acctmap.ScanTx): a population's evaluation allocates
+// nothing per record.
+func (r *reader) ScanRecords(dataSourceID string, fn func(*acctmap.Record) error) error {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return err
+	}
+	var rec acctmap.Record
+	var sr scratchRecord
+	for i := 0; i < len(rs.recs); i++ { // len on every turn, as in scan
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rs.cols.decodeReused(&rs.recs[i], &rec, &sr)
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ acctmap.ScanTx = (*reader)(nil)
 
 // RecordKeys is Records without Fields: not materializing them saves a
 // map per record.

@@ -115,7 +115,7 @@ func (w *writer) PutUser(user acctmap.User) error {
 		return err
 	}
 	if _, ok := w.st.orgs.rows[user.OrgID]; !ok {
-		return fmt.Errorf("memstore: user %q: %w", user.ID, notFound("org", user.OrgID))
+		return fmt.Errorf("memstore: user %.60q: %w", user.ID, notFound("org", user.OrgID))
 	}
 	put(w, w.st.users, user.ID, cloneUser(user))
 	return nil
@@ -137,7 +137,7 @@ func (w *writer) PutPartnership(p acctmap.Partnership) error {
 	}
 	for _, id := range []string{p.Inviter, p.Invitee} {
 		if _, ok := w.st.orgs.rows[id]; !ok {
-			return fmt.Errorf("memstore: partnership of %q and %q: %w", p.Inviter, p.Invitee, notFound("org", id))
+			return fmt.Errorf("memstore: partnership of %.60q and %.60q: %w", p.Inviter, p.Invitee, notFound("org", id))
 		}
 	}
 	put(w, w.st.partners, pairOf(p.Inviter, p.Invitee), clonePartnership(p))
@@ -159,7 +159,7 @@ func (w *writer) PutDataSource(ds acctmap.DataSource) error {
 		return err
 	}
 	if _, ok := w.st.orgs.rows[ds.OrgID]; !ok {
-		return fmt.Errorf("memstore: data source %q: %w", ds.ID, notFound("org", ds.OrgID))
+		return fmt.Errorf("memstore: data source %.60q: %w", ds.ID, notFound("org", ds.OrgID))
 	}
 	put(w, w.st.sources, ds.ID, cloneDataSource(ds))
 	// Replacing a data source keeps its records.
@@ -195,7 +195,7 @@ func (w *writer) PutPopulation(p acctmap.Population) error {
 		return err
 	}
 	if _, ok := w.st.sources.rows[p.DataSourceID]; !ok {
-		return fmt.Errorf("memstore: population %q: %w", p.ID, notFound("data source", p.DataSourceID))
+		return fmt.Errorf("memstore: population %.60q: %w", p.ID, notFound("data source", p.DataSourceID))
 	}
 	put(w, w.st.pops, p.ID, clonePopulation(p))
 	return nil

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -350,6 +352,38 @@ var aliasingTests = []test{
 		diff(t, "store after the caller wrote into the records it upserted", want, frozenDump(t, s))
 	}},
 	{"ReadThenScribble", readThenScribble},
+	{"ScanRecords", func(t *testing.T, s acctmap.Store) {
+		// A store whose transactions implement acctmap.ScanTx gives the
+		// records of Records through ScanRecords too, in Views and in
+		// Updates (after writes of its own).
+		before := seeded(t, s)
+		scan := func(tx acctmap.ReadTx, want map[string][]acctmap.Record) {
+			st, ok := tx.(acctmap.ScanTx)
+			if !ok {
+				t.Skip("the store's transactions do not implement acctmap.ScanTx")
+			}
+			for ds, recs := range want {
+				var got []acctmap.Record
+				noErr(t, "ScanRecords", st.ScanRecords(ds, func(r *acctmap.Record) error {
+					got = append(got, deepCopy(*r)) // the *Record and its map are the store's to reuse
+					return nil
+				}))
+				slices.SortFunc(got, func(a, b acctmap.Record) int { return strings.Compare(a.ID, b.ID) })
+				diff(t, "ScanRecords("+ds+")", recs, got)
+			}
+			wantNotFound(t, "ScanRecords of a missing data source", st.ScanRecords("no-such-ds", func(*acctmap.Record) error { return nil }))
+		}
+		view(t, s, func(tx acctmap.ReadTx) error { scan(tx, before.Records); return nil })
+		update(t, s, func(tx acctmap.Tx) error {
+			if err := tx.PutRecords("ds-globex", []acctmap.Record{record("ds-globex", 40)}); err != nil {
+				return err
+			}
+			snap, err := DumpTx(tx)
+			noErr(t, "DumpTx", err)
+			scan(tx, snap.Records)
+			return nil
+		})
+	}},
 	{"SnapshotsDoNotShare", func(t *testing.T, s acctmap.Store) {
 		// Two reads of one value share nothing either: writing into the
 		// first does not show in the second.
