@@ -155,7 +155,7 @@ func runFlow(ctx context.Context, store acctmap.Store, dir string, onStep func(s
 	// The partner shows its Customers' overlapping records, so that the
 	// report of the Customers × Customers cell has rows.
 	if err := timed(bucketSetup, "SetShareRule", func() error {
-		return bob.SetShareRule(ctx, sides[1].pops[0].ID, "a", acctmap.ShareRule{
+		return bob.SetShareRule(ctx, sides[1].pops[0].ID, "a", acctmap.SharingRule{
 			Level: acctmap.OverlappingRecords, Fields: []string{"id", "name", "website", "Stage", "Owner"}})
 	}); err != nil {
 		return res, err
