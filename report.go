@@ -3,10 +3,8 @@ package acctmap
 import (
 	"cmp"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -509,77 +507,6 @@ func compareValues(a, b string) int {
 		return cmp.Compare(x, y)
 	}
 	return cmp.Compare(strings.ToLower(a), strings.ToLower(b))
-}
-
-// ExportReport writes a report as CSV to w: a header of column names and
-// one line per row. Values a spreadsheet would run as a formula (starting
-// with =, +, -, @, tab or carriage return) are neutralized with a leading
-// apostrophe. The rows count against the org's export limit: an export
-// that would exceed it writes nothing and fails with ErrLimitExceeded. It
-// returns the number of rows written.
-func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) (int, error) {
-	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
-		return 0, err
-	}
-	rep, err := a.Report(ctx, spec)
-	if err != nil {
-		return 0, err
-	}
-	if err := a.chargeExport(ctx, len(rep.Rows)); err != nil {
-		return 0, err
-	}
-	return len(rep.Rows), writeCSV(w, rep)
-}
-
-// chargeExport counts n exported rows against the org's limit.
-func (a *Actor) chargeExport(ctx context.Context, n int) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
-		u, err := a.user(tx, ExportRecords)
-		if err != nil {
-			return err
-		}
-		org, err := tx.Org(u.OrgID)
-		if err != nil {
-			return err
-		}
-		if max := org.Limits.MaxExportedRecords; max > 0 && org.ExportedRecords+int64(n) > max {
-			return fmt.Errorf("acctmap: export of %d rows: the plan allows %d exported records and %d are used: %w",
-				n, max, org.ExportedRecords, ErrLimitExceeded)
-		}
-		org.ExportedRecords += int64(n)
-		return tx.PutOrg(org)
-	})
-}
-
-func writeCSV(w io.Writer, rep Report) error {
-	cw := csv.NewWriter(w)
-	header := make([]string, len(rep.Columns))
-	for i, c := range rep.Columns {
-		header[i] = neutralize(c)
-	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	rec := make([]string, len(rep.Columns))
-	for _, r := range rep.Rows {
-		for i, v := range r.Values {
-			rec[i] = neutralize(v)
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// neutralize defuses a value a spreadsheet would evaluate as a formula
-// (CSV injection): such values get a leading apostrophe.
-func neutralize(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 // PartnerRecords lists a partner population that the partner shares as
