@@ -26,6 +26,11 @@ import (
 // that would exceed it writes nothing and fails with ErrLimitExceeded. The
 // org is charged for the rows delivered: when w fails, the rows whose
 // bytes w accepted. It returns that number of rows.
+//
+// The rows are written through a small buffer as they are encoded, but
+// the report itself is computed in memory first, as Report computes it:
+// an export's peak memory grows with its cell (see ReportSpec.Limit and
+// Cursor to export a large cell in parts).
 func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) (int, error) {
 	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
 		return 0, err

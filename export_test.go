@@ -223,3 +223,23 @@ func TestExportNeedsThePermission(t *testing.T) {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkExportReport exports whole cells of growing size to
+// io.Discard, through the public API: B/op shows how memory grows with
+// the cell.
+func BenchmarkExportReport(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			c := newBenchCell(b, n)
+			spec := c.spec()
+			b.ReportAllocs()
+			for b.Loop() {
+				rows, err := c.a.ExportReport(ctx, spec, io.Discard)
+				if err != nil || rows != n {
+					b.Fatalf("export: %d rows, %v", rows, err)
+				}
+			}
+		})
+	}
+}
