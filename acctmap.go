@@ -3,7 +3,74 @@
 // counts for every pair of their segments (populations), and reveal
 // record-level data only where the data's owner allows it.
 //
-// The entry point is a Network, created over a Store (see memstore for the
-// embedded default). Canonical keys come from package normalize and CSV
-// files are read by package csvsource.
+// # Getting started
+//
+// The entry point is a Network over a Store: memstore (in memory, the
+// embedded default), boltstore (one file) or pgstore (PostgreSQL). The
+// embedding application provisions orgs and users on the Network and acts
+// for one signed-in user through an Actor, which checks every call against
+// that user's role and permissions:
+//
+//	net := acctmap.New(memstore.New())
+//	net.CreateOrg(ctx, acctmap.Org{ID: "acme", Name: "Acme"})
+//	net.AddUser(ctx, acctmap.User{ID: "ann", OrgID: "acme", Name: "Ann", Role: acctmap.RoleAdmin})
+//	ann := net.As("ann") // per request, after the app's own authentication
+//
+// The Actor's calls, by what a user does:
+//
+//   - Partners: Invite, Accept, Decline, CancelInvite, Revoke, Partnerships,
+//     PartnerUsers; partners that are not on the network: CreateOfflinePartner,
+//     OfflinePartners, DeleteOfflinePartner.
+//   - Data: CreateDataSource, DataSource, DataSources, DeleteDataSource; CSV
+//     uploads with ImportCSV; CRM syncs with UpsertRecords, ReplaceRecords,
+//     PushRecords (either, with progress reports) and DeleteRecords; Record;
+//     SetPrivate keeps records out of everything a partner sees.
+//   - Populations (segments of a data source, by filter): CreatePopulation,
+//     UpdatePopulation, PreviewPopulation, Population, Populations,
+//     DeletePopulation.
+//   - Sharing, per population and partner: SetShareRule, RemoveShareRule,
+//     field presets (SaveFieldPreset, FieldPresets, DeleteFieldPreset), share
+//     requests (RequestShare, ShareRequests, ApproveShareRequest,
+//     DeclineShareRequest), and SetCountPolicy / CountPolicyFor, a data
+//     owner's defence of its counts against probing.
+//   - Results: Matrix (the overlap counts for every population pair with one
+//     partner), Ecosystem (with every partner), Report and ExportReport (the
+//     accounts of one cell), PartnerRecords (a partner's shared records),
+//     AccountMapping (which partners have each of my accounts),
+//     PartnerPopulations; MarkNotSameCompany and UnmarkNotSameCompany correct
+//     a match.
+//   - The user itself: Me, Users.
+//
+// The Network's own calls are the application's, not a user's: CreateOrg,
+// Org, SetLimits, DeleteOrg, AddUser, SetRole, RemoveUser, and As.
+//
+// # What a partner sees
+//
+// Every read of another org's data, and everything computed from it (counts,
+// match metadata, order, errors), goes through one visibility decision, and a
+// partner's outputs depend only on what the owner's rules let it see
+// (non-interference; see the README's privacy section). Nothing is shared
+// before a partnership is accepted; then counts only, unless a ShareRule says
+// more.
+//
+// # Errors
+//
+// Errors wrap at most one of the exported sentinels (ErrNotFound,
+// ErrPermissionDenied, ErrNotPartners, ErrInvalidInput, ErrConflict,
+// ErrLimitExceeded, ErrNotShared), to be checked with errors.Is. Bad input
+// is named in the message with at most a bounded prefix of its value, and
+// changes nothing. Typed forms carry the fields callers branch on: a bad
+// filter is a *FilterError (condition path, field, operator, operand); a
+// rejected CSV row's Rejection.Err is a *csvsource.Error (line, column).
+//
+// # For store authors
+//
+// Store, ReadTx, Tx and the optional OverlapTx (with KeyJoin and
+// KeyJoinResult) are the driver contract: what a Store implements, not what
+// an application calls. They live in this package, in store.go and
+// pushdown.go, because they traffic in its value types (Org, Record,
+// Population…), which a separate driver package could not name without an
+// import cycle; Record.Populations and Population.Slot are the fields only a
+// store reads. Package storetest is the conformance suite every Store must
+// pass.
 package acctmap

@@ -278,6 +278,10 @@ var azMethods = []azMethod{
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.UpsertRecords(ctx, tg.ds, []acctmap.RecordInput{{ID: "new", Name: "New Co", Website: "newco.com"}})
 		}},
+	{name: "PushRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound invalid notfound notfound notfound notfound notfound",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.PushRecords(ctx, tg.ds, []acctmap.RecordInput{{ID: "new", Name: "New Co", Website: "newco.com"}}, acctmap.PushOptions{})
+		}},
 	{name: "ReplaceRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound invalid notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.ReplaceRecords(ctx, tg.ds, []acctmap.RecordInput{{ID: "new", Name: "New Co", Website: "newco.com"}})
@@ -286,7 +290,7 @@ var azMethods = []azMethod{
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.DeleteRecords(ctx, tg.ds, []string{tg.rec})
 		}},
-	{name: "ImportCSV", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
+	{name: "ImportCSV", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "invalid notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.ImportCSV(ctx, tg.ds, strings.NewReader("Company,Website\nNew Co,newco.com\n"), acctmap.CSVImport{Mapping: nameWebsite})
 		}},

@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -318,6 +319,42 @@ func (n *Network) releaseCounts(ctx context.Context, ownerID, viewer string, m *
 		// What the viewer's own records hide from the partner is
 		// computed from the partner's records too: not released apart.
 		m.HiddenFromPartner[d.i][d.j] = -1
+	}
+	return nil
+}
+
+// orgKey returns the org's secret key (Org.CountKey), which keys noisy
+// counts and the content-derived ids of imports; when the org has none
+// yet, a fresh one, with made true: the caller stores it (storeOrgKey) in
+// the transaction that uses it, so that a failed call changes nothing.
+func (n *Network) orgKey(ctx context.Context, orgID string) (key []byte, made bool, err error) {
+	if err := n.store.View(ctx, func(tx ReadTx) error {
+		org, err := tx.Org(orgID)
+		key = org.CountKey
+		return err
+	}); err != nil || len(key) > 0 {
+		return key, false, err
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, false, err
+	}
+	return key, true, nil
+}
+
+// storeOrgKey stores a key orgKey made, unless a concurrent call stored
+// another meanwhile: then what was computed with it is stale (ErrConflict).
+func storeOrgKey(tx Tx, orgID string, key []byte) error {
+	org, err := tx.Org(orgID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(org.CountKey) == 0:
+		org.CountKey = key
+		return tx.PutOrg(org)
+	case !bytes.Equal(org.CountKey, key):
+		return fmt.Errorf("acctmap: the org's secret key was made by a concurrent call; try again: %w", ErrConflict)
 	}
 	return nil
 }

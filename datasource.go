@@ -3,7 +3,10 @@ package acctmap
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -181,7 +184,10 @@ type ImportSummary struct {
 	// DuplicatesMerged counts rows that repeated an earlier row's record id
 	// (the later row wins) or, without an id column, all its values.
 	DuplicatesMerged int
-	Rejections       []Rejection
+	// Duplicates names the first of those rows: the record id, the row (Line
+	// or Index), and in Reason the row it repeated.
+	Duplicates []Rejection
+	Rejections []Rejection
 	// Warned counts accepted rows with a problem worth fixing at the
 	// source: a website that gives no domain, an invalid registration id
 	// (kept out of matching, never padded). The first ones are in Warnings.
@@ -189,12 +195,26 @@ type ImportSummary struct {
 	Warnings []Rejection
 }
 
-// Rejection says why one row or record was refused.
+// Rejection says why one row or record was refused, or what is wrong
+// with one that was kept (a warning).
 type Rejection struct {
 	Line     int    // CSV line where the row starts; 0 for pushed records
 	Index    int    // position in the pushed slice; 0 for CSV rows
 	RecordID string // the record's id, when it has one
 	Reason   string
+	// Column is the 1-based header index of the CSV column at fault and
+	// Field its header name; 0 and "" for the whole row or a pushed record.
+	Column int
+	Field  string
+	// Value is the value at fault, cut to its first 48 bytes and "…".
+	Value string
+	// Err is the typed cause, for errors.As and errors.Is. For a CSV row it
+	// is a *csvsource.Error (file, line, column header) wrapping the reader's
+	// cause: a normalize error such as normalize.ErrNoDomain,
+	// csvsource.ErrRepeatedHeader, or a quote read by WithLenientQuotes. It
+	// is nil for pushed records, and for CSV rows whose only values are
+	// names that give no key.
+	Err error
 }
 
 // maxRejections bounds the rejections kept in a summary; all are counted.
@@ -204,6 +224,13 @@ func (s *ImportSummary) reject(r Rejection) {
 	s.Rejected++
 	if len(s.Rejections) < maxRejections {
 		s.Rejections = append(s.Rejections, r)
+	}
+}
+
+func (s *ImportSummary) duplicate(r Rejection) {
+	s.DuplicatesMerged++
+	if len(s.Duplicates) < maxRejections {
+		s.Duplicates = append(s.Duplicates, r)
 	}
 }
 
@@ -343,19 +370,54 @@ func contains(list []string, s string) bool {
 // keeping population membership current. Records without a usable key are
 // refused and listed in the summary; the others are written atomically.
 func (a *Actor) UpsertRecords(ctx context.Context, dataSourceID string, in []RecordInput) (ImportSummary, error) {
-	return a.push(ctx, dataSourceID, in, false)
+	return a.PushRecords(ctx, dataSourceID, in, PushOptions{})
 }
 
 // ReplaceRecords makes the given records the whole content of a
 // PushedSource, atomically: a failure leaves the previous content intact.
 func (a *Actor) ReplaceRecords(ctx context.Context, dataSourceID string, in []RecordInput) (ImportSummary, error) {
-	return a.push(ctx, dataSourceID, in, true)
+	return a.PushRecords(ctx, dataSourceID, in, PushOptions{Replace: true})
 }
 
-func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput, replace bool) (ImportSummary, error) {
+// PushOptions configures PushRecords.
+type PushOptions struct {
+	// Replace makes the records the whole content of the data source, as
+	// ReplaceRecords does; otherwise they are upserted, as UpsertRecords.
+	Replace bool
+	// Progress, when set, is called as CSVImport.Progress is: every
+	// ProgressEvery records while they are checked and once when all are
+	// (PhaseRead), when the write begins (PhaseWrite) and when it is
+	// committed (PhaseDone); never inside the store's transaction.
+	Progress func(Progress)
+	// ProgressEvery defaults to 100,000 records; it must not be negative.
+	ProgressEvery int
+}
+
+// PushRecords is UpsertRecords, or ReplaceRecords with opts.Replace, with
+// progress reports.
+func (a *Actor) PushRecords(ctx context.Context, dataSourceID string, in []RecordInput, opts PushOptions) (ImportSummary, error) {
+	if ctx == nil {
+		return ImportSummary{}, fmt.Errorf("acctmap: push records: nil context: %w", ErrInvalidInput)
+	}
+	every, err := progressEvery(opts.ProgressEvery)
+	if err != nil {
+		return ImportSummary{}, fmt.Errorf("acctmap: push records: %w", err)
+	}
+	opts.ProgressEvery = every
+	return a.push(ctx, dataSourceID, in, opts)
+}
+
+func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput, opts PushOptions) (ImportSummary, error) {
+	replace := opts.Replace
+	report := func(p Progress) {
+		if opts.Progress != nil {
+			opts.Progress(p)
+		}
+	}
 	sum := ImportSummary{Rows: len(in)}
 	recs := make([]Record, 0, len(in))
 	pos := make(map[string]int, len(in))
+	index := make([]int, 0, len(in)) // the input index of each of recs
 	var fields []string
 	seenField := map[string]bool{}
 
@@ -363,9 +425,12 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if i%4096 == 0 && ctx.Err() != nil {
 			return ImportSummary{}, ctx.Err()
 		}
+		if i > 0 && i%opts.ProgressEvery == 0 {
+			report(Progress{Phase: PhaseRead, Rows: i})
+		}
 		r, reason, warning := a.n.recordFromInput(ri)
 		if reason != "" {
-			sum.reject(Rejection{Index: i, RecordID: ri.ID, Reason: reason})
+			sum.reject(Rejection{Index: i, RecordID: clipValue(ri.ID, 200), Reason: reason})
 			continue
 		}
 		if warning != "" {
@@ -381,13 +446,15 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 			}
 		}
 		if j, dup := pos[r.ID]; dup {
-			recs[j] = r
-			sum.DuplicatesMerged++
+			sum.duplicate(Rejection{Index: i, RecordID: r.ID, Reason: fmt.Sprintf("repeats the record id of index %d: this record replaces it", index[j])})
+			recs[j], index[j] = r, i
 			continue
 		}
 		pos[r.ID] = len(recs)
 		recs = append(recs, r)
+		index = append(index, i)
 	}
+	report(Progress{Phase: PhaseRead, Rows: len(in)})
 	sum.Accepted = len(recs)
 	switch {
 	case replace && len(in) > 0 && len(recs) == 0:
@@ -396,13 +463,15 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		return sum, fmt.Errorf("acctmap: replace records: none of the %d records is usable (%s); the data source keeps its records: %w",
 			len(in), sum.Rejections[0].Reason, ErrInvalidInput)
 	}
+	report(Progress{Phase: PhaseWrite, Rows: len(in), TotalRecords: len(recs)})
 	var from int64 // the version the change applies to
+	var iw indexWrite
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		ds, err := a.pushedDataSource(tx, dataSourceID)
 		if err != nil {
 			return err
 		}
-		from = ds.Version
+		from, iw = ds.Version, a.n.indexWrite(tx, ds)
 		if !replace && len(recs) == 0 {
 			return nil // nothing to write: the data source's version stays
 		}
@@ -431,10 +500,11 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	switch {
 	case replace:
-		a.n.forget(dataSourceID)
+		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
+	report(Progress{Phase: PhaseDone, Rows: len(in), Records: len(recs), TotalRecords: len(recs)})
 	return sum, nil
 }
 
@@ -492,6 +562,17 @@ func requirePushed(ds DataSource) error {
 	return nil
 }
 
+// requireUploaded refuses an upload into a source filled by a sync: the
+// upload would replace the synced records and the field list, and the next
+// sync would fight it. It mirrors requirePushed.
+func requireUploaded(ds DataSource) error {
+	if ds.Kind == PushedSource {
+		return fmt.Errorf("acctmap: data source %q is a %s source: CSV files are imported into CSV sources only (push its records with UpsertRecords or ReplaceRecords): %w",
+			ds.Name, ds.Kind, ErrInvalidInput)
+	}
+	return nil
+}
+
 // touch records a change to a data source's records.
 func (n *Network) touch(tx Tx, ds DataSource) error {
 	ds.Version++
@@ -509,11 +590,48 @@ func mergeFields(have, add []string) []string {
 	return out
 }
 
-// Progress reports how far an import has come.
+// ProgressPhase says which part of an import or a sync a Progress report
+// is about.
+type ProgressPhase string
+
+// The phases, in order. Reports of a phase come every ProgressEvery rows
+// or records and once at its end; PhaseDone comes once, last, after the
+// write is committed, and never after an error.
+const (
+	// PhaseRead: rows read and normalized (for a sync: records checked).
+	PhaseRead ProgressPhase = "read"
+	// PhaseWrite: the records are being written with their membership, in
+	// one transaction of the store; TotalRecords says how many.
+	PhaseWrite ProgressPhase = "write"
+	// PhaseDone: the records are written.
+	PhaseDone ProgressPhase = "done"
+)
+
+// Progress reports how far an import or a sync has come.
 type Progress struct {
-	Rows       int   // rows read so far
-	Bytes      int64 // bytes read so far
-	TotalBytes int64 // the input's size, or 0 when unknown
+	Phase      ProgressPhase
+	Rows       int   // rows read (records checked) so far
+	Bytes      int64 // bytes read so far; 0 for a sync
+	TotalBytes int64 // the input's size, or 0 when unknown or a sync
+	// TotalRecords is the number of records to write (after rejections and
+	// merged duplicates), in the write and done phases; Records of them
+	// are written: 0 while writing, all of them when done.
+	Records, TotalRecords int
+}
+
+// defaultProgressEvery paces progress reports.
+const defaultProgressEvery = 100000
+
+// progressEvery validates a ProgressEvery option: 0 means the default, a
+// negative value is an error rather than silently read as the default.
+func progressEvery(every int) (int, error) {
+	switch {
+	case every < 0:
+		return 0, fmt.Errorf("acctmap: ProgressEvery %d: want 0 (the default, %d) or more: %w", every, defaultProgressEvery, ErrInvalidInput)
+	case every == 0:
+		return defaultProgressEvery, nil
+	}
+	return every, nil
 }
 
 // CSVImport configures ImportCSV.
@@ -523,42 +641,94 @@ type CSVImport struct {
 	Mapping csvsource.Mapping
 	// FileName names the input in errors and rejections.
 	FileName string
-	// Progress, when set, is called every ProgressEvery rows and once at the
-	// end, on the importing goroutine.
+	// Progress, when set, is called on the importing goroutine every
+	// ProgressEvery rows while reading and once when the file is read
+	// (PhaseRead), when the write begins (PhaseWrite), and when it is
+	// committed (PhaseDone). It is never called inside the store's
+	// transaction, so it may call the Network.
 	Progress func(Progress)
-	// ProgressEvery defaults to 100,000 rows.
+	// ProgressEvery defaults to 100,000 rows; it must not be negative.
 	ProgressEvery int
 	// Options are passed to the CSV reader (delimiter, encoding, limits).
 	Options []csvsource.Option
 }
 
-// ImportCSV replaces the content of a data source with a CSV file's rows,
-// atomically: if reading fails or ctx is cancelled, the previous content is
-// left intact. Rows without any usable key are refused and listed in the
-// summary. A file with no data rows, or none that gives a key, is an error
-// (returned with the summary) and changes nothing. Without an id column, a
-// row's id is its line number.
+// ImportCSV replaces the content of a CSVSource with a CSV file's rows,
+// atomically (a PushedSource refuses it with ErrInvalidInput, as a
+// CSVSource refuses pushed records): if reading fails or ctx is cancelled,
+// the previous content is left intact. Rows without any usable key are
+// refused and listed in the summary. A file with no data rows, or none that
+// gives a key, is an error (returned with the summary) and changes nothing.
+//
+// Without an id column, a row's record id is derived from its content:
+// "c-" and 16 hex digits of a keyed hash of the name, website, other
+// names, domains, registration id and the non-empty fields (by field
+// name), under a secret key of the data's owner (Org.CountKey, made on
+// first use). The id stays when rows move, columns are reordered or an
+// empty column is added, so that private and not-same marks stay with the
+// account; it changes when a value of the row changes. Rows with identical
+// content are one record. As the hash is keyed, a partner that the "id"
+// field is shared with cannot test guesses of the row's other values
+// against it; it does see the id change when a value of the row changes,
+// so map an id column when a shared id must not tell that.
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
+	every, err := progressEvery(imp.ProgressEvery)
+	if err != nil {
+		return ImportSummary{}, fmt.Errorf("acctmap: import: %w", err)
+	}
+	imp.ProgressEvery = every
 	// Fail fast, before reading a large file, when the user may not import.
+	var owner string
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
-		_, _, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
-		return err
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
+		if err != nil {
+			return err
+		}
+		owner = ds.OrgID
+		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
+	}
+	var (
+		idKey  []byte
+		newKey bool // idKey is made for this import, stored with it
+	)
+	if imp.Mapping.ID == "" {
+		if idKey, newKey, err = a.n.orgKey(ctx, owner); err != nil {
+			return ImportSummary{}, fmt.Errorf("acctmap: import: %w", err)
+		}
 	}
 	opts := append([]csvsource.Option{csvsource.WithNormalizer(a.n.cfg.normalizer)}, imp.Options...)
 	if imp.FileName != "" {
 		opts = append(opts, csvsource.WithName(imp.FileName))
 	}
-	recs, fields, sum, err := readCSV(ctx, r, imp, opts)
+	recs, fields, sum, last, err := readCSV(ctx, r, imp, opts, idKey)
 	if err != nil {
 		return sum, err
 	}
+	report := func(phase ProgressPhase, written int) {
+		if imp.Progress != nil {
+			p := last
+			p.Phase, p.Records, p.TotalRecords = phase, written, len(recs)
+			imp.Progress(p)
+		}
+	}
+	report(PhaseWrite, 0)
+	var iw indexWrite // what the import commits, for its index
 	err = a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
+		if err := requireUploaded(ds); err != nil {
+			return err // its kind cannot change, but the check costs nothing
+		}
+		if newKey {
+			if err := storeOrgKey(tx, ds.OrgID, idKey); err != nil {
+				return err
+			}
+		}
+		iw = a.n.indexWrite(tx, ds)
 		ds.Fields = fields
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
@@ -574,14 +744,18 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	a.n.installIndex(dataSourceID, iw, recs)
+	report(PhaseDone, len(recs))
 	return sum, nil
 }
 
-func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option) ([]Record, []string, ImportSummary, error) {
+// readCSV reads and normalizes the rows of r into records. It returns the
+// last read-phase progress report, for the reports that follow.
+func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte) ([]Record, []string, ImportSummary, Progress, error) {
 	total := inputSize(r)
-	cr, err := csvsource.NewReader(r, imp.Mapping, opts...)
+	cr, err := csvsource.NewReaderContext(ctx, r, imp.Mapping, opts...)
 	if err != nil {
-		return nil, nil, ImportSummary{}, csvError(err)
+		return nil, nil, ImportSummary{}, Progress{}, csvError(err)
 	}
 	fields := cr.FieldNames()
 	var sum ImportSummary
@@ -590,36 +764,67 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			sum.warn(Rejection{Line: 1, Reason: w})
 		}
 	}
-	every := imp.ProgressEvery
-	if every <= 0 {
-		every = 100000
+	file := imp.FileName
+	idCol := 0 // 1-based header index of the id column
+	for i, h := range cr.Header() {
+		if imp.Mapping.ID != "" && strings.EqualFold(h, strings.TrimSpace(imp.Mapping.ID)) {
+			idCol = i + 1
+		}
 	}
+	// The fields in name order: what a content id hashes, so that it does
+	// not depend on the order of the columns.
+	byName := sortedCopy(fields)
 	var (
 		recs     []Record
+		lines    []int32 // the line of each record, to name what a duplicate repeats
 		pos      = map[string]int{}
 		byValues = map[uint64][]int{} // content hash → indexes in recs
 		rows     int                  // rows accepted by the reader, to pace progress reports
+		sized    bool
 	)
+	progress := func() Progress {
+		return Progress{Phase: PhaseRead, Rows: cr.Summary().Rows, Bytes: cr.BytesRead(), TotalBytes: total}
+	}
+	reported := -1 // rows of the last report, so that the end is not told twice
 	report := func() {
 		if imp.Progress != nil {
-			imp.Progress(Progress{Rows: cr.Summary().Rows, Bytes: cr.BytesRead(), TotalBytes: total})
+			p := progress()
+			if p.Rows != reported {
+				reported = p.Rows
+				imp.Progress(p)
+			}
 		}
 	}
 	for {
 		if rows%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, ImportSummary{}, err
+				return nil, nil, ImportSummary{}, Progress{}, err
 			}
 		}
-		row, err := cr.Next()
+		// NextContext checks ctx between the rows it skips as well: a file of
+		// keyless rows returns no record for a long time.
+		row, err := cr.NextContext(ctx)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, nil, ImportSummary{}, csvError(err)
+			return nil, nil, ImportSummary{}, Progress{}, csvError(err)
 		}
-		if rows++; rows%every == 0 {
+		if rows++; rows%imp.ProgressEvery == 0 {
 			report()
+		}
+		if !sized && rows == 1<<15 && total > 0 {
+			// Size the slices from the bytes per row so far: growing them
+			// by doubling copies every record about twice and leaves the
+			// garbage of every smaller copy (issue 13). BytesRead runs
+			// ahead of the rows by up to 130 KiB of buffers, a few percent
+			// of what 32k rows take.
+			sized = true
+			if read := cr.BytesRead(); read > 0 {
+				est := int(float64(total) / float64(read) * float64(rows) * 1.1)
+				recs = slices.Grow(recs, est-len(recs))
+				lines = slices.Grow(lines, est-len(lines))
+			}
 		}
 		rec := Record{ID: row.ID, Name: row.Name, Website: row.Website, Domains: row.Domains, NameKey: row.NameKey, OtherNames: row.OtherNames}
 		if len(row.NameKeys) > 1 {
@@ -628,8 +833,8 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		if row.RegistrationID != "" {
 			rec.RegistrationID = RegistrationID{Scheme: strings.ToLower(imp.Mapping.RegistrationScheme), Value: row.RegistrationID}
 		}
-		if len(fields) > 0 {
-			rec.Fields = make(map[string]string, len(fields))
+		if n := nonEmpty(row.Fields); n > 0 {
+			rec.Fields = make(map[string]string, n)
 			for i, f := range fields {
 				if v := row.Fields[i]; v != "" {
 					rec.Fields[f] = v
@@ -637,38 +842,62 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			}
 		}
 		if imp.Mapping.ID == "" {
-			// No id column: identical rows are one record; the line is the id.
-			h := contentHash(&rec, fields)
-			if sameAsOneOf(&rec, recs, byValues[h]) {
-				sum.DuplicatesMerged++
+			// No id column: identical rows are one record, and the id is
+			// derived from the content.
+			h := contentHash(&rec, byName)
+			if j, same := sameAsOneOf(&rec, recs, byValues[h]); same {
+				sum.duplicate(Rejection{Line: row.Line, RecordID: recs[j].ID,
+					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
 			}
+			rec.ID = contentID(idKey, h, pos)
 			byValues[h] = append(byValues[h], len(recs))
-			rec.ID = strconv.Itoa(row.Line)
 		} else if rec.ID == "" {
-			sum.reject(Rejection{Line: row.Line, Reason: fmt.Sprintf("empty record id in column %q", imp.Mapping.ID)})
+			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
+				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: "empty record id"}})
 			continue
 		} else if checkID("record", rec.ID) != nil {
-			sum.reject(Rejection{Line: row.Line, Reason: fmt.Sprintf("record id in column %q is longer than 200 bytes or has control characters", imp.Mapping.ID)})
+			msg := fmt.Sprintf("record id in column %.40q is longer than 200 bytes or has control characters", imp.Mapping.ID)
+			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: msg, Value: clipValue(rec.ID, 48),
+				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
 			continue
 		}
 		if j, dup := pos[rec.ID]; dup {
-			recs[j] = rec
-			sum.DuplicatesMerged++
+			sum.duplicate(Rejection{Line: row.Line, RecordID: rec.ID,
+				Reason: fmt.Sprintf("repeats the record id of line %d: this row replaces it", lines[j])})
+			recs[j], lines[j] = rec, int32(row.Line)
 			continue
 		}
 		pos[rec.ID] = len(recs)
 		recs = append(recs, rec)
+		lines = append(lines, int32(row.Line))
 	}
+	last := progress()
 	report()
 	cs := cr.Summary()
 	sum.Rows = cs.Rows
 	for _, rj := range cs.Rejections {
-		sum.reject(Rejection{Line: rj.Line, Reason: rj.Reason})
+		sum.reject(fromCSV(file, rj))
 	}
 	sum.Rejected += cs.Rejected - len(cs.Rejections) // rejections the reader counted but did not keep
+	// A warning names the record it is about, for when the file has an id
+	// column (or to find the content-derived id).
+	var warnedID map[int32]string
+	if len(cs.Warnings) > 0 {
+		warnedID = make(map[int32]string, len(cs.Warnings))
+		for _, w := range cs.Warnings {
+			warnedID[int32(w.Line)] = ""
+		}
+		for j, l := range lines {
+			if _, ok := warnedID[l]; ok {
+				warnedID[l] = recs[j].ID
+			}
+		}
+	}
 	for _, w := range cs.Warnings {
-		sum.warn(Rejection{Line: w.Line, Reason: w.Reason})
+		rj := fromCSV(file, w)
+		rj.RecordID = warnedID[int32(w.Line)]
+		sum.warn(rj)
 	}
 	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)
@@ -680,16 +909,61 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	}
 	switch {
 	case sum.Rows == 0:
-		return nil, nil, sum, fmt.Errorf("acctmap: import: %s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
+		return nil, nil, sum, last, fmt.Errorf("acctmap: import: %.80s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
 	case len(recs) == 0:
 		reason := ""
 		if len(sum.Rejections) > 0 {
 			reason = fmt.Sprintf(" (line %d: %s)", sum.Rejections[0].Line, sum.Rejections[0].Reason)
 		}
-		return nil, nil, sum, fmt.Errorf("acctmap: import: none of the %d rows of %s gave a usable key%s; check the column mapping; the data source keeps its records: %w",
+		return nil, nil, sum, last, fmt.Errorf("acctmap: import: none of the %d rows of %.80s gave a usable key%s; check the column mapping; the data source keeps its records: %w",
 			sum.Rows, name, reason, ErrInvalidInput)
 	}
-	return recs, fields, sum, nil
+	return recs, fields, sum, last, nil
+}
+
+// fromCSV turns a rejection or a warning of the CSV reader into the
+// summary's, keeping its cause as a *csvsource.Error.
+func fromCSV(file string, rj csvsource.Rejection) Rejection {
+	out := Rejection{Line: rj.Line, Reason: rj.Reason, Column: rj.Column, Field: rj.Field, Value: rj.Value, Err: rj.Err}
+	var ce *csvsource.Error
+	if rj.Err != nil && !errors.As(rj.Err, &ce) {
+		out.Err = &csvsource.Error{File: file, Line: rj.Line, Field: rj.Field, Err: rj.Err, Msg: rj.Reason}
+	}
+	return out
+}
+
+// nonEmpty counts the non-empty values.
+func nonEmpty(vals []string) int {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// contentID is the record id of a row without an id column: "c-" and, in
+// hex, 8 bytes of an HMAC-SHA256 of the content hash under the owner's
+// secret key, so that nobody without the key can test a guess of the
+// row's values against the id; with "-2", "-3", … after it in the
+// (astronomically rare) case that rows of different content collide.
+func contentID(key []byte, h uint64, taken map[string]int) string {
+	mac := hmac.New(sha256.New, key)
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], h)
+	mac.Write([]byte("acctmap record id\x00"))
+	mac.Write(b[:])
+	id := "c-" + hex.EncodeToString(mac.Sum(nil)[:8])
+	if _, dup := taken[id]; !dup {
+		return id
+	}
+	for i := 2; ; i++ {
+		alt := id + "-" + strconv.Itoa(i)
+		if _, dup := taken[alt]; !dup {
+			return alt
+		}
+	}
 }
 
 // csvError wraps an error of the CSV reader: problems of the input wrap
@@ -709,8 +983,10 @@ type invalidInput struct{ err error }
 func (e invalidInput) Error() string   { return e.err.Error() }
 func (e invalidInput) Unwrap() []error { return []error{ErrInvalidInput, e.err} }
 
-// contentHash hashes what a record holds, for merging identical rows.
-func contentHash(r *Record, fields []string) uint64 {
+// contentHash hashes what a record holds, for merging identical rows and
+// for content ids: fields (given in name order) by name and value, empty
+// ones left out, so that the column order and empty columns do not count.
+func contentHash(r *Record, byName []string) uint64 {
 	d := xxhash.New()
 	put := func(v string) {
 		var n [8]byte
@@ -726,24 +1002,28 @@ func contentHash(r *Record, fields []string) uint64 {
 	for _, dom := range r.Domains {
 		put(dom)
 	}
+	put(r.RegistrationID.Scheme)
 	put(r.RegistrationID.Value)
-	for _, f := range fields {
-		put(r.Fields[f])
+	for _, f := range byName {
+		if v, ok := r.Fields[f]; ok {
+			put(f)
+			put(v)
+		}
 	}
 	return d.Sum64()
 }
 
-// sameAsOneOf reports whether r holds the same values as one of recs[i] for
-// i in candidates (a hash hit is confirmed on the values).
-func sameAsOneOf(r *Record, recs []Record, candidates []int) bool {
+// sameAsOneOf returns the i in candidates for which recs[i] holds the same
+// values as r (a hash hit is confirmed on the values).
+func sameAsOneOf(r *Record, recs []Record, candidates []int) (int, bool) {
 	for _, i := range candidates {
 		o := &recs[i]
 		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.OtherNames, r.OtherNames) && slices.Equal(o.Domains, r.Domains) &&
 			o.RegistrationID == r.RegistrationID && maps.Equal(o.Fields, r.Fields) {
-			return true
+			return i, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // inputSize returns the size of r when it can tell, for progress reports.

@@ -9,28 +9,31 @@ import (
 )
 
 // ExportReport writes a report as CSV to w: a header of column names and
-// one line per row, separated by commas and ended by "\n".
+// one line per row, comma-separated, quoted as RFC 4180 says. It needs
+// the ExportRecords permission (read-only users cannot export), and the
+// rows count against the org's export limit: an export that would exceed
+// it writes nothing and fails with ErrLimitExceeded. It returns the number
+// of rows delivered to w.
 //
-// The file opens safely in a spreadsheet of any locale. A cell holding a
-// character that some spreadsheet splits cells on (comma, semicolon, tab,
-// a quote, CR or LF) is quoted, so that a program whose list separator is
-// ";" still reads one cell. A value a spreadsheet would evaluate as a
-// formula (starting with =, +, -, @, tab, CR or LF, the OWASP list) gets a
-// leading apostrophe, except a plain number or phone number ("-5",
-// "+3.5", "+1 (555) 010-0100"): a value of digits, spaces and ( ) . , / %
-// + - after its sign can call no function and reference no cell, and is
-// left as it is.
+// The file opens safely in any spreadsheet and locale:
 //
-// Exporting needs the ExportRecords permission (a read-only user cannot
-// export), and the rows count against the org's export limit: an export
-// that would exceed it writes nothing and fails with ErrLimitExceeded. The
-// org is charged for the rows delivered: when w fails, the rows whose
-// bytes w accepted. It returns that number of rows.
+//   - every cell holding a character some locale splits on (comma,
+//     semicolon, tab, a quote, CR or LF) is quoted, so that a spreadsheet
+//     whose list separator is ";" (Excel in most European locales) reads
+//     one cell, not several;
+//   - a cell that a spreadsheet would evaluate as a formula — one starting
+//     with "=", "+", "-", "@", tab, CR or LF (OWASP's CSV injection list) —
+//     gets a leading apostrophe, and so does every part of a cell after a
+//     separator or a line break, for tools that split without honouring
+//     quotes: "Kovalent;=1+2" is written as "Kovalent;'=1+2";
+//   - plain numbers and phone numbers ("-5", "+3.5", "+1 (555) 010-0100")
+//     stay as they are: a sign followed only by digits, spaces, dots,
+//     commas, slashes, parentheses and dashes can call no function and
+//     reference no cell.
 //
-// The rows are written through a small buffer as they are encoded, but
-// the report itself is computed in memory first, as Report computes it:
-// an export's peak memory grows with its cell (see ReportSpec.Limit and
-// Cursor to export a large cell in parts).
+// The quota is charged for what was delivered: the rows are reserved
+// before anything is written, and those that w did not take (a failing
+// writer, a cancelled ctx) are given back.
 func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) (int, error) {
 	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
 		return 0, err
@@ -39,24 +42,25 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 	if err != nil {
 		return 0, err
 	}
-	// Reserve the whole report before writing, so that concurrent exports
-	// cannot together pass the limit; give back what was not delivered.
-	if err := a.chargeExport(ctx, len(rep.Rows)); err != nil {
+	if err := a.chargeExport(ctx, int64(len(rep.Rows))); err != nil {
 		return 0, err
 	}
-	delivered, werr := writeCSV(w, rep)
+	delivered, werr := writeCSV(ctx, w, rep)
 	if undelivered := len(rep.Rows) - delivered; undelivered > 0 {
-		// The caller's ctx may be what failed the writer: the refund
-		// must still happen.
-		if err := a.refundExport(context.WithoutCancel(ctx), undelivered); err != nil && werr == nil {
-			werr = err
+		// The refund must happen even when ctx ended the export.
+		if err := a.chargeExport(context.WithoutCancel(ctx), -int64(undelivered)); err != nil {
+			return delivered, fmt.Errorf("acctmap: export: %w (and giving back the %d rows not delivered failed: %w)", werr, undelivered, err)
 		}
 	}
-	return delivered, werr
+	if werr != nil {
+		return delivered, fmt.Errorf("acctmap: export: %w", werr)
+	}
+	return delivered, nil
 }
 
-// chargeExport counts n exported rows against the org's limit.
-func (a *Actor) chargeExport(ctx context.Context, n int) error {
+// chargeExport counts n exported rows against the org's limit; a negative
+// n gives rows back.
+func (a *Actor) chargeExport(ctx context.Context, n int64) error {
 	return a.n.store.Update(ctx, func(tx Tx) error {
 		u, err := a.user(tx, ExportRecords)
 		if err != nil {
@@ -66,145 +70,119 @@ func (a *Actor) chargeExport(ctx context.Context, n int) error {
 		if err != nil {
 			return err
 		}
-		if max := org.Limits.MaxExportedRecords; max > 0 && org.ExportedRecords+int64(n) > max {
+		if max := org.Limits.MaxExportedRecords; n > 0 && max > 0 && org.ExportedRecords+n > max {
 			return fmt.Errorf("acctmap: export of %d rows: the plan allows %d exported records and %d are used: %w",
 				n, max, org.ExportedRecords, ErrLimitExceeded)
 		}
-		org.ExportedRecords += int64(n)
+		org.ExportedRecords = max(org.ExportedRecords+n, 0)
 		return tx.PutOrg(org)
 	})
 }
 
-// refundExport gives back n reserved rows that were not delivered. It
-// checks no permission: the reservation it undoes did.
-func (a *Actor) refundExport(ctx context.Context, n int) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
-		u, err := a.user(tx, 0)
-		if err != nil {
-			return err
-		}
-		org, err := tx.Org(u.OrgID)
-		if err != nil {
-			return err
-		}
-		org.ExportedRecords = max(0, org.ExportedRecords-int64(n))
-		return tx.PutOrg(org)
-	})
-}
+// exportFlushBytes is how much of the CSV is buffered before it is handed
+// to the writer: rows are counted as delivered when their bytes are.
+const exportFlushBytes = 64 << 10
 
-// countingWriter counts the bytes its writer accepted.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// writeCSV writes rep and returns how many rows w accepted in full.
-func writeCSV(w io.Writer, rep Report) (int, error) {
-	cw := &countingWriter{w: w}
-	bw := bufio.NewWriter(cw)
-	var ends []int64 // where each row not yet known delivered ends
-	delivered := 0
-	// settle counts the rows w has accepted in full and forgets them.
-	settle := func() {
-		i := 0
-		for i < len(ends) && ends[i] <= cw.n {
-			i++
+// writeCSV writes rep to w and returns how many rows w took whole.
+func writeCSV(ctx context.Context, w io.Writer, rep Report) (delivered int, err error) {
+	bw := bufio.NewWriterSize(w, exportFlushBytes)
+	pending := 0 // rows in bw, not yet handed to w
+	writeRow := func(cells []string) {
+		for i, v := range cells {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString(csvCell(v))
 		}
-		delivered += i
-		ends = ends[:copy(ends, ends[i:])]
+		bw.WriteByte('\n')
 	}
-	writeLine(bw, rep.Columns)
-	for _, r := range rep.Rows {
-		if e := stickyErr(bw); e != nil {
-			settle()
-			return delivered, fmt.Errorf("acctmap: export: %w", e)
+	writeRow(rep.Columns)
+	for i, r := range rep.Rows {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return delivered, err
+			}
 		}
-		writeLine(bw, r.Values)
-		ends = append(ends, cw.n+int64(bw.Buffered()))
-		settle()
-	}
-	err := bw.Flush()
-	settle()
-	if err != nil {
-		return delivered, fmt.Errorf("acctmap: export: %w", err)
-	}
-	return delivered, nil
-}
-
-// stickyErr returns bw's write error, if any: a zero-length write reads
-// it without writing.
-func stickyErr(bw *bufio.Writer) error {
-	_, err := bw.Write(nil)
-	return err
-}
-
-// writeLine writes one CSV line; errors stick in bw.
-func writeLine(bw *bufio.Writer, cells []string) {
-	for i, c := range cells {
-		if i > 0 {
-			bw.WriteByte(',')
+		if bw.Available() < exportFlushBytes/4 {
+			if err := bw.Flush(); err != nil {
+				return delivered, err
+			}
+			delivered, pending = delivered+pending, 0
 		}
-		writeCell(bw, c)
+		writeRow(r.Values)
+		pending++
 	}
-	bw.WriteByte('\n')
+	if err := bw.Flush(); err != nil {
+		return delivered, err
+	}
+	return delivered + pending, nil
 }
 
-// writeCell writes one CSV cell, neutralized, and quoted when it holds a
-// character some spreadsheet splits or ends cells on, or an edge space
-// (which some trim).
-func writeCell(bw *bufio.Writer, v string) {
+// csvCell returns v as one CSV cell: neutralized, and quoted when it holds
+// a character any locale's spreadsheet would split on.
+func csvCell(v string) string {
 	v = neutralize(v)
-	if !strings.ContainsAny(v, ",;\t\"\r\n") && !(v != "" && (v[0] == ' ' || v[len(v)-1] == ' ')) {
-		bw.WriteString(v)
-		return
+	if !strings.ContainsAny(v, ",;\t\"\r\n") && !strings.HasPrefix(v, " ") && !strings.HasSuffix(v, " ") {
+		return v
 	}
-	bw.WriteByte('"')
-	for {
-		i := strings.IndexByte(v, '"')
-		if i < 0 {
-			break
-		}
-		bw.WriteString(v[:i+1])
-		bw.WriteByte('"')
-		v = v[i+1:]
-	}
-	bw.WriteString(v)
-	bw.WriteByte('"')
+	return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
 }
 
-// neutralize defuses a value a spreadsheet would evaluate as a formula
-// (CSV injection, OWASP: a leading =, +, -, @, tab, CR or LF) with a
-// leading apostrophe, and leaves plain numbers and phone numbers alone.
+// neutralize defuses what a spreadsheet would evaluate as a formula (CSV
+// injection): the value, and each part of it after a separator or a line
+// break, get a leading apostrophe when they start like a formula and are
+// not a plain number or phone number.
 func neutralize(v string) string {
-	if v == "" || !strings.ContainsRune("=+-@\t\r\n", rune(v[0])) {
-		return v
+	if !strings.ContainsAny(v, "=+-@\t\r\n") {
+		return v // the common case: nothing could start a formula
 	}
-	if (v[0] == '+' || v[0] == '-') && harmlessNumber(v[1:]) {
-		return v
+	var b strings.Builder
+	start := true // at the start of the value or of a part
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if start {
+			j := i
+			for j < len(v) && v[j] == ' ' {
+				j++ // a spreadsheet skips leading spaces of a split part
+			}
+			if j < len(v) && formulaStart(v[j]) && (i == 0 || v[j] != '\t' && v[j] != '\r' && v[j] != '\n') && !plainNumber(v[j:]) {
+				b.WriteString(v[i:j])
+				b.WriteByte('\'')
+				i = j
+				c = v[i]
+			}
+		}
+		b.WriteByte(c)
+		start = strings.IndexByte(",;\t\r\n", c) >= 0
 	}
-	return "'" + v
+	return b.String()
 }
 
-// harmlessNumber reports whether s, after a sign, is made of digits and
-// the punctuation of numbers and phone numbers only: no letter (so no
-// function, cell reference or DDE command), no quote, no other operator.
-// At worst a spreadsheet computes arithmetic on its digits.
-func harmlessNumber(s string) bool {
-	digits := false
-	for i := 0; i < len(s); i++ {
+// formulaStart reports whether a cell starting with c is a formula to a
+// spreadsheet (OWASP's list).
+func formulaStart(c byte) bool { return strings.IndexByte("=+-@\t\r\n", c) >= 0 }
+
+// plainNumber reports whether s, up to the next separator, is a sign and
+// then only digits, spaces, dots, commas, slashes, parentheses and dashes,
+// with a digit: a number or a phone number, which calls no function and
+// references no cell.
+func plainNumber(s string) bool {
+	if s == "" || (s[0] != '+' && s[0] != '-') {
+		return false
+	}
+	digit := false
+	for i := 1; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
-			digits = true
-		case strings.IndexByte(" ().,/%+-", c) >= 0:
+			digit = true
+		case c == ',' || c == ';' || c == '\t' || c == '\r' || c == '\n':
+			if c != ',' || i+1 >= len(s) || s[i+1] < '0' || s[i+1] > '9' {
+				return digit // a separator ends the part
+			}
+		case c == ' ' || c == '.' || c == '/' || c == '(' || c == ')' || c == '-':
 		default:
 			return false
 		}
 	}
-	return digits
+	return digit
 }

@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -66,36 +67,91 @@ func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
 	}, func(name string) string { return unknownFieldError(name, fields) })
 }
 
+// FilterError is the error of a filter that cannot be used: an unknown
+// field, an operator without its operand, an operand that does not parse.
+// It wraps ErrInvalidInput; get its fields with errors.As.
+type FilterError struct {
+	// Path is the condition at fault: "all[2]" or "any_of[0][1]"; "" when
+	// the filter as a whole is (too many conditions) and "any_of[3]" for an
+	// empty group.
+	Path string
+	// Field is the field the condition names (its canonical spelling when
+	// the data source has it), cut to 80 bytes; Op its operator.
+	Field string
+	Op    Op
+	// Value is the operand at fault, cut to its first 40 bytes; "" when the
+	// fault is not in an operand.
+	Value string
+	// Reason says what is wrong.
+	Reason string
+
+	// text is the description after the path, as Error shows it.
+	text string
+}
+
+// Error reads like `filter all[0]: field "ARR", operator "greater_than":
+// value "1.000,00" is neither a number nor an ISO 8601 date: invalid input`.
+func (e *FilterError) Error() string {
+	text := e.text
+	if text == "" {
+		text = e.Reason
+	}
+	if e.Path == "" || strings.HasPrefix(text, "is ") {
+		// "filter has 201 conditions", "filter any_of[3] is an empty group"
+		return strings.TrimSpace("filter "+e.Path) + " " + text + ": " + ErrInvalidInput.Error()
+	}
+	return "filter " + e.Path + ": " + text + ": " + ErrInvalidInput.Error()
+}
+
+// Unwrap returns ErrInvalidInput.
+func (e *FilterError) Unwrap() error { return ErrInvalidInput }
+
+// clipValue cuts a value to at most n bytes at a rune boundary, for errors.
+func clipValue(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // compileWith compiles f with fields found by resolve; unknown(name) says
-// what is wrong with a field that resolve does not know.
+// what is wrong with a field that resolve does not know. Errors are
+// *FilterError values.
 func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string) string) (compiled[T], Filter, error) {
 	n := len(f.All)
 	for _, g := range f.AnyOf {
 		n += len(g)
 	}
 	if n > maxConditions {
-		return compiled[T]{}, Filter{}, fmt.Errorf("filter has %d conditions, more than %d: %w", n, maxConditions, ErrInvalidInput)
+		msg := fmt.Sprintf("has %d conditions, more than %d", n, maxConditions)
+		return compiled[T]{}, Filter{}, &FilterError{Reason: msg, text: msg}
 	}
 	var c compiled[T]
 	canon := Filter{}
 	for i, cond := range f.All {
 		p, cc, err := compileCondition(cond, resolve, unknown)
 		if err != nil {
-			return compiled[T]{}, Filter{}, fmt.Errorf("filter all[%d]: %w", i, err)
+			err.Path = fmt.Sprintf("all[%d]", i)
+			return compiled[T]{}, Filter{}, err
 		}
 		c.all = append(c.all, p)
 		canon.All = append(canon.All, cc)
 	}
 	for i, group := range f.AnyOf {
 		if len(group) == 0 {
-			return compiled[T]{}, Filter{}, fmt.Errorf("filter any_of[%d] is an empty group: %w", i, ErrInvalidInput)
+			return compiled[T]{}, Filter{}, &FilterError{Path: fmt.Sprintf("any_of[%d]", i), Reason: "empty group",
+				text: "is an empty group"}
 		}
 		var ps []func(T) bool
 		var cg []Condition
 		for j, cond := range group {
 			p, cc, err := compileCondition(cond, resolve, unknown)
 			if err != nil {
-				return compiled[T]{}, Filter{}, fmt.Errorf("filter any_of[%d][%d]: %w", i, j, err)
+				err.Path = fmt.Sprintf("any_of[%d][%d]", i, j)
+				return compiled[T]{}, Filter{}, err
 			}
 			ps = append(ps, p)
 			cg = append(cg, cc)
@@ -106,17 +162,23 @@ func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string)
 	return c, canon, nil
 }
 
-func compileCondition[T any](c Condition, resolve resolver[T], unknown func(string) string) (func(T) bool, Condition, error) {
+func compileCondition[T any](c Condition, resolve resolver[T], unknown func(string) string) (func(T) bool, Condition, *FilterError) {
 	field, get, ok := resolve(strings.TrimSpace(c.Field))
 	if !ok {
-		return nil, Condition{}, fmt.Errorf("%s: %w", unknown(c.Field), ErrInvalidInput)
+		msg := unknown(c.Field)
+		return nil, Condition{}, &FilterError{Field: clipValue(c.Field, 80), Op: c.Op, Reason: msg, text: msg}
 	}
 	c.Field = field
-	bad := func(format string, args ...any) (func(T) bool, Condition, error) {
-		return nil, Condition{}, fmt.Errorf("field %q, operator %q: %s: %w", field, c.Op, fmt.Sprintf(format, args...), ErrInvalidInput)
+	badValue := func(value, format string, args ...any) (func(T) bool, Condition, *FilterError) {
+		reason := fmt.Sprintf(format, args...)
+		return nil, Condition{}, &FilterError{Field: field, Op: c.Op, Value: clipValue(value, 40), Reason: reason,
+			text: fmt.Sprintf("field %q, operator %.40q: %s", field, c.Op, reason)}
+	}
+	bad := func(format string, args ...any) (func(T) bool, Condition, *FilterError) {
+		return badValue("", format, args...)
 	}
 	if len(c.Value) > maxFilterValue || !utf8.ValidString(c.Value) {
-		return bad("value is longer than %d bytes or not UTF-8", maxFilterValue)
+		return badValue(c.Value, "value is longer than %d bytes or not UTF-8", maxFilterValue)
 	}
 	needValue := func() error {
 		if len(c.Values) > 0 {
@@ -143,7 +205,8 @@ func compileCondition[T any](c Condition, resolve resolver[T], unknown func(stri
 		}
 		want := strings.ToLower(c.Value)
 		if c.Op == Contains {
-			return func(r T) bool { return strings.Contains(strings.ToLower(get(r)), want) }, c, nil
+			wantBytes := []byte(want)
+			return func(r T) bool { return containsFold(get(r), want, wantBytes) }, c, nil
 		}
 		return func(r T) bool { return hasPrefixFold(strings.TrimSpace(get(r)), want) }, c, nil
 	case In, NotIn:
@@ -159,11 +222,11 @@ func compileCondition[T any](c Condition, resolve resolver[T], unknown func(stri
 		set := make(map[string]struct{}, len(c.Values))
 		for i, v := range c.Values {
 			if len(v) > maxFilterValue || !utf8.ValidString(v) {
-				return bad("value %d is longer than %d bytes or not UTF-8", i, maxFilterValue)
+				return badValue(v, "value %d is longer than %d bytes or not UTF-8", i, maxFilterValue)
 			}
 			set[strings.ToLower(strings.TrimSpace(v))] = struct{}{}
 		}
-		in := func(r T) bool { _, ok := set[strings.ToLower(strings.TrimSpace(get(r)))]; return ok }
+		in := func(r T) bool { return inFold(set, strings.TrimSpace(get(r))) }
 		if c.Op == In {
 			return in, c, nil
 		}
@@ -174,7 +237,7 @@ func compileCondition[T any](c Condition, resolve resolver[T], unknown func(stri
 		}
 		cmp, ok := comparator(c.Value)
 		if !ok {
-			return bad("value %q is neither a number nor an ISO 8601 date", c.Value)
+			return badValue(c.Value, "value %.40q is neither a number nor an ISO 8601 date", c.Value)
 		}
 		if c.Op == GreaterThan {
 			return func(r T) bool { s, ok := cmp(get(r)); return ok && s > 0 }, c, nil
@@ -192,9 +255,58 @@ func compileCondition[T any](c Condition, resolve resolver[T], unknown func(stri
 	return bad("unknown operator (want one of equals, not_equals, contains, starts_with, in, not_in, greater_than, less_than, is_empty, is_not_empty)")
 }
 
-// hasPrefixFold reports whether s starts with lowerPrefix, ignoring case.
-// strings.ToLower does not allocate for input that is already lower case.
+// foldBuf bounds the values the predicates lower-case on the stack: longer
+// ones (rare in a filtered field) take strings.ToLower's allocation.
+const foldBuf = 64
+
+// lowerASCII returns s lower-cased into buf when s is ASCII and fits, so
+// that the hot loop of a filter allocates nothing; ok is false otherwise.
+func lowerASCII(buf *[foldBuf]byte, s string) ([]byte, bool) {
+	if len(s) > foldBuf {
+		return nil, false
+	}
+	b := buf[:len(s)]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return b, true
+}
+
+// inFold reports whether the lower case of s is in set.
+func inFold(set map[string]struct{}, s string) bool {
+	var buf [foldBuf]byte
+	if b, ok := lowerASCII(&buf, s); ok {
+		_, in := set[string(b)] // the compiler does not allocate for this conversion
+		return in
+	}
+	_, in := set[strings.ToLower(s)]
+	return in
+}
+
+// containsFold reports whether s contains lowerSub (also given as bytes),
+// ignoring case.
+func containsFold(s, lowerSub string, lowerSubBytes []byte) bool {
+	var buf [foldBuf]byte
+	if b, ok := lowerASCII(&buf, s); ok {
+		return bytes.Contains(b, lowerSubBytes)
+	}
+	return strings.Contains(strings.ToLower(s), lowerSub)
+}
+
+// hasPrefixFold reports whether s starts with lowerPrefix, ignoring case,
+// without allocating for ASCII values.
 func hasPrefixFold(s, lowerPrefix string) bool {
+	var buf [foldBuf]byte
+	if b, ok := lowerASCII(&buf, s); ok {
+		return len(b) >= len(lowerPrefix) && string(b[:len(lowerPrefix)]) == lowerPrefix
+	}
 	return strings.HasPrefix(strings.ToLower(s), lowerPrefix)
 }
 

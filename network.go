@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acctmap/acctmap/internal/match"
 	"github.com/acctmap/acctmap/normalize"
 )
 
@@ -19,10 +18,8 @@ import (
 // orgs and users); everything a user does goes through As, which checks the
 // user's role on every call.
 type Network struct {
-	store Store
-	cfg   config
-	// dict interns canonical keys for the matcher, shared by all indexes.
-	dict    *match.Dict
+	store   Store
+	cfg     config
 	indexes indexCache
 }
 
@@ -132,7 +129,7 @@ func Open(store Store, opts ...Option) (*Network, error) {
 			return nil, err
 		}
 	}
-	return &Network{store: store, cfg: cfg, dict: match.NewDict(), indexes: indexCache{m: map[string]*dsIndex{}, budget: cfg.cacheBytes}}, nil
+	return &Network{store: store, cfg: cfg, indexes: newIndexCache(cfg.cacheBytes)}, nil
 }
 
 // New is Open for options written in code: it panics where Open returns

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/acctmap/acctmap/internal/match"
 )
@@ -55,12 +59,29 @@ const (
 // and are rebuilt when the version read in the caller's transaction
 // differs, so nothing stale is ever used. The least recently used indexes
 // are dropped when their size passes the budget.
+//
+// The writes that replace a data source's records install the index of
+// the new version (installIndex), and upserts advance it (advance): reads
+// build one from the store only when neither could (an index evicted, a
+// Network just opened). Concurrent reads of one missing index build it
+// once (flight). All cached indexes share dict, which the cache replaces
+// when most of its keys belong to indexes that are gone (reclaim).
 type indexCache struct {
 	mu     sync.Mutex
 	m      map[string]*dsIndex
 	budget int64 // bytes
 	bytes  int64
 	clock  uint64 // use counter, for LRU
+	dict   *match.Dict
+
+	// minGarbage is how many keys of the Dict must be garbage before it is
+	// replaced (0: defaultMinGarbage).
+	minGarbage int
+	flight     singleflight.Group // builds from the store, by data source and version
+	reclaimMu  sync.Mutex         // one Dict replacement at a time
+	// builds and reclaims count the indexes built from the store and the
+	// Dict replacements, for tests.
+	builds, reclaims atomic.Int64
 }
 
 // dsIndex is one version of a data source's indexes: all its records, the
@@ -68,6 +89,7 @@ type indexCache struct {
 // for partners that see some of its populations only.
 type dsIndex struct {
 	version      int64
+	dict         *match.Dict // of full, public and the views
 	full, public *match.Index
 	hasPrivate   bool   // public differs from full
 	size         int64  // bytes of full and public
@@ -131,6 +153,9 @@ func (c *indexCache) get(id string, version int64) *dsIndex {
 func (c *indexCache) put(id string, e *dsIndex) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if e.dict != c.dict {
+		return // built on a Dict replaced since: its keys are garbage
+	}
 	if old := c.m[id]; old != nil {
 		if old.version >= e.version {
 			return
@@ -164,30 +189,51 @@ func (c *indexCache) drop(id string) {
 	}
 }
 
-// index returns the indexes of ds at the version the transaction sees.
+// index returns the indexes of ds at the version the transaction sees:
+// the cached ones, else built from the store's records once however many
+// readers want them at the same time.
 func (n *Network) index(tx ReadTx, ds DataSource) (*dsIndex, error) {
 	if e := n.indexes.get(ds.ID, ds.Version); e != nil {
 		return e, nil
 	}
-	var all, public []match.Record
-	err := tx.RecordKeys(ds.ID, func(r *Record) error {
-		mr := matchRecord(r)
-		all = append(all, mr)
-		if !r.Private {
-			public = append(public, mr)
+	mine := false
+	v, err, _ := n.indexes.flight.Do(ds.ID+"\x00"+strconv.FormatInt(ds.Version, 10), func() (any, error) {
+		mine = true
+		if e := n.indexes.get(ds.ID, ds.Version); e != nil {
+			return e, nil // built by a flight that ended before this one began
 		}
+		return n.loadIndex(tx, ds)
+	})
+	if err != nil && !mine {
+		// The error is another reader's (its context ended, say): the
+		// same version read in this transaction may well succeed.
+		return n.loadIndex(tx, ds)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v.(*dsIndex), nil
+}
+
+// loadIndex builds the indexes of ds from the store's records and caches
+// them.
+func (n *Network) loadIndex(tx ReadTx, ds DataSource) (*dsIndex, error) {
+	n.indexes.builds.Add(1)
+	var all []match.Record
+	var private []int // positions in all
+	err := tx.RecordKeys(ds.ID, func(r *Record) error {
+		if r.Private {
+			private = append(private, len(all))
+		}
+		all = append(all, matchRecord(r))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	e := &dsIndex{version: ds.Version, full: match.Build(n.dict, all), hasPrivate: len(public) < len(all)}
-	e.public = e.full
-	if e.hasPrivate {
-		e.public = match.Build(n.dict, public)
-	}
-	e.size = e.bytes()
+	e := newDSIndex(n.indexes.currentDict(), ds.Version, all, private)
 	n.indexes.put(ds.ID, e)
+	n.indexes.maybeReclaim()
 	return e, nil
 }
 
@@ -235,7 +281,7 @@ func (n *Network) advance(dataSourceID string, from int64, upserts []Record, del
 	if e == nil {
 		return
 	}
-	ne := &dsIndex{version: from + 1, hasPrivate: e.hasPrivate}
+	ne := &dsIndex{version: from + 1, dict: e.dict, hasPrivate: e.hasPrivate}
 	all := make([]match.Record, len(upserts))
 	var public []match.Record
 	publicDeletes := deletes
@@ -275,10 +321,15 @@ func (n *Network) advance(dataSourceID string, from int64, upserts []Record, del
 	}
 	ne.size = ne.bytes()
 	n.indexes.put(dataSourceID, ne)
+	n.indexes.maybeReclaim()
 }
 
-// forget drops a deleted data source's indexes.
-func (n *Network) forget(dataSourceID string) { n.indexes.drop(dataSourceID) }
+// forget drops a deleted data source's indexes, and with them, in time,
+// the keys only they held (reclaim).
+func (n *Network) forget(dataSourceID string) {
+	n.indexes.drop(dataSourceID)
+	n.indexes.maybeReclaim()
+}
 
 // matchOptions are the network's matching rules for the data sources x
 // and y, matched as the indexes xi and yi, with the pairs their users

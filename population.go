@@ -177,13 +177,13 @@ func (n *Network) computeMembers(tx Tx, pop Population) error {
 	if err != nil {
 		return err
 	}
-	f, err := memberFilter(pop.Filter, ds)
+	prog, err := compileMembers(ds, []Population{pop})
 	if err != nil {
-		return fmt.Errorf("acctmap: population %q: %w", pop.Name, err)
+		return err
 	}
 	var ids []string
-	err = tx.Records(ds.ID, func(r *Record) error {
-		if f.match(r) {
+	err = scanRecords(tx, ds.ID, func(r *Record) error {
+		if prog.eval(r) != 0 {
 			ids = append(ids, r.ID)
 		}
 		return nil
@@ -198,46 +198,129 @@ func (n *Network) computeMembers(tx Tx, pop Population) error {
 }
 
 // assignMembership sets Populations on records about to be written to ds,
-// evaluating every population of ds on these records only.
+// evaluating every population of ds on these records only, in one pass.
 func (n *Network) assignMembership(tx Tx, ds DataSource, recs []Record) error {
 	pops, err := tx.Populations(ds.OrgID)
 	if err != nil {
 		return err
 	}
-	type compiled struct {
-		bit uint64
-		f   compiledFilter
-	}
-	var cs []compiled
-	for _, p := range pops {
-		if p.DataSourceID != ds.ID {
-			continue
-		}
-		f, err := memberFilter(p.Filter, ds)
-		if err != nil {
-			return fmt.Errorf("acctmap: population %q: %w", p.Name, err)
-		}
-		cs = append(cs, compiled{bit: 1 << uint(p.Slot), f: f})
+	prog, err := compileMembers(ds, pops)
+	if err != nil {
+		return err
 	}
 	for i := range recs {
-		var m uint64
-		for _, c := range cs {
-			if c.f.match(&recs[i]) {
-				m |= c.bit
-			}
-		}
-		recs[i].Populations = m
+		recs[i].Populations = prog.eval(&recs[i])
 	}
 	return nil
 }
 
+// memberProgram evaluates the filters of populations of one data source
+// over records in one pass. The filters are compiled once; a field that
+// several conditions or populations name is looked up once per record (on
+// first use, so a condition that fails early spares the others'), and the
+// loop allocates nothing. It is not safe for concurrent use.
+type memberProgram struct {
+	bits    []uint64
+	filters []compiled[*memberRow]
+	row     memberRow
+}
+
+// memberRow is the record being evaluated and its fields read so far.
+type memberRow struct {
+	r      *Record
+	loaded uint64   // bit i: vals[i] holds r.Fields[names[i]]
+	vals   []string // by slot
+	names  []string // the fields with a slot
+}
+
+// maxSlots is how many distinct fields get a slot (one bit of loaded
+// each); conditions on further fields read the map every time.
+const maxSlots = 64
+
+// compileMembers compiles the filters of the populations of ds among pops.
+// A field a filter names that the data source no longer has (a later
+// import dropped it) reads as empty.
+func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
+	p := &memberProgram{}
+	// Only a field that two or more conditions name gets a slot: for one
+	// condition the slot's bookkeeping costs more than it saves.
+	uses := map[string]int{}
+	for _, pop := range pops {
+		if pop.DataSourceID == ds.ID {
+			fields := mergeFields(ds.Fields, filterFields(pop.Filter))
+			for _, name := range filterFields(pop.Filter) {
+				if canon, ok := resolveField(name, fields); ok && !isBuiltin(canon) {
+					uses[canon]++
+				}
+			}
+		}
+	}
+	slot := map[string]int{}
+	for _, pop := range pops {
+		if pop.DataSourceID != ds.ID {
+			continue
+		}
+		fields := mergeFields(ds.Fields, filterFields(pop.Filter))
+		resolve := func(name string) (string, func(*memberRow) string, bool) {
+			canon, ok := resolveField(name, fields)
+			switch {
+			case !ok:
+				return "", nil, false
+			case isBuiltin(canon):
+				return canon, func(m *memberRow) string { return fieldValue(m.r, canon) }, true
+			case uses[canon] < 2:
+				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
+			}
+			i, seen := slot[canon]
+			if !seen {
+				i = len(p.row.names)
+				slot[canon] = i
+				p.row.names = append(p.row.names, canon)
+			}
+			if i >= maxSlots {
+				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
+			}
+			bit := uint64(1) << uint(i)
+			return canon, func(m *memberRow) string {
+				if m.loaded&bit == 0 {
+					m.vals[i] = m.r.Fields[canon]
+					m.loaded |= bit
+				}
+				return m.vals[i]
+			}, true
+		}
+		f, _, err := compileWith(pop.Filter, resolve, func(name string) string { return unknownFieldError(name, fields) })
+		if err != nil {
+			if pop.Name == "" { // a preview's filter: the caller names it
+				return nil, err
+			}
+			return nil, fmt.Errorf("acctmap: population %q: %w", pop.Name, err)
+		}
+		p.bits = append(p.bits, 1<<uint(pop.Slot))
+		p.filters = append(p.filters, f)
+	}
+	p.row.vals = make([]string, min(len(p.row.names), maxSlots))
+	return p, nil
+}
+
+// eval returns the population bits of the program's filters that r
+// matches.
+func (p *memberProgram) eval(r *Record) uint64 {
+	p.row.r, p.row.loaded = r, 0
+	var m uint64
+	for i := range p.filters {
+		if p.filters[i].match(&p.row) {
+			m |= p.bits[i]
+		}
+	}
+	p.row.r = nil // the record is the caller's: do not pin it
+	return m
+}
+
 // memberFilter compiles a population filter for evaluating membership:
 // the one evaluation that previews, saved populations and imports share.
-// A field the filter names that the data source no longer has (a later
-// import dropped it) reads as empty.
-func memberFilter(f Filter, ds DataSource) (compiledFilter, error) {
-	c, _, err := compileFilter(f, mergeFields(ds.Fields, filterFields(f)))
-	return c, err
+func memberFilter(f Filter, ds DataSource) (*memberProgram, error) {
+	return compileMembers(ds, []Population{{DataSourceID: ds.ID, Filter: f}})
 }
 
 // filterFields lists the fields a filter names.
@@ -394,7 +477,7 @@ func (a *Actor) PreviewPopulation(ctx context.Context, dataSourceID string, f Fi
 		}
 		first := newFirstByID(limit)
 		err = tx.Records(ds.ID, func(r *Record) error {
-			if cf.match(r) {
+			if cf.eval(r) != 0 {
 				pv.Count++
 				first.offer(r)
 			}

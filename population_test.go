@@ -2,12 +2,15 @@ package acctmap_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/acctmap/acctmap"
 )
@@ -108,20 +111,21 @@ func TestInvalidFiltersNameTheCondition(t *testing.T) {
 		name    string
 		filter  acctmap.Filter
 		mention string
+		typed   acctmap.FilterError // Path, Field, Op and Value of the typed error
 	}{
-		{"unknown field", acctmap.Filter{All: []acctmap.Condition{c("Stag", acctmap.Equals, "x")}}, `all[0]: field "Stag" is not a field`},
-		{"unknown op", acctmap.Filter{All: []acctmap.Condition{c("Stage", "like", "x")}}, `all[0]: field "Stage", operator "like": unknown operator`},
-		{"equals without value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, " ")}}, "needs a value"},
-		{"equals with values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, "", "a")}}, "takes Value, not Values"},
-		{"in without values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "")}}, "needs at least one value"},
-		{"in with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "x", "y")}}, "takes Values, not Value"},
-		{"huge in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", huge...)}}, "more than 10000"},
-		{"bad comparison operand", acctmap.Filter{AnyOf: [][]acctmap.Condition{{c("ARR", acctmap.GreaterThan, "lots")}}}, `any_of[0][0]: field "ARR", operator "greater_than": value "lots" is neither a number nor an ISO 8601 date`},
-		{"is empty with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.IsEmpty, "x")}}, "takes no value"},
-		{"empty any-of group", acctmap.Filter{AnyOf: [][]acctmap.Condition{{}}}, "any_of[0] is an empty group"},
-		{"too many conditions", acctmap.Filter{All: many}, "201 conditions"},
-		{"long value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, strings.Repeat("x", 1001))}}, "longer than 1000 bytes"},
-		{"invalid utf-8 in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", "\xff")}}, "not UTF-8"},
+		{"unknown field", acctmap.Filter{All: []acctmap.Condition{c("Stag", acctmap.Equals, "x")}}, `all[0]: field "Stag" is not a field`, acctmap.FilterError{Path: "all[0]", Field: "Stag", Op: acctmap.Equals}},
+		{"unknown op", acctmap.Filter{All: []acctmap.Condition{c("Stage", "like", "x")}}, `all[0]: field "Stage", operator "like": unknown operator`, acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: "like"}},
+		{"equals without value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, " ")}}, "needs a value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.Equals}},
+		{"equals with values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, "", "a")}}, "takes Value, not Values", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.Equals}},
+		{"in without values", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "")}}, "needs at least one value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In}},
+		{"in with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "x", "y")}}, "takes Values, not Value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In}},
+		{"huge in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", huge...)}}, "more than 10000", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In}},
+		{"bad comparison operand", acctmap.Filter{AnyOf: [][]acctmap.Condition{{c("ARR", acctmap.GreaterThan, "lots")}}}, `any_of[0][0]: field "ARR", operator "greater_than": value "lots" is neither a number nor an ISO 8601 date`, acctmap.FilterError{Path: "any_of[0][0]", Field: "ARR", Op: acctmap.GreaterThan, Value: "lots"}},
+		{"is empty with value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.IsEmpty, "x")}}, "takes no value", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.IsEmpty}},
+		{"empty any-of group", acctmap.Filter{AnyOf: [][]acctmap.Condition{{}}}, "any_of[0] is an empty group", acctmap.FilterError{Path: "any_of[0]"}},
+		{"too many conditions", acctmap.Filter{All: many}, "201 conditions", acctmap.FilterError{}},
+		{"long value", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.Equals, strings.Repeat("x", 1001))}}, "longer than 1000 bytes", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.Equals, Value: strings.Repeat("x", 40)}},
+		{"invalid utf-8 in list", acctmap.Filter{All: []acctmap.Condition{c("Stage", acctmap.In, "", "\xff")}}, "not UTF-8", acctmap.FilterError{Path: "all[0]", Field: "Stage", Op: acctmap.In, Value: "\xff"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -129,6 +133,14 @@ func TestInvalidFiltersNameTheCondition(t *testing.T) {
 			wantErr(t, "CreatePopulation", err, acctmap.ErrInvalidInput)
 			if !strings.Contains(err.Error(), tc.mention) {
 				t.Errorf("error %q does not mention %q", err, tc.mention)
+			}
+			var fe *acctmap.FilterError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FilterError", err)
+			}
+			got := acctmap.FilterError{Path: fe.Path, Field: fe.Field, Op: fe.Op, Value: fe.Value}
+			if d := cmp.Diff(tc.typed, got, cmpopts.IgnoreUnexported(acctmap.FilterError{})); d != "" || fe.Reason == "" {
+				t.Errorf("FilterError %+v (-want +got):\n%s", fe, d)
 			}
 			_, err = w.adminA.PreviewPopulation(ctx, ds.ID, tc.filter, 10)
 			wantErr(t, "PreviewPopulation", err, acctmap.ErrInvalidInput)
@@ -307,4 +319,73 @@ func TestDeleteDataSourceLeavesNothing(t *testing.T) {
 	wantErr(t, "deleted population", err, acctmap.ErrNotFound)
 	_, err = w.adminA.DataSource(ctx, ds.ID)
 	wantErr(t, "deleted data source", err, acctmap.ErrNotFound)
+}
+
+// The one pass of an import or a sync, which evaluates every population of
+// the data source at once and reads a field that several filters name once
+// per record, gives the membership that each population computed alone
+// gives (issue 13), on values of every kind: mixed case, spaces, non-ASCII,
+// longer than the predicates' stack buffer, empty, missing.
+func TestOnePassMembershipEqualsEachAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	ds, err := w.adminA.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+	wantErr(t, "create", err, nil)
+	r := rand.New(rand.NewPCG(1, 2))
+	pick := func(vs ...string) string { return vs[r.IntN(len(vs))] }
+	long := strings.Repeat("Enterprise ", 8)
+	var in []acctmap.RecordInput
+	for i := range 600 {
+		f := map[string]string{
+			"Stage":  pick("Customer", "customer ", " CUSTOMER", "Prospect", "Open Opportunity", "Churned", "", "Kundé", "KUNDÉ"),
+			"Region": pick("NA", "na", "EMEA", "Émea", "APAC", " LATAM", ""),
+			"Segment": pick("SMB", "Mid-Market", "enterprise", long, strings.ToUpper(long),
+				"Ünternehmen Enterprise"),
+			"Employees": pick("120", "10,500", "n/a", "", "99999", "3e4"),
+		}
+		if i%7 == 0 {
+			delete(f, "Region")
+		}
+		in = append(in, acctmap.RecordInput{ID: fmt.Sprint(i), Name: fmt.Sprintf("Company %d", i), Website: fmt.Sprintf("c%d.example.com", i), Fields: f})
+	}
+	_, err = w.adminA.UpsertRecords(ctx, ds.ID, in)
+	wantErr(t, "upsert", err, nil)
+	c := func(field string, op acctmap.Op, v string, vs ...string) acctmap.Condition {
+		return acctmap.Condition{Field: field, Op: op, Value: v, Values: vs}
+	}
+	filters := []acctmap.Filter{
+		{All: []acctmap.Condition{c("Stage", acctmap.Equals, "customer")}},
+		{All: []acctmap.Condition{c("stage", acctmap.In, "", "prospect", "kundé"), c("Region", acctmap.NotEquals, "na")}},
+		{AnyOf: [][]acctmap.Condition{{c("Region", acctmap.In, "", "emea", "ÉMEA"), c("Segment", acctmap.Contains, "ENTERPRISE")}}},
+		{All: []acctmap.Condition{c("Segment", acctmap.StartsWith, "enterprise enterprise"), c("Employees", acctmap.GreaterThan, "1000")}},
+		{All: []acctmap.Condition{c("Region", acctmap.IsEmpty, "")}, AnyOf: [][]acctmap.Condition{{c("Stage", acctmap.NotIn, "", "churned"), c("Segment", acctmap.Equals, "smb")}}},
+		{All: []acctmap.Condition{c("Employees", acctmap.LessThan, "10000"), c("Stage", acctmap.StartsWith, "cust")}},
+		{All: []acctmap.Condition{c("Segment", acctmap.Contains, "ünternehmen"), c("Region", acctmap.IsNotEmpty, "")}},
+		{All: []acctmap.Condition{c("name", acctmap.Contains, "company 1"), c("Stage", acctmap.Contains, "OPP")}},
+	}
+	var pops []acctmap.Population
+	alone := map[string][]string{}
+	for i, f := range filters {
+		pop, err := w.adminA.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Custom, Name: fmt.Sprintf("P%d", i), Filter: f})
+		wantErr(t, "create population", err, nil)
+		pops = append(pops, pop)
+		alone[pop.Name] = members(t, w, ds.ID, pop)
+		pv, err := w.adminA.PreviewPopulation(ctx, ds.ID, f, 0)
+		wantErr(t, "preview", err, nil)
+		if pv.Count != len(alone[pop.Name]) {
+			t.Errorf("%s: preview counts %d, membership %d", pop.Name, pv.Count, len(alone[pop.Name]))
+		}
+		if len(alone[pop.Name]) == 0 || len(alone[pop.Name]) == len(in) {
+			t.Errorf("%s selects %d of %d records: the test needs filters that split the data", pop.Name, len(alone[pop.Name]), len(in))
+		}
+	}
+	// Replacing the records with themselves evaluates all eight in one pass.
+	_, err = w.adminA.ReplaceRecords(ctx, ds.ID, in)
+	wantErr(t, "replace", err, nil)
+	for _, pop := range pops {
+		if d := cmp.Diff(alone[pop.Name], members(t, w, ds.ID, pop)); d != "" {
+			t.Errorf("%s: one pass (-alone +one pass):\n%s", pop.Name, d)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package acctmap_test
 import (
 	"context"
 	"encoding/csv"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -181,7 +182,8 @@ func (m *realMapping) value(rep acctmap.Report, r acctmap.ReportRow, col string)
 func newRealMapping(t *testing.T, opts ...acctmap.Option) *realMapping {
 	t.Helper()
 	ctx := context.Background()
-	net := acctmap.New(memstore.New(), opts...)
+	store := memstore.New()
+	net := acctmap.New(store, opts...)
 	m := &realMapping{}
 	load := func(org, file string, mapping csvsource.Mapping, rows int) (*acctmap.Actor, acctmap.Population) {
 		t.Helper()
@@ -215,6 +217,21 @@ func newRealMapping(t *testing.T, opts ...acctmap.Option) *realMapping {
 	wantErr(t, "seeddb's report", err, nil)
 	m.ycRep, err = m.yc.Report(ctx, acctmap.ReportSpec{Partner: "seeddb", Population: m.ycPop.ID, PartnerPopulation: m.seedPop.ID})
 	wantErr(t, "yc's report", err, nil)
+	// SeedDB's record ids are derived from each row's content; the tables
+	// name its records by line, so the rows are read back with their ids.
+	line := seedLines(t, store, m.seedPop.DataSourceID)
+	for i, r := range m.seedRep.Rows {
+		m.seedRep.Rows[i].RecordID = line[r.RecordID]
+		if j := slices.Index(m.seedRep.Columns, "my.id"); j >= 0 {
+			r.Values[j] = line[r.Values[j]]
+		}
+	}
+	for i, r := range m.ycRep.Rows {
+		m.ycRep.Rows[i].PartnerRecordID = line[r.PartnerRecordID]
+		if j := slices.Index(m.ycRep.Columns, "partner.id"); j >= 0 {
+			r.Values[j] = line[r.Values[j]]
+		}
+	}
 	m.seedRows, m.ycRows = map[string]acctmap.ReportRow{}, map[string]acctmap.ReportRow{}
 	for _, x := range []struct {
 		rep  acctmap.Report
@@ -228,6 +245,39 @@ func newRealMapping(t *testing.T, opts ...acctmap.Option) *realMapping {
 		}
 	}
 	return m
+}
+
+// seedLines maps the record ids of the SeedDB data source to the lines of
+// their rows, found by name and website (unique in that list).
+func seedLines(t *testing.T, s acctmap.Store, dsID string) map[string]string {
+	t.Helper()
+	f, err := os.Open(realDataPath(t, "yc_startups_seeddb_2014.csv"))
+	wantErr(t, "open", err, nil)
+	defer f.Close()
+	cr, err := csvsource.NewReader(f, csvsource.Mapping{Name: "Company", Website: "Website"})
+	wantErr(t, "NewReader", err, nil)
+	byContent := map[string]string{}
+	for {
+		row, err := cr.Next()
+		if err == io.EOF {
+			break
+		}
+		wantErr(t, "Next", err, nil)
+		k := row.Name + "\x00" + row.Website
+		if _, dup := byContent[k]; dup {
+			t.Fatalf("SeedDB line %d repeats the name and website of line %s", row.Line, byContent[k])
+		}
+		byContent[k] = strconv.Itoa(row.Line)
+	}
+	line := map[string]string{}
+	for id, r := range records(t, nil, s, dsID) {
+		l, ok := byContent[r.Name+"\x00"+r.Website]
+		if !ok {
+			t.Fatalf("SeedDB record %s (%s, %s) is no row of the file", id, r.Name, r.Website)
+		}
+		line[id] = l
+	}
+	return line
 }
 
 // checkCounts checks both matrices and the size of both reports.

@@ -399,7 +399,7 @@ func runFaultFlow(t *testing.T, store acctmap.Store, every bool) {
 		}
 	}
 	// The export at the end of the faults is formula-safe.
-	if !strings.Contains(f.export.String(), `"'=HYPERLINK(""http://evil.example""`) || !strings.Contains(f.export.String(), ",'+1,") {
+	if !strings.Contains(f.export.String(), `"'=HYPERLINK(""http://evil.example""`) || !strings.Contains(f.export.String(), ",+1,") {
 		t.Errorf("export does not hold the neutralized formula:\n%s", f.export.String())
 	}
 	t.Logf("%d steps, %d faults injected", len(faultSteps), faults)

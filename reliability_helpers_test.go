@@ -37,9 +37,10 @@ type testStore struct {
 	open func(t *testing.T) acctmap.Store
 }
 
-// testStores are memstore and pgstore.
+// testStores are memstore, boltstore and pgstore.
 var testStores = []testStore{
 	{"memstore", func(*testing.T) acctmap.Store { return memstore.New() }},
+	{"boltstore", openBolt},
 	{"pgstore", openPG},
 }
 

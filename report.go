@@ -1047,7 +1047,7 @@ const recordsBatch = 500
 func (a *Actor) Records(ctx context.Context, dataSourceID string, f Filter) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		var ids []string
-		var cf compiled[*Record]
+		var cf *memberProgram
 		err := a.n.store.View(ctx, func(tx ReadTx) error {
 			_, ds, err := a.dataSourceFor(tx, 0, dataSourceID)
 			if err != nil {
@@ -1061,7 +1061,7 @@ func (a *Actor) Records(ctx context.Context, dataSourceID string, f Filter) iter
 				return fmt.Errorf("acctmap: records: %w", err)
 			}
 			return tx.Records(ds.ID, func(r *Record) error {
-				if cf.match(r) {
+				if cf.eval(r) != 0 {
 					ids = append(ids, r.ID)
 				}
 				return ctx.Err()
@@ -1092,7 +1092,7 @@ func (a *Actor) Records(ctx context.Context, dataSourceID string, f Filter) iter
 			}
 			for _, id := range batch {
 				r := recs[id]
-				if r == nil || !cf.match(r) {
+				if r == nil || cf.eval(r) == 0 {
 					continue
 				}
 				if !yield(copyRecord(r), nil) {

@@ -18,7 +18,7 @@ func checkShareFields(fields []string, ds DataSource) ([]string, error) {
 	for _, f := range fields {
 		canon, ok := resolveField(f, ds.Fields)
 		if !ok {
-			return nil, fmt.Errorf("acctmap: field %.80q is not a field of data source %q (fields: %s, and the built-in name, website, id): %w",
+			return nil, fmt.Errorf("acctmap: field %.80q is not a field of data source %.60q (fields: %s, and the built-in name, website, id): %w",
 				f, ds.Name, quoteList(ds.Fields, 20), ErrInvalidInput)
 		}
 		if !slices.Contains(out, canon) {
@@ -34,7 +34,7 @@ func checkRule(r ShareRule, ds DataSource, presets []FieldPreset) (ShareRule, er
 	switch r.Level {
 	case Hidden, CountsOnly:
 		if len(r.Fields) > 0 || r.Preset != "" {
-			return ShareRule{}, fmt.Errorf("acctmap: share level %q shares no fields: %w", r.Level, ErrInvalidInput)
+			return ShareRule{}, fmt.Errorf("acctmap: share level %.60q shares no fields: %w", r.Level, ErrInvalidInput)
 		}
 	case OverlappingRecords, FullPopulation:
 		if r.Preset != "" {
@@ -43,10 +43,10 @@ func checkRule(r ShareRule, ds DataSource, presets []FieldPreset) (ShareRule, er
 			}
 			i := slices.IndexFunc(presets, func(p FieldPreset) bool { return p.Name == r.Preset })
 			if i < 0 {
-				return ShareRule{}, fmt.Errorf("acctmap: field preset %q does not exist: %w", r.Preset, ErrNotFound)
+				return ShareRule{}, fmt.Errorf("acctmap: field preset %.60q does not exist: %w", r.Preset, ErrNotFound)
 			}
 			if _, err := checkShareFields(presets[i].Fields, ds); err != nil {
-				return ShareRule{}, fmt.Errorf("acctmap: field preset %q: %w", r.Preset, err)
+				return ShareRule{}, fmt.Errorf("acctmap: field preset %.60q: %w", r.Preset, err)
 			}
 			return r, nil
 		}
@@ -56,7 +56,7 @@ func checkRule(r ShareRule, ds DataSource, presets []FieldPreset) (ShareRule, er
 		}
 		r.Fields = fields
 	default:
-		return ShareRule{}, fmt.Errorf("acctmap: unknown share level %q (want hidden, counts, overlapping_records or full_population): %w", r.Level, ErrInvalidInput)
+		return ShareRule{}, fmt.Errorf("acctmap: unknown share level %.60q (want hidden, counts, overlapping_records or full_population): %w", r.Level, ErrInvalidInput)
 	}
 	return r, nil
 }
@@ -91,7 +91,7 @@ func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string
 		}
 		rule, err = checkRule(rule, ds, owner.FieldPresets)
 		if err != nil {
-			return fmt.Errorf("acctmap: share rule for population %q: %w", pop.Name, err)
+			return fmt.Errorf("acctmap: share rule for population %.60q: %w", pop.Name, err)
 		}
 		rule.UpdatedAt = a.n.now()
 		pop.Sharing = setRule(pop.Sharing, partnerID, &rule)
@@ -144,7 +144,7 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 		return err
 	}
 	if len(fields) == 0 {
-		return fmt.Errorf("acctmap: field preset %q has no fields: %w", name, ErrInvalidInput)
+		return fmt.Errorf("acctmap: field preset %.60q has no fields: %w", name, ErrInvalidInput)
 	}
 	return a.n.store.Update(ctx, func(tx Tx) error {
 		org, err := a.ownOrg(tx, ManageSharing)
@@ -165,7 +165,7 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 				return err
 			}
 			if _, err := checkShareFields(fields, ds); err != nil {
-				return fmt.Errorf("acctmap: field preset %q is used by population %q: %w", name, p.Name, err)
+				return fmt.Errorf("acctmap: field preset %.60q is used by population %.60q: %w", name, p.Name, err)
 			}
 		}
 		presets := slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
@@ -184,7 +184,7 @@ func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
 			return err
 		}
 		if !slices.ContainsFunc(org.FieldPresets, func(p FieldPreset) bool { return p.Name == name }) {
-			return fmt.Errorf("acctmap: field preset %q: %w", name, ErrNotFound)
+			return fmt.Errorf("acctmap: field preset %.60q: %w", name, ErrNotFound)
 		}
 		pops, err := tx.Populations(org.ID)
 		if err != nil {
@@ -192,7 +192,7 @@ func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
 		}
 		for _, p := range pops {
 			if usesPreset(p.Sharing, name) {
-				return fmt.Errorf("acctmap: field preset %q is used by population %q's sharing rules: %w", name, p.Name, ErrConflict)
+				return fmt.Errorf("acctmap: field preset %.60q is used by population %.60q's sharing rules: %w", name, p.Name, ErrConflict)
 			}
 		}
 		org.FieldPresets = slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
@@ -301,7 +301,7 @@ func visiblePopulations(tx ReadTx, viewer, owner string) ([]visiblePop, error) {
 // acting user's org can see) at a record level with the given fields.
 func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string, level ShareLevel, fields []string, message string) (ShareRequest, error) {
 	if level != OverlappingRecords && level != FullPopulation {
-		return ShareRequest{}, fmt.Errorf("acctmap: request share: level %q is not a record level: %w", level, ErrInvalidInput)
+		return ShareRequest{}, fmt.Errorf("acctmap: request share: level %.60q is not a record level: %w", level, ErrInvalidInput)
 	}
 	if len(message) > 2000 {
 		return ShareRequest{}, fmt.Errorf("acctmap: request share: message longer than 2000 bytes: %w", ErrInvalidInput)
@@ -324,7 +324,7 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 			return err
 		}
 		if rel != relPartner {
-			return fmt.Errorf("acctmap: request share: org %q is not an accepted partner: %w", partnerID, ErrNotPartners)
+			return fmt.Errorf("acctmap: request share: org %.60q is not an accepted partner: %w", partnerID, ErrNotPartners)
 		}
 		p, err := tx.Partnership(u.OrgID, partnerID)
 		if err != nil {
@@ -336,7 +336,7 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 		}
 		i := slices.IndexFunc(vs, func(v visiblePop) bool { return v.pop.ID == populationID })
 		if i < 0 {
-			return fmt.Errorf("acctmap: request share: population %q: %w", populationID, ErrNotFound)
+			return fmt.Errorf("acctmap: request share: population %.60q: %w", populationID, ErrNotFound)
 		}
 		req = ShareRequest{ID: newID("req"), From: u.OrgID, To: partnerID, PopulationID: populationID, Level: level,
 			Fields: fields, Message: strings.TrimSpace(message), Status: RequestPending, CreatedAt: a.n.now()}
@@ -384,7 +384,7 @@ func (a *Actor) ShareRequests(ctx context.Context, partnerID string) ([]ShareReq
 			return err
 		}
 		if rel != relPartner {
-			return fmt.Errorf("acctmap: share requests: org %q is not an accepted partner: %w", partnerID, ErrNotPartners)
+			return fmt.Errorf("acctmap: share requests: org %.60q is not an accepted partner: %w", partnerID, ErrNotPartners)
 		}
 		p, err := tx.Partnership(u.OrgID, partnerID)
 		reqs = p.Requests
@@ -414,23 +414,23 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 		}
 		p, err := tx.Partnership(u.OrgID, partnerID)
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("acctmap: share request: org %q is not a partner: %w", partnerID, ErrNotPartners)
+			return fmt.Errorf("acctmap: share request: org %.60q is not a partner: %w", partnerID, ErrNotPartners)
 		}
 		if err != nil {
 			return err
 		}
 		i := slices.IndexFunc(p.Requests, func(r ShareRequest) bool { return r.ID == requestID })
 		if i < 0 {
-			return fmt.Errorf("acctmap: share request %q: %w", requestID, ErrNotFound)
+			return fmt.Errorf("acctmap: share request %.60q: %w", requestID, ErrNotFound)
 		}
 		req = p.Requests[i]
 		switch {
 		case req.To != u.OrgID:
-			return fmt.Errorf("acctmap: share request %q: only the owner of the population can decide it: %w", requestID, ErrPermissionDenied)
+			return fmt.Errorf("acctmap: share request %.60q: only the owner of the population can decide it: %w", requestID, ErrPermissionDenied)
 		case req.Status != RequestPending:
-			return fmt.Errorf("acctmap: share request %q is %s, not pending: %w", requestID, req.Status, ErrConflict)
+			return fmt.Errorf("acctmap: share request %.60q is %s, not pending: %w", requestID, req.Status, ErrConflict)
 		case to == RequestApproved && p.Status != Accepted:
-			return fmt.Errorf("acctmap: share request %q: the partnership is %s: %w", requestID, p.Status, ErrNotPartners)
+			return fmt.Errorf("acctmap: share request %.60q: the partnership is %s: %w", requestID, p.Status, ErrNotPartners)
 		}
 		req.Status, req.DecidedAt = to, a.n.now()
 		p.Requests = slices.Clone(p.Requests)
@@ -443,7 +443,7 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 		}
 		pop, err := tx.Population(req.PopulationID)
 		if err != nil {
-			return fmt.Errorf("acctmap: share request %q: population: %w", requestID, err)
+			return fmt.Errorf("acctmap: share request %.60q: population: %w", requestID, err)
 		}
 		ds, err := tx.DataSource(pop.DataSourceID)
 		if err != nil {
@@ -453,7 +453,7 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 		// approval is where they meet the data source.
 		rule, err := checkRule(ShareRule{Level: req.Level, Fields: req.Fields}, ds, nil)
 		if err != nil {
-			return fmt.Errorf("acctmap: share request %q: approve it once the population's data source has the fields it names, or decline it: %w", requestID, err)
+			return fmt.Errorf("acctmap: share request %.60q: approve it once the population's data source has the fields it names, or decline it: %w", requestID, err)
 		}
 		rule.UpdatedAt = req.DecidedAt
 		pop.Sharing = setRule(pop.Sharing, req.From, &rule)
@@ -490,7 +490,7 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 				continue
 			}
 			if r == nil {
-				return fmt.Errorf("acctmap: set private: record %.80q of data source %q: %w", id, ds.Name, ErrNotFound)
+				return fmt.Errorf("acctmap: set private: record %.80q of data source %.60q: %w", id, ds.Name, ErrNotFound)
 			}
 			if r.Private != private {
 				r.Private = private

@@ -61,7 +61,7 @@ func canSeePartnerUsers(tx ReadTx, viewer, owner string) error {
 		return err
 	}
 	if rel != relPartner {
-		return fmt.Errorf("acctmap: org %q is not an accepted partner: %w", owner, ErrNotPartners)
+		return fmt.Errorf("acctmap: org %.60q is not an accepted partner: %w", owner, ErrNotPartners)
 	}
 	return nil
 }
@@ -174,7 +174,7 @@ func canListPartnerPopulations(tx ReadTx, viewer, owner string) error {
 		return err
 	}
 	if rel == relNone {
-		return fmt.Errorf("acctmap: org %q is not an accepted partner: %w", owner, ErrNotPartners)
+		return fmt.Errorf("acctmap: org %.60q is not an accepted partner: %w", owner, ErrNotPartners)
 	}
 	return nil
 }

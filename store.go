@@ -31,9 +31,16 @@ import "context"
 // one goroutine, and fn must not start another transaction on the same
 // Store. A Store is safe for concurrent use.
 //
-// Values passed to a Put method and values returned by a Tx are owned by
-// neither side: neither modifies them afterwards (the Network never does),
-// so a store may keep or return them without copying.
+// Values crossing the Store boundary are copied: a store keeps nothing a
+// Put method was given (no slice or map of an Org, DataSource, Population,
+// Partnership, Record or Filter, nor the slices of ids given to SetMembers,
+// DeleteRecords or RecordsByID) and returns nothing it keeps. A caller may
+// write into what it put, or what a Tx returned, at once and from any
+// goroutine, without changing what is stored or what another caller reads.
+// storetest's Aliasing tests check it.
+//
+// View and Update given a nil ctx return an error wrapping ErrInvalidInput
+// without running fn; they never panic on it.
 //
 // Stores must round-trip every field exactly: strings of any bytes (ids,
 // names and values may hold NUL or invalid UTF-8), times in UTC to
@@ -162,4 +169,28 @@ type Tx interface {
 	// others; ids that do not exist are ignored. A slot outside 0 to 63 is
 	// an error wrapping ErrInvalidInput and changes nothing.
 	SetMembers(dataSourceID string, slot int, recordIDs []string) error
+}
+
+// ScanTx is implemented by the read transactions (ReadTx) of stores that
+// can scan records without making new slices and maps for each: memstore
+// keeps records in a compact form and would otherwise build a Fields map
+// per record, for a caller that keeps nothing. The Network uses it where it
+// only reads each record during the call (evaluating a population's
+// filter), and Records everywhere else.
+type ScanTx interface {
+	// ScanRecords is Records, except that the *Record and every slice and
+	// map it holds are valid only during the call: the store may reuse
+	// them for the next record, and fn must neither keep nor modify them
+	// (strings may be kept).
+	ScanRecords(dataSourceID string, fn func(*Record) error) error
+}
+
+// scanRecords calls fn for every record of a data source, through
+// ScanRecords when tx has it: fn must keep nothing of the *Record but its
+// strings.
+func scanRecords(tx ReadTx, dataSourceID string, fn func(*Record) error) error {
+	if s, ok := tx.(ScanTx); ok {
+		return s.ScanRecords(dataSourceID, fn)
+	}
+	return tx.Records(dataSourceID, fn)
 }

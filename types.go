@@ -29,8 +29,9 @@ type Org struct {
 	// id, in the current period of a noisy count policy; the Network keeps
 	// them.
 	CountLedgers map[string]CountLedger
-	// CountKey is the secret the org's noisy counts are drawn from, made
-	// when a policy first asks for noise. It is never shown to a partner.
+	// CountKey is the org's secret: its noisy counts are drawn from it and
+	// the ids of its CSV rows without an id column are keyed with it. It
+	// is made when first needed and never shown to a partner.
 	CountKey  []byte
 	CreatedAt time.Time
 }

@@ -56,3 +56,45 @@ func Example() {
 	// update: memstore: user "u1": memstore: org "acme": not found
 	// Acme has 2 records
 }
+
+// Values cross the Store boundary as copies: writing into a map after Put,
+// or into one a read returned, changes nothing stored. A scan that keeps
+// nothing can use ScanRecords (acctmap.ScanTx), which reuses one Record and
+// one map for the whole scan instead of making new ones per record.
+func Example_copies() {
+	ctx := context.Background()
+	s := memstore.New()
+	fields := map[string]string{"stage": "Closed Won"}
+	_ = s.Update(ctx, func(tx acctmap.Tx) error {
+		if err := tx.PutOrg(acctmap.Org{ID: "acme"}); err != nil {
+			return err
+		}
+		if err := tx.PutDataSource(acctmap.DataSource{ID: "crm", OrgID: "acme"}); err != nil {
+			return err
+		}
+		return tx.PutRecords("crm", []acctmap.Record{
+			{ID: "001", Name: "Initech", Fields: fields},
+			{ID: "002", Name: "Globex", Fields: map[string]string{"stage": "Discovery"}},
+		})
+	})
+	fields["stage"] = "Closed Lost" // the caller's map, not the store's
+
+	_ = s.View(ctx, func(tx acctmap.ReadTx) error {
+		r, err := tx.Record("crm", "001")
+		if err != nil {
+			return err
+		}
+		r.Fields["stage"] = "written" // a copy too
+		won := 0
+		err = tx.(acctmap.ScanTx).ScanRecords("crm", func(r *acctmap.Record) error {
+			if r.Fields["stage"] == "Closed Won" {
+				won++
+			}
+			return nil
+		})
+		fmt.Println("closed won:", won, err)
+		return nil
+	})
+	// Output:
+	// closed won: 1 <nil>
+}

@@ -22,7 +22,7 @@ type plain struct {
 }
 
 type plainRecords struct {
-	Recs []acctmap.Record
+	Recs []stored
 	Pos  map[string]int
 }
 
@@ -190,7 +190,10 @@ func TestRandomRollback(t *testing.T) {
 		}
 		for _, ds := range dss {
 			got := map[string]acctmap.Record{}
-			for _, r := range s.st.records[ds].recs {
+			rs := s.st.records[ds]
+			for i := range rs.recs {
+				var r acctmap.Record
+				rs.cols.decode(&rs.recs[i], &r, true, nil)
 				got[r.ID] = r
 			}
 			if !reflect.DeepEqual(got, model[ds]) {

@@ -137,14 +137,16 @@ func (t *table[K, V]) list(i int, parent string) []V {
 }
 
 // recordSet holds the records of one data source: a dense slice, fast to
-// scan and compact in memory, and an index from record id to position.
-// Records are stored by value so that changing the stored Populations never
-// changes a Record the caller passed in or was given.
+// scan and compact in memory, an index from record id to position, and the
+// dictionary of their field names. Records are stored by value, in their
+// compact form, so that changing the stored Populations never changes a
+// Record a caller passed in or was given.
 type recordSet struct {
-	recs []acctmap.Record
+	recs []stored
 	pos  map[string]int
+	cols columns
 }
 
 func newRecordSet(n int) *recordSet {
-	return &recordSet{recs: make([]acctmap.Record, 0, n), pos: make(map[string]int, n)}
+	return &recordSet{recs: make([]stored, 0, n), pos: make(map[string]int, n)}
 }

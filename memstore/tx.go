@@ -44,7 +44,7 @@ func (r *reader) Org(id string) (acctmap.Org, error) {
 	if !ok {
 		return acctmap.Org{}, notFound("org", id)
 	}
-	return o, nil
+	return cloneOrg(o), nil
 }
 
 func (r *reader) Orgs() ([]acctmap.Org, error) {
@@ -53,7 +53,7 @@ func (r *reader) Orgs() ([]acctmap.Org, error) {
 	}
 	out := make([]acctmap.Org, 0, len(r.st.orgs.rows))
 	for _, o := range r.st.orgs.rows {
-		out = append(out, o)
+		out = append(out, cloneOrg(o))
 	}
 	slices.SortFunc(out, orgByID)
 	return out, nil
@@ -63,7 +63,12 @@ func (r *reader) OfflinePartners(ownerID string) ([]acctmap.Org, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	out := r.st.orgs.list(0, ownerID)
+	if ownerID == "" {
+		// Every org on the network has OfflineOf "": none of them is
+		// an offline partner of the org whose id is "".
+		return nil, nil
+	}
+	out := cloneAll(r.st.orgs.list(0, ownerID), cloneOrg)
 	slices.SortFunc(out, orgByID)
 	return out, nil
 }
@@ -76,20 +81,20 @@ func (r *reader) User(id string) (acctmap.User, error) {
 	if !ok {
 		return acctmap.User{}, notFound("user", id)
 	}
-	return u, nil
+	return cloneUser(u), nil
 }
 
 func (r *reader) Users(orgID string) ([]acctmap.User, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	out := r.st.users.list(0, orgID)
+	out := cloneAll(r.st.users.list(0, orgID), cloneUser)
 	slices.SortFunc(out, userByID)
 	return out, nil
 }
 
 func partnershipNotFound(a, b string) error {
-	return fmt.Errorf("memstore: partnership of %q and %q: %w", a, b, acctmap.ErrNotFound)
+	return fmt.Errorf("memstore: partnership of %.60q and %.60q: %w", a, b, acctmap.ErrNotFound)
 }
 
 func (r *reader) Partnership(a, b string) (acctmap.Partnership, error) {
@@ -100,7 +105,7 @@ func (r *reader) Partnership(a, b string) (acctmap.Partnership, error) {
 	if !ok {
 		return acctmap.Partnership{}, partnershipNotFound(a, b)
 	}
-	return p, nil
+	return clonePartnership(p), nil
 }
 
 func (r *reader) Partnerships(orgID string) ([]acctmap.Partnership, error) {
@@ -108,7 +113,7 @@ func (r *reader) Partnerships(orgID string) ([]acctmap.Partnership, error) {
 		return nil, err
 	}
 	// Either index of the table will do: both sides share one map.
-	out := r.st.partners.list(0, orgID)
+	out := cloneAll(r.st.partners.list(0, orgID), clonePartnership)
 	slices.SortFunc(out, func(a, b acctmap.Partnership) int {
 		return cmp.Or(cmp.Compare(a.Other(orgID), b.Other(orgID)), cmp.Compare(a.Inviter, b.Inviter))
 	})
@@ -123,14 +128,14 @@ func (r *reader) DataSource(id string) (acctmap.DataSource, error) {
 	if !ok {
 		return acctmap.DataSource{}, notFound("data source", id)
 	}
-	return d, nil
+	return cloneDataSource(d), nil
 }
 
 func (r *reader) DataSources(orgID string) ([]acctmap.DataSource, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	out := r.st.sources.list(0, orgID)
+	out := cloneAll(r.st.sources.list(0, orgID), cloneDataSource)
 	slices.SortFunc(out, dsByID)
 	return out, nil
 }
@@ -143,14 +148,14 @@ func (r *reader) Population(id string) (acctmap.Population, error) {
 	if !ok {
 		return acctmap.Population{}, notFound("population", id)
 	}
-	return p, nil
+	return clonePopulation(p), nil
 }
 
 func (r *reader) Populations(orgID string) ([]acctmap.Population, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	out := r.st.pops.list(0, orgID)
+	out := cloneAll(r.st.pops.list(0, orgID), clonePopulation)
 	slices.SortFunc(out, popByID)
 	return out, nil
 }
@@ -174,9 +179,11 @@ func (r *reader) Record(dataSourceID, recordID string) (acctmap.Record, error) {
 	}
 	i, ok := rs.pos[recordID]
 	if !ok {
-		return acctmap.Record{}, fmt.Errorf("memstore: record %q of data source %q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
+		return acctmap.Record{}, fmt.Errorf("memstore: record %.60q of data source %.60q: %w", recordID, dataSourceID, acctmap.ErrNotFound)
 	}
-	return rs.recs[i], nil
+	var rec acctmap.Record
+	rs.cols.decode(&rs.recs[i], &rec, true, nil)
+	return rec, nil
 }
 
 // ctxCheckEvery is how many records Records scans between checks of ctx:
@@ -185,14 +192,21 @@ func (r *reader) Record(dataSourceID, recordID string) (acctmap.Record, error) {
 const ctxCheckEvery = 1 << 12
 
 func (r *reader) Records(dataSourceID string, fn func(*acctmap.Record) error) error {
+	return r.scan(dataSourceID, true, fn)
+}
+
+// scan calls fn with every record of a data source, materialized afresh
+// (with its Fields or not).
+func (r *reader) scan(dataSourceID string, withFields bool, fn func(*acctmap.Record) error) error {
 	rs, err := r.recordSet(dataSourceID)
 	if err != nil {
 		return err
 	}
-	// fn gets a copy, reused from call to call (the contract makes the
-	// Record valid only during the call), so that fn cannot change the
-	// stored record and the scan allocates once.
+	// fn gets a Record reused from call to call (the contract makes it
+	// valid only during the call); the slices and map in it are new
+	// every time, since fn may keep them.
 	var rec acctmap.Record
+	var chunk []string
 	// len is read on every turn so that a fn breaking the contract by
 	// deleting records through the Tx cannot make the scan panic.
 	for i := 0; i < len(rs.recs); i++ {
@@ -201,7 +215,7 @@ func (r *reader) Records(dataSourceID string, fn func(*acctmap.Record) error) er
 				return err
 			}
 		}
-		rec = rs.recs[i]
+		rs.cols.decode(&rs.recs[i], &rec, withFields, &chunk)
 		if err := fn(&rec); err != nil {
 			return err
 		}
@@ -209,9 +223,36 @@ func (r *reader) Records(dataSourceID string, fn func(*acctmap.Record) error) er
 	return nil
 }
 
-// RecordKeys is Records: in memory, leaving fields out saves nothing.
+// ScanRecords is Records into one Record, map and list buffer reused for
+// every record (acctmap.ScanTx): a population's evaluation allocates
+// nothing per record.
+func (r *reader) ScanRecords(dataSourceID string, fn func(*acctmap.Record) error) error {
+	rs, err := r.recordSet(dataSourceID)
+	if err != nil {
+		return err
+	}
+	var rec acctmap.Record
+	var sr scratchRecord
+	for i := 0; i < len(rs.recs); i++ { // len on every turn, as in scan
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := r.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rs.cols.decodeReused(&rs.recs[i], &rec, &sr)
+		if err := fn(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var _ acctmap.ScanTx = (*reader)(nil)
+
+// RecordKeys is Records without Fields: not materializing them saves a
+// map per record.
 func (r *reader) RecordKeys(dataSourceID string, fn func(*acctmap.Record) error) error {
-	return r.Records(dataSourceID, fn)
+	return r.scan(dataSourceID, false, fn)
 }
 
 func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap.Record) error) error {
@@ -220,7 +261,8 @@ func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap
 		return err
 	}
 	seen := make(map[string]struct{}, len(ids))
-	var rec acctmap.Record // a copy, as in Records
+	var rec acctmap.Record // as in Records
+	var chunk []string
 	for k, id := range ids {
 		if k%ctxCheckEvery == ctxCheckEvery-1 {
 			if err := r.ctx.Err(); err != nil {
@@ -232,7 +274,7 @@ func (r *reader) RecordsByID(dataSourceID string, ids []string, fn func(*acctmap
 			continue
 		}
 		seen[id] = struct{}{}
-		rec = rs.recs[i]
+		rs.cols.decode(&rs.recs[i], &rec, true, &chunk)
 		if err := fn(&rec); err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func (w *writer) PutOrg(org acctmap.Org) error {
 			return notFound("org", org.OfflineOf)
 		}
 	}
-	put(w, w.st.orgs, org.ID, org)
+	put(w, w.st.orgs, org.ID, cloneOrg(org))
 	return nil
 }
 
@@ -92,7 +92,11 @@ func (w *writer) DeleteOrg(id string) error {
 		if !del(w, w.st.orgs, o) {
 			continue
 		}
-		queue = append(queue, w.st.orgs.by[0].ix.keys(o)...)
+		if o != "" {
+			// OfflineOf "" marks a network org, not one owned by the org
+			// whose id is "".
+			queue = append(queue, w.st.orgs.by[0].ix.keys(o)...)
+		}
 		for _, u := range w.st.users.by[0].ix.keys(o) {
 			del(w, w.st.users, u)
 		}
@@ -111,9 +115,9 @@ func (w *writer) PutUser(user acctmap.User) error {
 		return err
 	}
 	if _, ok := w.st.orgs.rows[user.OrgID]; !ok {
-		return fmt.Errorf("memstore: user %q: %w", user.ID, notFound("org", user.OrgID))
+		return fmt.Errorf("memstore: user %.60q: %w", user.ID, notFound("org", user.OrgID))
 	}
-	put(w, w.st.users, user.ID, user)
+	put(w, w.st.users, user.ID, cloneUser(user))
 	return nil
 }
 
@@ -133,10 +137,10 @@ func (w *writer) PutPartnership(p acctmap.Partnership) error {
 	}
 	for _, id := range []string{p.Inviter, p.Invitee} {
 		if _, ok := w.st.orgs.rows[id]; !ok {
-			return fmt.Errorf("memstore: partnership of %q and %q: %w", p.Inviter, p.Invitee, notFound("org", id))
+			return fmt.Errorf("memstore: partnership of %.60q and %.60q: %w", p.Inviter, p.Invitee, notFound("org", id))
 		}
 	}
-	put(w, w.st.partners, pairOf(p.Inviter, p.Invitee), p)
+	put(w, w.st.partners, pairOf(p.Inviter, p.Invitee), clonePartnership(p))
 	return nil
 }
 
@@ -155,9 +159,9 @@ func (w *writer) PutDataSource(ds acctmap.DataSource) error {
 		return err
 	}
 	if _, ok := w.st.orgs.rows[ds.OrgID]; !ok {
-		return fmt.Errorf("memstore: data source %q: %w", ds.ID, notFound("org", ds.OrgID))
+		return fmt.Errorf("memstore: data source %.60q: %w", ds.ID, notFound("org", ds.OrgID))
 	}
-	put(w, w.st.sources, ds.ID, ds)
+	put(w, w.st.sources, ds.ID, cloneDataSource(ds))
 	// Replacing a data source keeps its records.
 	if _, ok := w.st.records[ds.ID]; !ok {
 		w.setRecordSet(ds.ID, newRecordSet(0))
@@ -191,9 +195,9 @@ func (w *writer) PutPopulation(p acctmap.Population) error {
 		return err
 	}
 	if _, ok := w.st.sources.rows[p.DataSourceID]; !ok {
-		return fmt.Errorf("memstore: population %q: %w", p.ID, notFound("data source", p.DataSourceID))
+		return fmt.Errorf("memstore: population %.60q: %w", p.ID, notFound("data source", p.DataSourceID))
 	}
-	put(w, w.st.pops, p.ID, p)
+	put(w, w.st.pops, p.ID, clonePopulation(p))
 	return nil
 }
 
@@ -239,19 +243,21 @@ func (w *writer) PutRecords(dataSourceID string, recs []acctmap.Record) error {
 	}
 	type saved struct {
 		i   int
-		old acctmap.Record
+		old stored
 	}
 	replaced := make([]saved, 0, nReplaced)
 	origLen := len(rs.recs)
 	rs.recs = slices.Grow(rs.recs, len(recs)-nReplaced)
+	a := arenaFor(recs)
 	for j := range recs {
+		s := rs.cols.encode(&recs[j], &a)
 		if i := was[j]; i >= 0 {
 			replaced = append(replaced, saved{i, rs.recs[i]})
-			rs.recs[i] = recs[j]
+			rs.recs[i] = s
 			continue
 		}
 		rs.pos[recs[j].ID] = len(rs.recs)
-		rs.recs = append(rs.recs, recs[j])
+		rs.recs = append(rs.recs, s)
 	}
 	dedupTail(rs, origLen)
 	w.undo = append(w.undo, func() {
@@ -271,9 +277,11 @@ func (w *writer) PutRecords(dataSourceID string, recs []acctmap.Record) error {
 // buildSet returns a new record set holding a copy of recs, the last of
 // records with the same id winning.
 func buildSet(recs []acctmap.Record) *recordSet {
-	rs := &recordSet{recs: slices.Clone(recs), pos: make(map[string]int, len(recs))}
-	for i := range rs.recs {
-		rs.pos[rs.recs[i].ID] = i
+	rs := newRecordSet(len(recs))
+	a := arenaFor(recs)
+	for i := range recs {
+		rs.pos[recs[i].ID] = i
+		rs.recs = append(rs.recs, rs.cols.encode(&recs[i], &a))
 	}
 	dedupTail(rs, 0)
 	return rs
@@ -306,7 +314,7 @@ func (w *writer) DeleteRecords(dataSourceID string, ids []string) error {
 	}
 	type removed struct {
 		i   int
-		old acctmap.Record
+		old stored
 	}
 	var log []removed
 	for _, id := range ids {
@@ -322,7 +330,7 @@ func (w *writer) DeleteRecords(dataSourceID string, ids []string) error {
 			rs.recs[i] = rs.recs[last]
 			rs.pos[rs.recs[i].ID] = i
 		}
-		rs.recs[last] = acctmap.Record{}
+		rs.recs[last] = stored{}
 		rs.recs = rs.recs[:last]
 		delete(rs.pos, id)
 	}

@@ -113,7 +113,7 @@ func (r *reader) JoinKeys(req acctmap.KeyJoin) (acctmap.KeyJoinResult, error) {
 		return res, err
 	}
 	if req.X == req.Y {
-		return res, fmt.Errorf("pgstore: join keys: data source %q with itself: %w", req.X, acctmap.ErrInvalidInput)
+		return res, fmt.Errorf("pgstore: join keys: data source %.60q with itself: %w", req.X, acctmap.ErrInvalidInput)
 	}
 	var n int
 	if _, err := r.queryRow("join keys", `SELECT count(*) FROM {s}.data_sources WHERE id = $1 OR id = $2`, []any{id(req.X), id(req.Y)}, &n); err != nil {

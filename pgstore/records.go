@@ -134,7 +134,7 @@ func (r *reader) Record(dsID, recordID string) (acctmap.Record, error) {
 	// One query: a missing data source has no records either.
 	rec, err := scanRecord(r.tx.QueryRow(r.ctx, r.s.sql(`SELECT `+recordColumns+` FROM {s}.records WHERE data_source_id = $1 AND id = $2`), id(dsID), id(recordID)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return acctmap.Record{}, fmt.Errorf("pgstore: record %q of data source %q: %w", recordID, dsID, acctmap.ErrNotFound)
+		return acctmap.Record{}, fmt.Errorf("pgstore: record %.60q of data source %.60q: %w", recordID, dsID, acctmap.ErrNotFound)
 	}
 	if err != nil {
 		return acctmap.Record{}, r.fail("record", err)

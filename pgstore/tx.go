@@ -117,7 +117,7 @@ func queryList[T any](r *reader, op, sql string, args []any, scan func(pgx.Rows)
 }
 
 func notFound(kind, id string) error {
-	return fmt.Errorf("pgstore: %s %q: %w", kind, id, acctmap.ErrNotFound)
+	return fmt.Errorf("pgstore: %s %.60q: %w", kind, id, acctmap.ErrNotFound)
 }
 
 // id is a string stored as bytea: an id, which may hold any bytes. As a
@@ -286,7 +286,7 @@ func scanPartnership(row pgx.Row) (acctmap.Partnership, error) {
 }
 
 func partnershipNotFound(a, b string) error {
-	return fmt.Errorf("pgstore: partnership of %q and %q: %w", a, b, acctmap.ErrNotFound)
+	return fmt.Errorf("pgstore: partnership of %.60q and %.60q: %w", a, b, acctmap.ErrNotFound)
 }
 
 func (r *reader) Partnership(a, b string) (acctmap.Partnership, error) {
@@ -415,11 +415,11 @@ var putOrg = `INSERT INTO {s}.orgs (` + orgColumns + `)
 func (w *writer) PutOrg(o acctmap.Org) error {
 	presets, err := jsonArg(o.FieldPresets)
 	if err != nil {
-		return fmt.Errorf("pgstore: org %q: field presets: %w", o.ID, err)
+		return fmt.Errorf("pgstore: org %.60q: field presets: %w", o.ID, err)
 	}
 	extra, err := jsonArg(orgExtra{Counts: o.Counts, CountsFor: o.CountsFor, CountLedgers: o.CountLedgers, CountKey: o.CountKey})
 	if err != nil {
-		return fmt.Errorf("pgstore: org %q: %w", o.ID, err)
+		return fmt.Errorf("pgstore: org %.60q: %w", o.ID, err)
 	}
 	tag, err := w.exec("put org", putOrg, id(o.ID), toText(o.Name), nullID(o.OfflineOf),
 		o.Limits.MaxOfflinePartners, o.Limits.MaxExportedRecords, o.ExportedRecords, presets, o.CreatedAt, extra)
@@ -427,7 +427,7 @@ func (w *writer) PutOrg(o acctmap.Org) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: offline partner %q: owner org %q: %w", o.ID, o.OfflineOf, acctmap.ErrNotFound)
+		return fmt.Errorf("pgstore: offline partner %.60q: owner org %.60q: %w", o.ID, o.OfflineOf, acctmap.ErrNotFound)
 	}
 	return nil
 }
@@ -473,7 +473,7 @@ func (w *writer) PutUser(u acctmap.User) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: user %q: org %q: %w", u.ID, u.OrgID, acctmap.ErrNotFound)
+		return fmt.Errorf("pgstore: user %.60q: org %.60q: %w", u.ID, u.OrgID, acctmap.ErrNotFound)
 	}
 	return nil
 }
@@ -497,7 +497,7 @@ var putPartnership = `INSERT INTO {s}.partnerships (` + partnershipColumns + `)
 func (w *writer) PutPartnership(p acctmap.Partnership) error {
 	requests, err := jsonArg(p.Requests)
 	if err != nil {
-		return fmt.Errorf("pgstore: partnership of %q and %q: requests: %w", p.Inviter, p.Invitee, err)
+		return fmt.Errorf("pgstore: partnership of %.60q and %.60q: requests: %w", p.Inviter, p.Invitee, err)
 	}
 	lo, hi := pairOf(p.Inviter, p.Invitee)
 	tag, err := w.exec("put partnership", putPartnership,
@@ -506,7 +506,7 @@ func (w *writer) PutPartnership(p acctmap.Partnership) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: partnership of %q and %q: an org does not exist: %w", p.Inviter, p.Invitee, acctmap.ErrNotFound)
+		return fmt.Errorf("pgstore: partnership of %.60q and %.60q: an org does not exist: %w", p.Inviter, p.Invitee, acctmap.ErrNotFound)
 	}
 	return nil
 }
@@ -532,11 +532,11 @@ var putDataSource = `INSERT INTO {s}.data_sources (` + dataSourceColumns + `)
 func (w *writer) PutDataSource(d acctmap.DataSource) error {
 	notSame, err := jsonArg(d.NotSame)
 	if err != nil {
-		return fmt.Errorf("pgstore: data source %q: not-same marks: %w", d.ID, err)
+		return fmt.Errorf("pgstore: data source %.60q: not-same marks: %w", d.ID, err)
 	}
 	extra, err := jsonArg(dataSourceExtra{PrivateTombstones: d.PrivateTombstones})
 	if err != nil {
-		return fmt.Errorf("pgstore: data source %q: %w", d.ID, err)
+		return fmt.Errorf("pgstore: data source %.60q: %w", d.ID, err)
 	}
 	tag, err := w.exec("put data source", putDataSource,
 		id(d.ID), id(d.OrgID), toText(d.Name), toText(string(d.Kind)), textSlice(d.Fields), d.Version, notSame, d.CreatedAt, d.UpdatedAt, extra)
@@ -544,7 +544,7 @@ func (w *writer) PutDataSource(d acctmap.DataSource) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: data source %q: org %q: %w", d.ID, d.OrgID, acctmap.ErrNotFound)
+		return fmt.Errorf("pgstore: data source %.60q: org %.60q: %w", d.ID, d.OrgID, acctmap.ErrNotFound)
 	}
 	return nil
 }
@@ -576,11 +576,11 @@ var putPopulation = `INSERT INTO {s}.populations (` + populationColumns + `)
 func (w *writer) PutPopulation(p acctmap.Population) error {
 	filter, err := jsonArg(p.Filter)
 	if err != nil {
-		return fmt.Errorf("pgstore: population %q: filter: %w", p.ID, err)
+		return fmt.Errorf("pgstore: population %.60q: filter: %w", p.ID, err)
 	}
 	sharing, err := jsonArg(p.Sharing)
 	if err != nil {
-		return fmt.Errorf("pgstore: population %q: sharing: %w", p.ID, err)
+		return fmt.Errorf("pgstore: population %.60q: sharing: %w", p.ID, err)
 	}
 	tag, err := w.exec("put population", putPopulation, id(p.ID), id(p.OrgID), id(p.DataSourceID),
 		toText(string(p.Kind)), toText(p.Name), toText(p.Description), filter, p.Slot, sharing, p.CreatedAt, p.UpdatedAt)
@@ -588,7 +588,7 @@ func (w *writer) PutPopulation(p acctmap.Population) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("pgstore: population %q: data source %q: %w", p.ID, p.DataSourceID, acctmap.ErrNotFound)
+		return fmt.Errorf("pgstore: population %.60q: data source %.60q: %w", p.ID, p.DataSourceID, acctmap.ErrNotFound)
 	}
 	return nil
 }

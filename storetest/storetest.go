@@ -28,6 +28,14 @@
 //     truncated to microseconds, and compares them with time.Time.Equal.
 //   - Record.Populations round-trips all 64 bits, bit 63 included.
 //   - A nil slice or map and an empty one are the same value.
+//   - Values crossing the Store boundary are copied (the Aliasing tests
+//     write into every slice and map a Put was given or a read returned,
+//     by reflection, so new fields are covered too).
+//   - A nil ctx is bad input: View and Update return an error wrapping
+//     acctmap.ErrInvalidInput and do not run fn.
+//   - "" is an id like any other, and also the OfflineOf of every network
+//     org: it owns no offline partner, and deleting an org "" deletes no
+//     network org.
 //
 // Dump reads a whole store through the ReadTx API and checks that its
 // getters and lists agree; Seed and Scribble write the suite's standard
@@ -68,6 +76,8 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Cascade", cascadeTests},
 		{"Tx", txTests},
 		{"Concurrency", concurrencyTests},
+		{"Aliasing", aliasingTests},
+		{"Input", inputTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

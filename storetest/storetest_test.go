@@ -40,6 +40,12 @@ var mutants = map[string]struct {
 	"keysNotPrivate": {wrap(func(tx acctmap.Tx) acctmap.Tx { return keysNotPrivate{tx} }), "/^Records$/^PutGet$"},
 	"sharesRecords": {func() acctmap.Store { return &sharesRecords{Store: memstore.New()} },
 		"/^Records$/^Aliasing$"},
+	"sharesValues":   {func() acctmap.Store { return &sharesValues{Store: memstore.New()} }, "/^Aliasing$/"},
+	"panicsOnNilCtx": {func() acctmap.Store { return panicsOnNilCtx{memstore.New()} }, "/^Input$/^NilContext$"},
+	"emptyOwnerListsAll": {wrap(func(tx acctmap.Tx) acctmap.Tx { return emptyOwnerListsAll{tx} }),
+		"/^Input$/^EmptyOwnerID$"},
+	"emptyOrgCascades": {wrap(func(tx acctmap.Tx) acctmap.Tx { return emptyOrgCascades{tx} }),
+		"/^Input$/^EmptyOrgID$"},
 }
 
 func TestMutant(t *testing.T) {
@@ -273,4 +279,124 @@ func (tx sharingTx) SetMembers(ds string, slot int, ids []string) error {
 	}
 	tx.s.mu.Unlock()
 	return tx.Tx.SetMembers(ds, slot, ids)
+}
+
+// sharesValues keeps the data sources and records given to Put and hands
+// those very values back on reads, as a store keeping the caller's slices
+// and maps does: writes into either side show on the other.
+type sharesValues struct {
+	*memstore.Store
+	mu      sync.Mutex
+	sources map[string]acctmap.DataSource
+	records map[[2]string]acctmap.Record
+}
+
+func (s *sharesValues) Update(ctx context.Context, fn func(acctmap.Tx) error) error {
+	return s.Store.Update(ctx, func(tx acctmap.Tx) error { return fn(sharingValuesTx{tx, s}) })
+}
+
+func (s *sharesValues) View(ctx context.Context, fn func(acctmap.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx acctmap.ReadTx) error { return fn(sharingValuesTx{readOnly{tx}, s}) })
+}
+
+type sharingValuesTx struct {
+	acctmap.Tx
+	s *sharesValues
+}
+
+func (tx sharingValuesTx) PutDataSource(d acctmap.DataSource) error {
+	tx.s.mu.Lock()
+	if tx.s.sources == nil {
+		tx.s.sources = map[string]acctmap.DataSource{}
+	}
+	tx.s.sources[d.ID] = d
+	tx.s.mu.Unlock()
+	return tx.Tx.PutDataSource(d)
+}
+
+func (tx sharingValuesTx) DataSource(id string) (acctmap.DataSource, error) {
+	d, err := tx.Tx.DataSource(id)
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	if kept, ok := tx.s.sources[id]; ok && err == nil {
+		d.Fields = kept.Fields
+		tx.s.sources[id] = d
+	}
+	return d, err
+}
+
+func (tx sharingValuesTx) PutRecords(ds string, recs []acctmap.Record) error {
+	tx.s.mu.Lock()
+	if tx.s.records == nil {
+		tx.s.records = map[[2]string]acctmap.Record{}
+	}
+	for _, r := range recs {
+		tx.s.records[[2]string{ds, r.ID}] = r
+	}
+	tx.s.mu.Unlock()
+	return tx.Tx.PutRecords(ds, recs)
+}
+
+func (tx sharingValuesTx) Record(ds, id string) (acctmap.Record, error) {
+	r, err := tx.Tx.Record(ds, id)
+	tx.s.mu.Lock()
+	defer tx.s.mu.Unlock()
+	if kept, ok := tx.s.records[[2]string{ds, id}]; ok && err == nil {
+		r.Fields = kept.Fields
+		if r.Fields == nil {
+			r.Fields = map[string]string{}
+		}
+		tx.s.records[[2]string{ds, id}] = r
+	}
+	return r, err
+}
+
+// panicsOnNilCtx reads ctx before checking it, as memstore once did.
+type panicsOnNilCtx struct{ *memstore.Store }
+
+func (s panicsOnNilCtx) View(ctx context.Context, fn func(acctmap.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.Store.View(ctx, fn)
+}
+
+func (s panicsOnNilCtx) Update(ctx context.Context, fn func(acctmap.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// emptyOwnerListsAll lists the orgs whose OfflineOf is "" as the offline
+// partners of "": every network org.
+type emptyOwnerListsAll struct{ acctmap.Tx }
+
+func (tx emptyOwnerListsAll) OfflinePartners(owner string) ([]acctmap.Org, error) {
+	if owner != "" {
+		return tx.Tx.OfflinePartners(owner)
+	}
+	orgs, err := tx.Orgs()
+	return slices.DeleteFunc(orgs, func(o acctmap.Org) bool { return o.OfflineOf != "" }), err
+}
+
+// emptyOrgCascades deletes, with the org "", every network org, as if they
+// were its offline partners.
+type emptyOrgCascades struct{ acctmap.Tx }
+
+func (tx emptyOrgCascades) DeleteOrg(id string) error {
+	if id == "" {
+		orgs, err := tx.Orgs()
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			if o.ID != "" && o.OfflineOf == "" {
+				if err := tx.Tx.DeleteOrg(o.ID); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return tx.Tx.DeleteOrg(id)
 }

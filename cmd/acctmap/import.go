@@ -83,7 +83,7 @@ line and reason, warnings, and duplicates merged.`,
 	f.StringVar(&o.populationsFrom, "populations-from", "", "then create the standard populations from this column: Customers where it is Customer, Prospects, Open Opportunities")
 	f.StringVar(&o.name, "name", "", "column of the company name")
 	f.StringVar(&o.website, "website", "", "column of the website (or an e-mail address, a URL)")
-	f.StringVar(&o.id, "id", "", "column of the record id in your CRM (default: the line number)")
+	f.StringVar(&o.id, "id", "", "column of the record id in your CRM (default: an id derived from the row's content)")
 	f.StringVar(&o.aliases, "aliases", "", "column of further domains, separated by ; or spaces")
 	f.StringArrayVar(&o.otherNames, "other-name", nil, "another company name column: legal name, DBA (repeatable)")
 	f.StringArrayVar(&o.otherWebsites, "other-website", nil, "another website column (repeatable)")

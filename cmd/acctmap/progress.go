@@ -42,8 +42,12 @@ func newProgress(w io.Writer, mode, file string, interval time.Duration, tty boo
 }
 
 // report is acctmap.CSVImport.Progress. The library reports every
-// ProgressEvery rows and once when the file is read.
+// ProgressEvery rows and once when the file is read (PhaseRead), then when
+// the write begins and ends, which this display leaves out.
 func (p *progress) report(pr acctmap.Progress) {
+	if pr.Phase != acctmap.PhaseRead {
+		return // the write is announced once, when the file is read (done)
+	}
 	now := p.now()
 	elapsed := now.Sub(p.start).Seconds()
 	rate := 0.0

@@ -837,7 +837,7 @@ func (a *App) mappingPageData(ctx context.Context, partner, partnerName, tok str
 		Slots: []mappingSlot{
 			{"name", "Company name", "required", m.Name, true},
 			{"website", "Website", "required unless a DUNS column is mapped", m.Website, false},
-			{"id", "Record id", "optional: without it, a row's id is its line number", m.ID, false},
+			{"id", "Record id", "optional: without it, a row's id is derived from its content", m.ID, false},
 			{"aliases", "Other domains", `optional: "acme.com; acme.de"`, m.Aliases, false},
 			{"duns", "DUNS number", "optional: decides a match when both sides have one", m.RegistrationID, false},
 		},

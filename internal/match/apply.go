@@ -451,6 +451,7 @@ func neighbors(d *Dict, from, other *side, g uint32, names bool) map[uint32]uint
 // they hold so that a merge or a split is seen whole; it subtracts the
 // former and adds the latter.
 func UpdateOverlap(prev Matrix, oldX, newX, y *Index, opts Options, changed []string) Matrix {
+	oldX, y = onDict(newX, oldX), onDict(newX, y)
 	eo := newEvaluator(oldX, y, opts, false)
 	en := newEvaluator(newX, y, opts, false)
 	d0 := newX.dict

@@ -20,9 +20,12 @@ const numShards = 1 << shardBits
 // a string in the table, and the string itself is compared on every hash
 // hit, so a hash collision can never merge two keys.
 //
-// One Dict serves a whole network: indexes can only be matched when built
-// with the same Dict. It is safe for concurrent use and only grows (ids are
-// never reused); its memory is reported by Bytes.
+// One Dict serves a whole network: indexes are matched on ids of the same
+// Dict (an index of another Dict is rebased first, see Index.Rebase). It
+// is safe for concurrent use and only grows (ids are never reused); its
+// memory is reported by Bytes. Its owner reclaims it by replacing it with
+// a new Dict holding the keys of the live indexes only (see the package
+// documentation).
 //
 // Strings of different kinds share the id space: the index keeps each kind
 // in its own arrays, so a domain and a name key that happen to be the same
@@ -404,7 +407,7 @@ func (d *Dict) intern(units, keys, keyBytes int, visit func(lo, hi int, emit fun
 				h = d.hash(s)
 			}
 			p := &ps[shardOf(h)]
-			if len(s) >= found {
+			if uint(len(s)) >= found {
 				// Too long to mark as found: interned now.
 				p.items = append(p.items, internItem{uint64(d.Intern(s))<<32 | uint64(tag), tag, found})
 				if tag&tagKind1 != 0 {

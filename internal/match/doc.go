@@ -55,4 +55,41 @@
 // Apply derives a new snapshot that shares the old one's base and rebuilds
 // only the touched accounts into an overlay; UpdateOverlap brings a matrix
 // current by recomputing only the components the change touches.
+//
+// # Reclaiming the Dict
+//
+// A Dict never forgets a key: ids are never reused, so an index holding an
+// id can never see it turn into another string. Its memory is reclaimed by
+// replacement instead. The owner of the indexes (the acctmap Network's
+// index cache) counts the keys its live indexes hold (Index.Keys, an upper
+// bound); once the Dict holds at least as many other keys again (those of
+// data sources deleted, re-imported with other keys, or evicted), and at
+// least an allowance (2^20 keys, some 40 MiB), it starts a new Dict and
+// rebases every cached index onto it (Index.Rebase: the records read back
+// from the index and built again, about a Build's cost). The old Dict is
+// then garbage as soon as the last reader holding one of its indexes is
+// done. So a process that imports and deletes data sources forever keeps a
+// Dict of at most about twice its live keys plus the allowance, and pays
+// for a replacement once per as many keys of garbage as there are live
+// ones: amortized, a second Build of each key once.
+//
+// Ids of two Dicts must never be compared. Instead of a lock around every
+// read, the entry points that take two indexes (Overlap, Matches,
+// Ecosystem, Screen, PairEvidence, UpdateOverlap) rebase an index of
+// another Dict onto the first one's: only a read that fetched one index
+// before a replacement and the other after pays for it, and counts stay
+// exact. The cache refuses indexes built on a Dict it replaced meanwhile.
+//
+// # Figures
+//
+// Measured on 2 vCPUs shared with other jobs (load average 4-5 from
+// uptime): wall times vary 2-3x with the load, CPU time less.
+//
+//	go run ./bench -accounts 1000000 -partners 1 -populations 8 -overlap 0.3 -work=matrix
+//	  matrix 1M×1M 8×8: 17.7 ms wall, 12.1 ms CPU (7.2 ms wall on an idle machine, bench/README.md);
+//	  before the radix sort of candidates, same run: 15.7 ms wall, 12.6 ms CPU
+//	go test -run '^$' -bench 'BenchmarkOverlap$|BenchmarkApply$' -count=2 ./internal/match
+//	  Overlap 1M×1M: 29-45 ms before this branch's changes, 30-96 ms after (wall, load 4-5;
+//	  the CPU profile: 26 ms per Overlap before, 24 ms after, sorting 8 ms → 1 ms)
+//	  Apply+UpdateOverlap, 1000 changes on 1M: 10-14 ms before, 6-7 ms after (no regression)
 package match

@@ -2,6 +2,7 @@ package match
 
 import (
 	"math/bits"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -77,6 +78,7 @@ func Ecosystem(x *Index, partners []*Index, opts Options) []Matrix {
 	if len(partners) == 0 {
 		return out
 	}
+	partners = rebased(x, partners)
 	pr := newProbe(x.base, x.dict.maxID())
 	var next atomic.Int64
 	parallel(workersFor(1<<20), workersFor(1<<20), func(_, _, _ int) {
@@ -180,6 +182,7 @@ type ScreenOptions struct {
 // matched accounts), so it is an upper bound of the matrix cells of that
 // row, at a fraction of their cost.
 func Screen(x *Index, slot int, partners []*Index, so ScreenOptions) []int {
+	partners = rebased(x, partners)
 	xs := sideOf(x)
 	var keys []uint32
 	for g := uint32(0); g < xs.n; g++ {
@@ -272,4 +275,19 @@ func screenOne(y *Index, test func(uint32) bool) int {
 func le32(b []byte, v uint32) []byte {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 	return b
+}
+
+// rebased returns partners on x's Dict (onDict), copying the slice only
+// when one of them needs a rebase.
+func rebased(x *Index, partners []*Index) []*Index {
+	out := partners
+	for k, y := range partners {
+		if y.dict != x.dict {
+			if &out[0] == &partners[0] {
+				out = slices.Clone(partners)
+			}
+			out[k] = onDict(x, y)
+		}
+	}
+	return out
 }

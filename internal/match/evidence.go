@@ -29,9 +29,10 @@ type Evidence struct {
 }
 
 // PairEvidence returns the evidence between record xID of x and record yID
-// of y, or false when either index lacks the record. Both indexes must
-// share a Dict.
+// of y, or false when either index lacks the record. An index of another
+// Dict than x's is rebased onto x's first (Index.Rebase).
 func PairEvidence(x *Index, xID string, y *Index, yID string) (Evidence, bool) {
+	y = onDict(x, y)
 	xs, ys := sideOf(x), sideOf(y)
 	kx, okx := recordKeysOf(xs, xID)
 	ky, oky := recordKeysOf(ys, yID)

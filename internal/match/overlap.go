@@ -563,17 +563,13 @@ type component struct {
 
 // resolve judges the candidates (in any order, repeats allowed) and
 // returns the connected components of the accepted pairs. With keys set,
-// each component's best edge carries its key.
+// each component's best edge carries its key; without, components carry
+// their masks only (xa, ya and best are empty: counts need no more).
 func (e *evaluator) resolve(cands []cand, keys bool) []component {
 	if len(cands) == 0 {
 		return nil
 	}
-	slices.SortFunc(cands, func(p, q cand) int {
-		if c := cmp.Compare(p.x, q.x); c != 0 {
-			return c
-		}
-		return cmp.Compare(p.y, q.y)
-	})
+	sortCands(cands)
 	var edges []edge
 	for i := 0; i < len(cands); {
 		j := i
@@ -635,13 +631,22 @@ func (e *evaluator) resolve(cands []cand, keys bool) []component {
 		}
 		c := &comps[compOf[r]-1]
 		g := nodes[n]
+		// Counts need the masks only: the accounts (two allocations per
+		// component) and the best edge are for reports.
 		if isY[n] {
-			c.ya = append(c.ya, g)
+			if keys {
+				c.ya = append(c.ya, g)
+			}
 			c.my |= e.ys.mask(g)
 		} else {
-			c.xa = append(c.xa, g)
+			if keys {
+				c.xa = append(c.xa, g)
+			}
 			c.mx |= e.xs.mask(g)
 		}
+	}
+	if !keys {
+		return comps
 	}
 	for k, ed := range edges {
 		c := &comps[compOf[uf.find(links[k].a)]-1]
@@ -749,8 +754,8 @@ const mainChunk = 4096
 
 // Overlap counts the matched accounts of x and y for every pair of
 // population slots. Overlap(y, x) is the transpose of Overlap(x, y) (with
-// Exclude's arguments swapped). Both indexes must share a Dict (it panics
-// otherwise: a programming error).
+// Exclude's arguments swapped). An index y of another Dict than x's is
+// rebased onto x's first (Index.Rebase), at the cost of a Build.
 //
 // The bulk of the work is one merge of the two sorted arrays of primary
 // domains, split across cores; a pair found there whose accounts have no
@@ -758,6 +763,7 @@ const mainChunk = 4096
 // spot. Every other candidate (aliases, registration ids, names, accounts
 // with several candidates) goes through union-find.
 func Overlap(x, y *Index, opts Options) Matrix {
+	y = onDict(x, y)
 	e := newEvaluator(x, y, opts, false)
 	m := newMatrix(x.slots, y.slots)
 	slow := e.collect(nil, skipMainMerge)
@@ -830,6 +836,7 @@ type Match struct {
 // x's side and maskY on y's, sorted by their first X then Y record id.
 // Record ids are those of all the records of the matched accounts.
 func Matches(x, y *Index, opts Options, maskX, maskY uint64) []Match {
+	y = onDict(x, y)
 	e := newEvaluator(x, y, opts, true)
 	comps := e.resolve(e.collect(nil, collectAll), true)
 	var out []Match
