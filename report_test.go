@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"iter"
 	"strings"
 	"testing"
 
@@ -306,4 +307,16 @@ func TestRecordsListsOwnRecords(t *testing.T) {
 			t.Errorf("records of %s: %d pairs, want one error", c.ds, n)
 		}
 	}
+}
+
+// collectSeq collects a sequence, stopping at its first error.
+func collectSeq[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
