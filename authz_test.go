@@ -194,6 +194,9 @@ var azMethods = []azMethod{
 	{name: "Partnerships", call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 		return a.Partnerships(ctx)
 	}},
+	{name: "Partners", call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+		return a.Partners(ctx)
+	}},
 	{name: "OfflinePartners", call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 		return a.OfflinePartners(ctx)
 	}},
@@ -359,6 +362,16 @@ var azMethods = []azMethod{
 				}
 			}
 			return infos, err
+		}},
+	{name: "Partner", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "notfound ok ok notfound notfound ok ok notfound",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			p, err := a.Partner(ctx, tg.org)
+			for _, in := range p.Populations {
+				if tg.hiddenPop != "" && in.ID == tg.hiddenPop {
+					return nil, fmt.Errorf("the hidden population %s is listed: %w", in.ID, errLeak)
+				}
+			}
+			return p, err
 		}},
 	{name: "RequestShare", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, perm: mSh, writes: true, want: "notpartners ok notpartners notpartners notpartners notpartners notpartners notpartners",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -504,6 +505,8 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	case len(recs) > 0:
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
+	_ = a.logged(ctx, "sync", nil, slog.String("data_source", dataSourceID), slog.Bool("replace", opts.Replace),
+		slog.Int("records", len(in)), slog.Int("accepted", sum.Accepted), slog.Int("rejected", sum.Rejected))
 	report(Progress{Phase: PhaseDone, Rows: len(in), Records: len(recs), TotalRecords: len(recs)})
 	return sum, nil
 }
@@ -745,6 +748,8 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		return ImportSummary{}, err
 	}
 	a.n.installIndex(dataSourceID, iw, recs)
+	_ = a.logged(ctx, "import", nil, slog.String("data_source", dataSourceID), slog.Int("rows", sum.Rows),
+		slog.Int("accepted", sum.Accepted), slog.Int("rejected", sum.Rejected))
 	report(PhaseDone, len(recs))
 	return sum, nil
 }

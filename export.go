@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 )
 
@@ -46,6 +47,8 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 		return 0, err
 	}
 	delivered, werr := writeCSV(ctx, w, rep)
+	a.n.log(ctx, "export", slog.String("user", a.userID), slog.String("partner", spec.Partner), slog.String("population", spec.Population),
+		slog.String("partner_population", spec.PartnerPopulation), slog.Int("rows", delivered))
 	if undelivered := len(rep.Rows) - delivered; undelivered > 0 {
 		// The refund must happen even when ctx ended the export.
 		if err := a.chargeExport(context.WithoutCancel(ctx), -int64(undelivered)); err != nil {

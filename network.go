@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ type config struct {
 	minConfidence int
 	cacheBytes    int64
 	noPushdown    bool
+	logger        *slog.Logger
 }
 
 // Option configures a Network. An option given a value out of its range
@@ -114,13 +116,39 @@ func WithoutPushdown() Option {
 	return func(c *config) error { c.noPushdown = true; return nil }
 }
 
+// WithLogger sends structured records of what users change to l, at
+// slog.LevelInfo, one per change once it is stored: partnership changes
+// (message "partnership"), offline partners created and deleted ("offline
+// partner"), sharing rules set and removed ("sharing rule"), field presets
+// ("field preset"), share requests made and decided ("share request") and
+// private marks ("private marks"). Records carry ids, levels and counts
+// (attributes such as org, user, partner, population, level, fields,
+// records), never a record's values nor the names of orgs or fields: a log
+// is read by more people than the data. Without this option nothing is
+// logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return fmt.Errorf("acctmap: WithLogger(nil): %w", ErrInvalidInput)
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// log writes one record of a stored change (see WithLogger).
+func (n *Network) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	n.cfg.logger.LogAttrs(ctx, slog.LevelInfo, msg, attrs...)
+}
+
 // Open returns a Network persisted in store, or an error wrapping
 // ErrInvalidInput for a nil store or an option out of its range.
 func Open(store Store, opts ...Option) (*Network, error) {
 	if store == nil {
 		return nil, fmt.Errorf("acctmap: Open with a nil Store: %w", ErrInvalidInput)
 	}
-	cfg := config{now: time.Now, normalizer: normalize.New(), minConfidence: ConfidenceDomainNameMismatch, cacheBytes: 1 << 30}
+	cfg := config{now: time.Now, normalizer: normalize.New(), minConfidence: ConfidenceDomainNameMismatch, cacheBytes: 1 << 30,
+		logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if o == nil {
 			return nil, fmt.Errorf("acctmap: Open with a nil Option: %w", ErrInvalidInput)
@@ -197,7 +225,7 @@ func (n *Network) CreateOrg(ctx context.Context, org Org) (Org, error) {
 	org.Name, org.ExportedRecords, org.CreatedAt = name, 0, n.now()
 	err = n.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Org(org.ID); err == nil {
-			return fmt.Errorf("acctmap: create org: id %q is taken: %w", org.ID, ErrConflict)
+			return fmt.Errorf("acctmap: create org: id %.60q is taken: %w", org.ID, ErrConflict)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -256,10 +284,10 @@ func (n *Network) AddUser(ctx context.Context, user User) (User, error) {
 			return err
 		}
 		if org.Offline() {
-			return fmt.Errorf("acctmap: add user: org %q is an offline partner and has no users: %w", org.ID, ErrInvalidInput)
+			return fmt.Errorf("acctmap: add user: org %.60q is an offline partner and has no users: %w", org.ID, ErrInvalidInput)
 		}
 		if _, err := tx.User(user.ID); err == nil {
-			return fmt.Errorf("acctmap: add user: id %q is taken: %w", user.ID, ErrConflict)
+			return fmt.Errorf("acctmap: add user: id %.60q is taken: %w", user.ID, ErrConflict)
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -285,12 +313,12 @@ func checkUser(u *User) error {
 		u.Permissions = AllPermissions
 	case RolePartnerManager:
 		if u.Permissions&^AllPermissions != 0 {
-			return fmt.Errorf("acctmap: user %q: unknown permission bits %#x: %w", u.Name, uint8(u.Permissions), ErrInvalidInput)
+			return fmt.Errorf("acctmap: user %.60q: unknown permission bits %#x: %w", u.Name, uint8(u.Permissions), ErrInvalidInput)
 		}
 	case RoleReadOnly:
 		u.Permissions = 0
 	default:
-		return fmt.Errorf("acctmap: user %q: unknown role %q: %w", u.Name, u.Role, ErrInvalidInput)
+		return fmt.Errorf("acctmap: user %.60q: unknown role %.60q: %w", u.Name, u.Role, ErrInvalidInput)
 	}
 	return nil
 }
@@ -337,7 +365,7 @@ func (a *Actor) user(tx ReadTx, perm Permission) (User, error) {
 		return User{}, err
 	}
 	if perm != 0 && !effectivePermissions(u).Has(perm) {
-		return User{}, fmt.Errorf("acctmap: user %q lacks the %s permission: %w", u.ID, perm, ErrPermissionDenied)
+		return User{}, fmt.Errorf("acctmap: user %.60q lacks the %s permission: %w", u.ID, perm, ErrPermissionDenied)
 	}
 	return u, nil
 }
@@ -450,4 +478,13 @@ func (a *Actor) Users(ctx context.Context) ([]User, error) {
 		return err
 	})
 	return users, err
+}
+
+// logged logs a change made by the acting user once it is stored (err is
+// nil), with the user's id, and returns err.
+func (a *Actor) logged(ctx context.Context, msg string, err error, attrs ...slog.Attr) error {
+	if err == nil {
+		a.n.log(ctx, msg, append([]slog.Attr{slog.String("user", a.userID)}, attrs...)...)
+	}
+	return err
 }

@@ -595,11 +595,15 @@ func (w *niNet) observe(pPops []acctmap.Population) []byte {
 		add("Matrix "+partner, m, err)
 		pp, err := a.PartnerPopulations(w.ctx, partner)
 		add("PartnerPopulations "+partner, pp, err)
+		pa, err := a.Partner(w.ctx, partner)
+		add("Partner "+partner, pa, err)
 		u, err := a.PartnerUsers(w.ctx, partner)
 		add("PartnerUsers "+partner, u, err)
 		sr, err := a.ShareRequests(w.ctx, partner)
 		add("ShareRequests "+partner, sr, err)
 	}
+	pas, err := a.Partners(w.ctx)
+	add("Partners", pas, err)
 	eco, err := a.Ecosystem(w.ctx)
 	add("Ecosystem", eco, err)
 	for _, mine := range w.pops[niV] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -65,7 +66,7 @@ func checkRule(r ShareRule, ds DataSource, presets []FieldPreset) (ShareRule, er
 // populations to one partner, or to every partner without a rule of its
 // own when partnerID is "". It takes effect on the very next read.
 func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string, rule ShareRule) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	return a.logged(ctx, "sharing rule", a.n.store.Update(ctx, func(tx Tx) error {
 		pop, err := a.populationFor(tx, ManageSharing, populationID)
 		if err != nil {
 			return err
@@ -96,21 +97,22 @@ func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string
 		rule.UpdatedAt = a.n.now()
 		pop.Sharing = setRule(pop.Sharing, partnerID, &rule)
 		return tx.PutPopulation(pop)
-	})
+	}), slog.String("action", "set"), slog.String("population", populationID), slog.String("partner", partnerID),
+		slog.String("level", string(rule.Level)), slog.Int("fields", len(rule.Fields)), slog.Bool("preset", rule.Preset != ""))
 }
 
 // RemoveShareRule removes a population's rule for one partner (who then
 // falls back to the default), or the default when partnerID is "" (counts
 // only from then on).
 func (a *Actor) RemoveShareRule(ctx context.Context, populationID, partnerID string) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	return a.logged(ctx, "sharing rule", a.n.store.Update(ctx, func(tx Tx) error {
 		pop, err := a.populationFor(tx, ManageSharing, populationID)
 		if err != nil {
 			return err
 		}
 		pop.Sharing = setRule(pop.Sharing, partnerID, nil)
 		return tx.PutPopulation(pop)
-	})
+	}), slog.String("action", "remove"), slog.String("population", populationID), slog.String("partner", partnerID))
 }
 
 // setRule returns s with partner's rule (the default for "") set to r, or
@@ -146,7 +148,7 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 	if len(fields) == 0 {
 		return fmt.Errorf("acctmap: field preset %.60q has no fields: %w", name, ErrInvalidInput)
 	}
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	return a.logged(ctx, "field preset", a.n.store.Update(ctx, func(tx Tx) error {
 		org, err := a.ownOrg(tx, ManageSharing)
 		if err != nil {
 			return err
@@ -172,13 +174,13 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 		org.FieldPresets = append(presets, FieldPreset{Name: name, Fields: slices.Clone(fields)})
 		slices.SortFunc(org.FieldPresets, func(x, y FieldPreset) int { return strings.Compare(x.Name, y.Name) })
 		return tx.PutOrg(org)
-	})
+	}), slog.String("action", "save"), slog.Int("fields", len(fields)))
 }
 
 // DeleteFieldPreset deletes a preset; a preset that a rule uses cannot be
 // deleted (ErrConflict names the population).
 func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	return a.logged(ctx, "field preset", a.n.store.Update(ctx, func(tx Tx) error {
 		org, err := a.ownOrg(tx, ManageSharing)
 		if err != nil {
 			return err
@@ -197,7 +199,7 @@ func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
 		}
 		org.FieldPresets = slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
 		return tx.PutOrg(org)
-	})
+	}), slog.String("action", "delete"))
 }
 
 // usesPreset reports whether any rule of s names the preset.
@@ -343,6 +345,8 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 		p.Requests = append(slices.Clone(p.Requests), req)
 		return tx.PutPartnership(p)
 	})
+	a.logged(ctx, "share request", err, slog.String("action", "request"), slog.String("request", req.ID), slog.String("from", req.From), slog.String("to", req.To),
+		slog.String("population", populationID), slog.String("level", string(level)), slog.Int("fields", len(fields)))
 	return req, err
 }
 
@@ -459,6 +463,8 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 		pop.Sharing = setRule(pop.Sharing, req.From, &rule)
 		return tx.PutPopulation(pop)
 	})
+	a.logged(ctx, "share request", err, slog.String("action", string(to)), slog.String("request", requestID), slog.String("from", req.From), slog.String("to", req.To),
+		slog.String("population", req.PopulationID), slog.String("level", string(req.Level)), slog.Int("fields", len(req.Fields)))
 	return req, err
 }
 
@@ -510,6 +516,7 @@ func (a *Actor) SetPrivate(ctx context.Context, dataSourceID string, recordIDs [
 	if err == nil && changed > 0 {
 		a.n.advance(dataSourceID, from, recs, nil)
 	}
+	a.logged(ctx, "private marks", err, slog.String("data_source", dataSourceID), slog.Bool("private", private), slog.Int("records", changed))
 	return changed, err
 }
 

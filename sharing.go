@@ -178,3 +178,41 @@ func canListPartnerPopulations(tx ReadTx, viewer, owner string) error {
 	}
 	return nil
 }
+
+// partnerProfile decides what viewer may know of org other as a partner:
+// ok is false for anything but an accepted partner, a pending invite
+// between them (its name and dates, so that it can be answered) or the
+// viewer's own offline partner; callers answer those as unknown ids.
+// populations reports whether its populations may be listed (through
+// visiblePopulations, which decides each one).
+func partnerProfile(tx ReadTx, viewer, other string) (org Org, p Partnership, ok, populations bool, err error) {
+	rel, err := relationOf(tx, viewer, other)
+	if err != nil || rel == relSelf {
+		return Org{}, Partnership{}, false, false, err
+	}
+	org, err = tx.Org(other)
+	if errors.Is(err, ErrNotFound) {
+		return Org{}, Partnership{}, false, false, nil
+	}
+	if err != nil {
+		return Org{}, Partnership{}, false, false, err
+	}
+	switch rel {
+	case relOfflineOwner:
+		return org, Partnership{}, true, true, nil
+	case relPartner:
+		p, err = tx.Partnership(viewer, other)
+		return org, p, err == nil, err == nil, err
+	}
+	if org.Offline() {
+		return Org{}, Partnership{}, false, false, nil
+	}
+	p, err = tx.Partnership(viewer, other)
+	if errors.Is(err, ErrNotFound) || (err == nil && p.Status != Pending) {
+		return Org{}, Partnership{}, false, false, nil
+	}
+	if err != nil {
+		return Org{}, Partnership{}, false, false, err
+	}
+	return org, p, true, false, nil
+}

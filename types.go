@@ -122,7 +122,9 @@ const (
 )
 
 // Partnership is the relation between two network orgs, identified by the
-// unordered pair of their ids.
+// unordered pair of their ids, in any state, with the share requests
+// between them. What one side sees of the other org is a Partner
+// (Actor.Partners).
 type Partnership struct {
 	Inviter   string // org id of the side that sent the latest invite
 	Invitee   string // org id of the side that received it
@@ -319,8 +321,8 @@ const (
 	FullPopulation ShareLevel = "full_population"
 )
 
-// ShareRule is what an org reveals of one population to a partner.
-type ShareRule struct {
+// SharingRule is what an org reveals of one population to a partner.
+type SharingRule struct {
 	Level ShareLevel
 	// Fields are the fields shared at OverlappingRecords and
 	// FullPopulation: fields of the data source, or the built-in "name",
@@ -333,12 +335,18 @@ type ShareRule struct {
 	UpdatedAt time.Time
 }
 
+// ShareRule is the former name of SharingRule, kept so that code written
+// against it compiles through the v0 series.
+//
+// Deprecated: use SharingRule.
+type ShareRule = SharingRule
+
 // Sharing holds a population's sharing rules: an org-wide default for
 // every partner, and per-partner rules that override it.
 type Sharing struct {
 	// Default applies to every partner without a rule of its own; nil
 	// means CountsOnly.
-	Default *ShareRule
+	Default *SharingRule
 	// Partners maps a partner org id to its rule.
-	Partners map[string]ShareRule
+	Partners map[string]SharingRule
 }

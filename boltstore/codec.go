@@ -484,15 +484,15 @@ func (d *decoder) conditions() []acctmap.Condition {
 	return cs
 }
 
-func appendRule(b []byte, r *acctmap.ShareRule) []byte {
+func appendRule(b []byte, r *acctmap.SharingRule) []byte {
 	b = appendStr(b, string(r.Level))
 	b = appendStrs(b, r.Fields)
 	b = appendStr(b, r.Preset)
 	return appendTime(b, r.UpdatedAt)
 }
 
-func (d *decoder) rule() acctmap.ShareRule {
-	var r acctmap.ShareRule
+func (d *decoder) rule() acctmap.SharingRule {
+	var r acctmap.SharingRule
 	r.Level = acctmap.ShareLevel(d.str())
 	r.Fields = d.strs()
 	r.Preset = d.str()
@@ -553,7 +553,7 @@ func decodePopulation(v []byte) (acctmap.Population, error) {
 		p.Sharing.Default = &r
 	}
 	if n := d.count(5); n > 0 {
-		p.Sharing.Partners = make(map[string]acctmap.ShareRule, n)
+		p.Sharing.Partners = make(map[string]acctmap.SharingRule, n)
 		for range n {
 			k := d.str()
 			p.Sharing.Partners[k] = d.rule()

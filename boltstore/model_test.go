@@ -107,7 +107,7 @@ func randomOps(rng *rand.Rand, n, round int) []op {
 			s := max(0, slot)
 			ops[i] = op{fmt.Sprintf("PutPopulation(%q of %q in %q, slot %d)", a, b, oc, s), func(tx acctmap.Tx) error {
 				return tx.PutPopulation(acctmap.Population{ID: a, DataSourceID: b, OrgID: oc, Slot: s % 64, Name: fmt.Sprint(round),
-					Sharing: acctmap.Sharing{Partners: map[string]acctmap.ShareRule{c: {Level: acctmap.CountsOnly}}}})
+					Sharing: acctmap.Sharing{Partners: map[string]acctmap.SharingRule{c: {Level: acctmap.CountsOnly}}}})
 			}}
 		case 10:
 			ops[i] = op{fmt.Sprintf("DeletePopulation(%q)", a), func(tx acctmap.Tx) error { return tx.DeletePopulation(a) }}

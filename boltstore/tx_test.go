@@ -488,7 +488,7 @@ func TestValuesAreCopied(t *testing.T) {
 		o, _ := tx.Org("acme")
 		o.FieldPresets[0].Fields[0] = "changed"
 		p, _ := tx.Population("pop-acme-customers")
-		p.Sharing.Partners["globex"] = acctmap.ShareRule{Level: acctmap.FullPopulation}
+		p.Sharing.Partners["globex"] = acctmap.SharingRule{Level: acctmap.FullPopulation}
 		p.Filter.All[0].Value = "changed"
 		ps, _ := tx.Partnerships("acme")
 		ps[0].Requests[0].Fields[0] = "changed"

@@ -76,7 +76,7 @@ func clonePopulation(p acctmap.Population) acctmap.Population {
 		p.Sharing.Default = &c
 	}
 	if p.Sharing.Partners != nil {
-		m := make(map[string]acctmap.ShareRule, len(p.Sharing.Partners))
+		m := make(map[string]acctmap.SharingRule, len(p.Sharing.Partners))
 		for k, v := range p.Sharing.Partners {
 			v.Fields = slices.Clone(v.Fields)
 			m[k] = v

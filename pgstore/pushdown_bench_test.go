@@ -412,7 +412,7 @@ func TestPushdownBenchmark(t *testing.T) {
 		t.Fatalf("no population in slot %d", slot)
 		return ""
 	}
-	if err := bn.b.SetShareRule(ctx, slot(popsB, 2), "orgA", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "stage"}}); err != nil {
+	if err := bn.b.SetShareRule(ctx, slot(popsB, 2), "orgA", acctmap.SharingRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "stage"}}); err != nil {
 		t.Fatal(err)
 	}
 	start = time.Now()

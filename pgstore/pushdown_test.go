@@ -558,9 +558,9 @@ func newAPIWorld(t *testing.T, s acctmap.Store, seed uint64) *apiWorld {
 	}
 	// B sees A's EU population record by record; A sees B's "All" at the
 	// overlapping records level; B's Open Opportunities are hidden from A.
-	must[struct{}](t, "share rule")(struct{}{}, w.a.SetShareRule(ctx, w.pops["A"][2], "B", acctmap.ShareRule{Level: acctmap.FullPopulation, Fields: []string{"name", "website", "stage"}}))
-	must[struct{}](t, "share rule")(struct{}{}, w.b.SetShareRule(ctx, w.pops["B"][2], "A", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "stage"}}))
-	must[struct{}](t, "share rule")(struct{}{}, w.b.SetShareRule(ctx, w.pops["B"][1], "A", acctmap.ShareRule{Level: acctmap.Hidden}))
+	must[struct{}](t, "share rule")(struct{}{}, w.a.SetShareRule(ctx, w.pops["A"][2], "B", acctmap.SharingRule{Level: acctmap.FullPopulation, Fields: []string{"name", "website", "stage"}}))
+	must[struct{}](t, "share rule")(struct{}{}, w.b.SetShareRule(ctx, w.pops["B"][2], "A", acctmap.SharingRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "stage"}}))
+	must[struct{}](t, "share rule")(struct{}{}, w.b.SetShareRule(ctx, w.pops["B"][1], "A", acctmap.SharingRule{Level: acctmap.Hidden}))
 	return w
 }
 

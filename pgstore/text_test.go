@@ -63,8 +63,8 @@ func TestOddStringsRoundTrip(t *testing.T) {
 			AnyOf: [][]acctmap.Condition{{{Field: odd(6), Op: acctmap.Equals, Value: odd(12)}}},
 		},
 		Sharing: acctmap.Sharing{
-			Default: &acctmap.ShareRule{Level: acctmap.ShareLevel(odd(3)), Fields: oddStrings, Preset: odd(4), UpdatedAt: t0},
-			Partners: map[string]acctmap.ShareRule{
+			Default: &acctmap.SharingRule{Level: acctmap.ShareLevel(odd(3)), Fields: oddStrings, Preset: odd(4), UpdatedAt: t0},
+			Partners: map[string]acctmap.SharingRule{
 				odd(3): {Level: acctmap.OverlappingRecords, Fields: []string{odd(5)}, UpdatedAt: t0},
 				odd(4): {Level: acctmap.Hidden},
 			},

@@ -63,8 +63,8 @@ var (
 		{ID: "pop-acme-customers", OrgID: "acme", DataSourceID: "ds-acme-crm", Kind: acctmap.Customers, Name: "Customers", Slot: 0,
 			Filter: acctmap.Filter{All: []acctmap.Condition{{Field: "stage", Op: acctmap.Equals, Value: "Closed Won"}}},
 			Sharing: acctmap.Sharing{
-				Default: &acctmap.ShareRule{Level: acctmap.CountsOnly, UpdatedAt: at(48)},
-				Partners: map[string]acctmap.ShareRule{
+				Default: &acctmap.SharingRule{Level: acctmap.CountsOnly, UpdatedAt: at(48)},
+				Partners: map[string]acctmap.SharingRule{
 					"globex":  {Level: acctmap.OverlappingRecords, Fields: []string{"name", "owner"}, UpdatedAt: at(49)},
 					"initech": {Level: acctmap.FullPopulation, Preset: "basics", UpdatedAt: at(50)},
 				},

@@ -357,7 +357,7 @@ func (s *session) sharingText(ctx context.Context, sh acctmap.Sharing) string {
 	return strings.Join(parts, "; ")
 }
 
-func ruleText(r acctmap.ShareRule) string {
+func ruleText(r acctmap.SharingRule) string {
 	t := levelName(r.Level)
 	switch {
 	case r.Preset != "":

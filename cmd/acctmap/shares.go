@@ -113,7 +113,7 @@ func (a *app) runShare(ctx context.Context, cmd *cobra.Command, popArg string, o
 		}
 		return nil
 	}
-	rule := acctmap.ShareRule{Level: level, Fields: nonEmpty(o.fields), Preset: o.preset}
+	rule := acctmap.SharingRule{Level: level, Fields: nonEmpty(o.fields), Preset: o.preset}
 	if err := s.actor.SetShareRule(ctx, pop.ID, partnerID, rule); err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (a *app) runShare(ctx context.Context, cmd *cobra.Command, popArg string, o
 	return nil
 }
 
-func levelSentence(r acctmap.ShareRule) string {
+func levelSentence(r acctmap.SharingRule) string {
 	fields := "no fields"
 	switch {
 	case r.Preset != "":

@@ -287,7 +287,7 @@ func TestNoCacheOfPartnerData(t *testing.T) {
 		}
 	}
 	bob := e.net.As("bob")
-	if err := bob.SetShareRule(ctx, e.demo.Pops["bolt/customers"], "acme", acctmap.ShareRule{Level: acctmap.CountsOnly}); err != nil {
+	if err := bob.SetShareRule(ctx, e.demo.Pops["bolt/customers"], "acme", acctmap.SharingRule{Level: acctmap.CountsOnly}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{cell, page} {

@@ -426,7 +426,7 @@ func (a *App) apiSetRule(r *http.Request, rq *request) (int, any, error) {
 	if err := decodeJSON(r, &body); err != nil {
 		return 0, nil, err
 	}
-	rule := acctmap.ShareRule{Level: acctmap.ShareLevel(body.Level), Fields: body.Fields, Preset: body.Preset}
+	rule := acctmap.SharingRule{Level: acctmap.ShareLevel(body.Level), Fields: body.Fields, Preset: body.Preset}
 	if err := rq.actor.SetShareRule(r.Context(), body.Population, body.Partner, rule); err != nil {
 		return 0, nil, err
 	}

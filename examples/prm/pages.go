@@ -527,7 +527,7 @@ type fieldChoice struct {
 type ruleRow struct {
 	Partner   string // "" for the default
 	Label     string
-	Rule      acctmap.ShareRule
+	Rule      acctmap.SharingRule
 	Set       bool // a rule of its own (else: the default, or counts only)
 	Fields    []fieldChoice
 	Overrides bool // a partner's rule, which Remove turns back to the default
@@ -589,7 +589,7 @@ func (a *App) sharingPage(w http.ResponseWriter, r *http.Request, rq *request) e
 		}
 		fields := append(builtinFields(), ds.Fields...)
 		ps := popSharing{Pop: p, DSName: ds.Name}
-		def := ruleRow{Label: "Default: every partner without a rule", Rule: acctmap.ShareRule{Level: acctmap.CountsOnly}}
+		def := ruleRow{Label: "Default: every partner without a rule", Rule: acctmap.SharingRule{Level: acctmap.CountsOnly}}
 		if p.Sharing.Default != nil {
 			def.Rule, def.Set = *p.Sharing.Default, true
 		}
@@ -609,7 +609,7 @@ func (a *App) sharingPage(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 func (a *App) setRule(r *http.Request, rq *request) (string, error) {
-	rule := acctmap.ShareRule{Level: acctmap.ShareLevel(r.PostFormValue("level"))}
+	rule := acctmap.SharingRule{Level: acctmap.ShareLevel(r.PostFormValue("level"))}
 	if recordLevel(rule.Level) {
 		if rule.Preset = r.PostFormValue("preset"); rule.Preset == "" {
 			rule.Fields = r.PostForm["fields"]

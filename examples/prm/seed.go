@@ -148,16 +148,16 @@ func seed(ctx context.Context, net *acctmap.Network) (d demo, seeded bool, err e
 			return ann.SaveFieldPreset(ctx, "Account basics", []string{acctmap.FieldName, acctmap.FieldWebsite, "Account Owner"})
 		},
 		func() error {
-			return ann.SetShareRule(ctx, d.Pops["acme/customers"], "", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Preset: "Account basics"})
+			return ann.SetShareRule(ctx, d.Pops["acme/customers"], "", acctmap.SharingRule{Level: acctmap.OverlappingRecords, Preset: "Account basics"})
 		},
 		func() error {
 			return bob.SaveFieldPreset(ctx, "CSM contact", []string{acctmap.FieldName, acctmap.FieldWebsite, "CSM", "Region"})
 		},
 		func() error {
-			return bob.SetShareRule(ctx, d.Pops["bolt/customers"], "acme", acctmap.ShareRule{Level: acctmap.OverlappingRecords, Preset: "CSM contact"})
+			return bob.SetShareRule(ctx, d.Pops["bolt/customers"], "acme", acctmap.SharingRule{Level: acctmap.OverlappingRecords, Preset: "CSM contact"})
 		},
 		func() error {
-			return bob.SetShareRule(ctx, d.Pops["bolt/eu"], "", acctmap.ShareRule{Level: acctmap.Hidden})
+			return bob.SetShareRule(ctx, d.Pops["bolt/eu"], "", acctmap.SharingRule{Level: acctmap.Hidden})
 		},
 		// A private record: Acme's matrix counts it, with the number
 		// hidden from Bolt (HiddenFromPartner); Bolt never sees it.

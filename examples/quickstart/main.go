@@ -126,7 +126,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rule := acctmap.ShareRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "CSM"}}
+	rule := acctmap.SharingRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "CSM"}}
 	if err := bob.SetShareRule(ctx, boltPops[0].ID, "acme", rule); err != nil {
 		return err
 	}

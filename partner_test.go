@@ -2,6 +2,7 @@ package acctmap_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -202,4 +203,107 @@ func TestOfflinePartners(t *testing.T) {
 		return nil
 	})
 	wantErr(t, "view", err, nil)
+}
+
+// Code written against the former name keeps compiling: ShareRule is
+// SharingRule, not a copy of it.
+func TestShareRuleIsSharingRule(t *testing.T) {
+	t.Parallel()
+	var old acctmap.ShareRule = acctmap.SharingRule{Level: acctmap.CountsOnly}
+	s := acctmap.Sharing{Default: &old, Partners: map[string]acctmap.ShareRule{"b": old}}
+	if diff := cmp.Diff(acctmap.SharingRule{Level: acctmap.CountsOnly}, s.Partners["b"]); diff != "" {
+		t.Fatalf("rule (-want +got):\n%s", diff)
+	}
+}
+
+func TestPartners(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMapped(t) // a and b are partners, each with Customers and Prospects
+	wantErr(t, "hide", m.adminB.SetShareRule(ctx, m.prosB.ID, "org-a", acctmap.SharingRule{Level: acctmap.Hidden}), nil)
+	wantErr(t, "share", m.adminB.SetShareRule(ctx, m.custB.ID, "org-a",
+		acctmap.SharingRule{Level: acctmap.OverlappingRecords, Fields: []string{"name", "Region"}}), nil)
+	invite, err := m.adminA.Invite(ctx, "org-c")
+	wantErr(t, "invite c", err, nil)
+	off, err := m.adminA.CreateOfflinePartner(ctx, "Northwind")
+	wantErr(t, "offline", err, nil)
+	offDS, err := m.adminA.CreateDataSource(ctx, acctmap.NewDataSource{OrgID: off.ID, Name: "Northwind list"})
+	wantErr(t, "offline data source", err, nil)
+	offPop, err := m.adminA.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: offDS.ID, Kind: acctmap.Customers})
+	wantErr(t, "offline population", err, nil)
+	ab, err := m.adminB.Partnerships(ctx)
+	wantErr(t, "partnerships of b", err, nil)
+
+	bolt := acctmap.Partner{ID: "org-b", Name: "Bolt Warehouse", Status: acctmap.Accepted, InvitedByMe: true,
+		InvitedAt: ab[0].InvitedAt, UpdatedAt: ab[0].UpdatedAt,
+		Populations: []acctmap.PopulationInfo{{ID: m.custB.ID, OrgID: "org-b", Name: "Customers", Kind: acctmap.Customers,
+			Level: acctmap.OverlappingRecords, Fields: []string{"name", "Region"}}}}
+	cirrus := acctmap.Partner{ID: "org-c", Name: "Cirrus CRM", Status: acctmap.Pending, InvitedByMe: true,
+		InvitedAt: invite.InvitedAt, UpdatedAt: invite.UpdatedAt}
+	northwind := acctmap.Partner{ID: off.ID, Name: "Northwind", Offline: true, Status: acctmap.Accepted,
+		InvitedAt: off.CreatedAt, UpdatedAt: off.CreatedAt,
+		Populations: []acctmap.PopulationInfo{{ID: offPop.ID, OrgID: off.ID, Name: "Customers", Kind: acctmap.Customers, Level: acctmap.FullPopulation}}}
+	acmeForC := acctmap.Partner{ID: "org-a", Name: "Acme Analytics", Status: acctmap.Pending,
+		InvitedAt: invite.InvitedAt, UpdatedAt: invite.UpdatedAt}
+
+	for _, tc := range []struct {
+		name string
+		who  *acctmap.Actor
+		want []acctmap.Partner
+	}{
+		{"inviter, any role", m.readerA, []acctmap.Partner{bolt, cirrus, northwind}},
+		{"invited org", m.adminC, []acctmap.Partner{acmeForC}},
+	} {
+		got, err := tc.who.Partners(ctx)
+		wantErr(t, tc.name, err, nil)
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%s: Partners (-want +got):\n%s", tc.name, diff)
+		}
+		for _, p := range tc.want {
+			one, err := tc.who.Partner(ctx, p.ID)
+			wantErr(t, tc.name+": Partner "+p.ID, err, nil)
+			if diff := cmp.Diff(p, one); diff != "" {
+				t.Errorf("%s: Partner(%s) (-want +got):\n%s", tc.name, p.ID, diff)
+			}
+		}
+	}
+
+	// Bolt's offline partner is not Acme's to know of.
+	offB, err := m.adminB.CreateOfflinePartner(ctx, "Bolt's reseller")
+	wantErr(t, "offline of b", err, nil)
+	_, err = m.adminA.Revoke(ctx, "org-b")
+	wantErr(t, "revoke", err, nil)
+	_, err = m.adminC.Decline(ctx, "org-a")
+	wantErr(t, "decline", err, nil)
+
+	got, err := m.adminA.Partners(ctx)
+	wantErr(t, "partners after revoke", err, nil)
+	if diff := cmp.Diff([]acctmap.Partner{northwind}, got); diff != "" {
+		t.Errorf("Partners after revoke and decline (-want +got):\n%s", diff)
+	}
+	_, unknown := m.adminA.Partner(ctx, "org-zz")
+	wantErr(t, "unknown", unknown, acctmap.ErrNotFound)
+	for _, tc := range []struct {
+		name string
+		who  *acctmap.Actor
+		id   string
+	}{
+		{"revoked partner", m.adminA, "org-b"},
+		{"revoked, other side", m.adminB, "org-a"},
+		{"declined invite", m.adminA, "org-c"},
+		{"another org's offline partner", m.adminA, offB.ID},
+		{"itself", m.adminA, "org-a"},
+	} {
+		p, err := tc.who.Partner(ctx, tc.id)
+		wantErr(t, tc.name, err, acctmap.ErrNotFound)
+		// The same answer as for an id that does not exist, word for word.
+		if got, want := strings.ReplaceAll(err.Error(), tc.id, "ID"), strings.ReplaceAll(unknown.Error(), "org-zz", "ID"); got != want {
+			t.Errorf("%s: error %q, want %q as for an unknown id", tc.name, got, want)
+		}
+		if diff := cmp.Diff(acctmap.Partner{}, p); diff != "" {
+			t.Errorf("%s: Partner shows (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	_, err = m.net.As("nobody").Partners(ctx)
+	wantErr(t, "unknown user", err, acctmap.ErrPermissionDenied)
 }

@@ -1,10 +1,132 @@
 package acctmap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
+	"time"
 )
+
+// Partner is what one org sees of another org it works with: an accepted
+// partner, an org with a pending invite between the two, or one of its
+// offline partners. It holds the other org's id and name and never more of
+// it (not its users' permissions, plan or count policy).
+type Partner struct {
+	// ID and Name are the other org's.
+	ID   string
+	Name string
+	// Offline reports whether the partner is the viewer's offline
+	// partner, whose data the viewer uploads.
+	Offline bool
+	// Status is Accepted or Pending; an offline partner is Accepted.
+	Status PartnershipStatus
+	// InvitedByMe reports whether the viewer's org sent the invite (for a
+	// pending one: it is the other org's to accept).
+	InvitedByMe bool
+	// InvitedAt is when the latest invite was sent and UpdatedAt when the
+	// partnership last changed status (for an accepted one, when it was
+	// accepted); both are an offline partner's creation time.
+	InvitedAt time.Time
+	UpdatedAt time.Time
+	// Populations are the partner's populations the viewer may see, with
+	// what each shares (see PartnerPopulations): none while an invite is
+	// pending, all of an offline partner's.
+	Populations []PopulationInfo
+}
+
+// Partners lists the orgs the acting user's org works with: accepted
+// partners and pending invites in either direction, by org id, then its
+// offline partners, by id. Ended partnerships (declined, cancelled,
+// revoked) are not listed: Partnerships lists every state.
+func (a *Actor) Partners(ctx context.Context) ([]Partner, error) {
+	var out []Partner
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		ps, err := tx.Partnerships(u.OrgID)
+		if err != nil {
+			return err
+		}
+		offline, err := tx.OfflinePartners(u.OrgID)
+		if err != nil {
+			return err
+		}
+		var ids, offIDs []string
+		for _, p := range ps {
+			ids = append(ids, p.Other(u.OrgID))
+		}
+		for _, o := range offline {
+			offIDs = append(offIDs, o.ID)
+		}
+		slices.Sort(ids)
+		slices.Sort(offIDs)
+		out = out[:0]
+		for _, id := range append(ids, offIDs...) {
+			p, ok, err := partnerOf(tx, u.OrgID, id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Partner returns what the acting user's org sees of org partnerID (see
+// Partners). Any org that Partners does not list — a stranger, an ended
+// partnership, another org's offline partner, an id that does not exist —
+// is the same ErrNotFound.
+func (a *Actor) Partner(ctx context.Context, partnerID string) (Partner, error) {
+	var out Partner
+	err := a.n.store.View(ctx, func(tx ReadTx) error {
+		u, err := a.user(tx, 0)
+		if err != nil {
+			return err
+		}
+		p, ok, err := partnerOf(tx, u.OrgID, partnerID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("acctmap: partner %.80q: %w", partnerID, ErrNotFound)
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// partnerOf builds viewer's Partner for org other from what sharing.go
+// allows; ok is false when it allows nothing.
+func partnerOf(tx ReadTx, viewer, other string) (Partner, bool, error) {
+	org, ps, ok, withPops, err := partnerProfile(tx, viewer, other)
+	if err != nil || !ok {
+		return Partner{}, false, err
+	}
+	p := Partner{ID: org.ID, Name: org.Name, Offline: org.Offline(), Status: cmp.Or(ps.Status, Accepted),
+		InvitedByMe: ps.Inviter == viewer, InvitedAt: ps.InvitedAt, UpdatedAt: ps.UpdatedAt}
+	if p.Offline {
+		p.InvitedByMe, p.InvitedAt, p.UpdatedAt = false, org.CreatedAt, org.CreatedAt
+	}
+	if withPops {
+		vs, err := visiblePopulations(tx, viewer, other)
+		if err != nil {
+			return Partner{}, false, err
+		}
+		for _, v := range vs {
+			p.Populations = append(p.Populations, v.info())
+		}
+	}
+	return p, true, nil
+}
 
 // Invite invites another network org to partner with the acting user's org.
 // An ended partnership (declined, cancelled, revoked) can be invited again.
@@ -24,7 +146,7 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 		}
 		switch {
 		case err == nil && other.OfflineOf == u.OrgID:
-			return fmt.Errorf("acctmap: invite: org %q is your offline partner; offline partners are never invited: %w", orgID, ErrInvalidInput)
+			return fmt.Errorf("acctmap: invite: org %.60q is your offline partner; offline partners are never invited: %w", orgID, ErrInvalidInput)
 		case err != nil || other.Offline():
 			// Another org's offline partner is answered as an org that does
 			// not exist: its existence is not the caller's to learn.
@@ -36,17 +158,26 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 		case err != nil:
 			return err
 		case old.Status == Accepted:
-			return fmt.Errorf("acctmap: invite: already partners with %q: %w", orgID, ErrConflict)
+			return fmt.Errorf("acctmap: invite: already partners with %.60q: %w", orgID, ErrConflict)
 		case old.Status == Pending && old.Inviter == u.OrgID:
-			return fmt.Errorf("acctmap: invite: an invite to %q is already pending: %w", orgID, ErrConflict)
+			return fmt.Errorf("acctmap: invite: an invite to %.60q is already pending: %w", orgID, ErrConflict)
 		case old.Status == Pending:
-			return fmt.Errorf("acctmap: invite: %q has already invited your org; accept its invite instead: %w", orgID, ErrConflict)
+			return fmt.Errorf("acctmap: invite: %.60q has already invited your org; accept its invite instead: %w", orgID, ErrConflict)
 		}
 		now := a.n.now()
 		p = Partnership{Inviter: u.OrgID, Invitee: orgID, Status: Pending, InvitedAt: now, UpdatedAt: now}
 		return tx.PutPartnership(p)
 	})
+	if err == nil {
+		a.logPartnership(ctx, "invite", p)
+	}
 	return p, err
+}
+
+// logPartnership logs a change of the partnership p by the acting user.
+func (a *Actor) logPartnership(ctx context.Context, action string, p Partnership) {
+	a.n.log(ctx, "partnership", slog.String("action", action), slog.String("user", a.userID),
+		slog.String("inviter", p.Inviter), slog.String("invitee", p.Invitee), slog.String("status", string(p.Status)))
 }
 
 // Accept accepts the pending invite sent by org inviterID.
@@ -63,7 +194,7 @@ func (a *Actor) answer(ctx context.Context, inviterID string, to PartnershipStat
 	verb := map[PartnershipStatus]string{Accepted: "accept", Declined: "decline"}[to]
 	return a.transition(ctx, inviterID, verb, func(u User, p Partnership) error {
 		if p.Status != Pending {
-			return fmt.Errorf("acctmap: %s: the partnership with %q is %s, not pending: %w", verb, inviterID, p.Status, ErrConflict)
+			return fmt.Errorf("acctmap: %s: the partnership with %.60q is %s, not pending: %w", verb, inviterID, p.Status, ErrConflict)
 		}
 		if p.Invitee != u.OrgID {
 			return fmt.Errorf("acctmap: %s: only the invited org can %s an invite: %w", verb, verb, ErrPermissionDenied)
@@ -77,7 +208,7 @@ func (a *Actor) answer(ctx context.Context, inviterID string, to PartnershipStat
 func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership, error) {
 	return a.transition(ctx, inviteeID, "cancel invite", func(u User, p Partnership) error {
 		if p.Status != Pending {
-			return fmt.Errorf("acctmap: cancel invite: the partnership with %q is %s, not pending: %w", inviteeID, p.Status, ErrConflict)
+			return fmt.Errorf("acctmap: cancel invite: the partnership with %.60q is %s, not pending: %w", inviteeID, p.Status, ErrConflict)
 		}
 		if p.Inviter != u.OrgID {
 			return fmt.Errorf("acctmap: cancel invite: only the inviting org can cancel an invite: %w", ErrPermissionDenied)
@@ -97,7 +228,7 @@ func (a *Actor) CancelInvite(ctx context.Context, inviteeID string) (Partnership
 func (a *Actor) Revoke(ctx context.Context, partnerID string) (Partnership, error) {
 	return a.transition(ctx, partnerID, "revoke", func(u User, p Partnership) error {
 		if p.Status != Accepted {
-			return fmt.Errorf("acctmap: revoke: the partnership with %q is %s: %w", partnerID, p.Status, ErrNotPartners)
+			return fmt.Errorf("acctmap: revoke: the partnership with %.60q is %s: %w", partnerID, p.Status, ErrNotPartners)
 		}
 		return nil
 	}, Revoked)
@@ -116,7 +247,7 @@ func demoteRulesFor(tx Tx, org, partner string) error {
 		if r.Level != OverlappingRecords && r.Level != FullPopulation {
 			continue
 		}
-		p.Sharing = setRule(p.Sharing, partner, &ShareRule{Level: CountsOnly, UpdatedAt: r.UpdatedAt})
+		p.Sharing = setRule(p.Sharing, partner, &SharingRule{Level: CountsOnly, UpdatedAt: r.UpdatedAt})
 		if err := tx.PutPopulation(p); err != nil {
 			return err
 		}
@@ -134,7 +265,7 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 		}
 		p, err = tx.Partnership(u.OrgID, otherID)
 		if errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("acctmap: %s: no partnership with %q: %w", verb, otherID, ErrNotFound)
+			return fmt.Errorf("acctmap: %s: no partnership with %.60q: %w", verb, otherID, ErrNotFound)
 		}
 		if err != nil {
 			return err
@@ -157,6 +288,7 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 	if err != nil {
 		return Partnership{}, err
 	}
+	a.logPartnership(ctx, verb, p)
 	return p, nil
 }
 
@@ -236,6 +368,8 @@ func (a *Actor) CreateOfflinePartner(ctx context.Context, name string) (Org, err
 	if err != nil {
 		return Org{}, err
 	}
+	a.n.log(ctx, "offline partner", slog.String("action", "create"), slog.String("user", a.userID),
+		slog.String("org", org.OfflineOf), slog.String("partner", org.ID))
 	return org, nil
 }
 
@@ -256,14 +390,21 @@ func (a *Actor) OfflinePartners(ctx context.Context) ([]Org, error) {
 // DeleteOfflinePartner deletes an offline partner of the acting user's org
 // with its data sources, populations and everything derived from them.
 func (a *Actor) DeleteOfflinePartner(ctx context.Context, orgID string) error {
-	return a.n.store.Update(ctx, func(tx Tx) error {
+	var owner string
+	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, org, err := a.actOn(tx, ManagePartnerships|ManageDataSources, orgID)
 		if err != nil {
 			return err
 		}
 		if !org.Offline() {
-			return fmt.Errorf("acctmap: delete offline partner: %q is not an offline partner: %w", orgID, ErrInvalidInput)
+			return fmt.Errorf("acctmap: delete offline partner: %.60q is not an offline partner: %w", orgID, ErrInvalidInput)
 		}
+		owner = org.OfflineOf
 		return tx.DeleteOrg(orgID)
 	})
+	if err == nil {
+		a.n.log(ctx, "offline partner", slog.String("action", "delete"), slog.String("user", a.userID),
+			slog.String("org", owner), slog.String("partner", orgID))
+	}
+	return err
 }
