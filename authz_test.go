@@ -447,6 +447,18 @@ var azMethods = []azMethod{
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.AccountMapping(ctx, tg.pop)
 		}},
+	{name: "AccountMappingSeq", args: func(w *azWorld, tg azTarget) []string { return []string{tg.pop} }, want: "ok notfound notfound notfound notfound notfound notfound notfound",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return collectSeq(a.AccountMappingSeq(ctx, tg.pop))
+		}},
+	{name: "ReportRows", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, want: "invalid ok ok notpartners notpartners notpartners notpartners notpartners",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return collectSeq(a.ReportRows(ctx, acctmap.ReportSpec{Partner: tg.org, Population: w.own.pop, PartnerPopulation: tg.pop}))
+		}},
+	{name: "Records", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return collectSeq(a.Records(ctx, tg.ds, acctmap.Filter{}))
+		}},
 }
 
 // errLeak marks a result that shows what it must not.

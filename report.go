@@ -3,8 +3,13 @@ package acctmap
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,8 +49,15 @@ type ReportSpec struct {
 	// Sort orders the rows by these columns, in order; numbers compare as
 	// numbers. Rows are otherwise ordered by the viewer's record id.
 	Sort []SortKey
-	// Offset and Limit page the rows; Limit 0 means all.
+	// Offset and Limit page the rows; Limit 0 means all. A page of a
+	// large cell costs much less than the whole cell.
 	Offset, Limit int
+	// Cursor, from a previous page's Report.NextCursor of the same spec
+	// (its cursor, offset and limit aside), starts the page after that
+	// page's last row; Offset then skips rows after it. Unlike an offset,
+	// a cursor keeps its place when rows before it come or go. It holds
+	// only values the viewer sees (see Report.NextCursor).
+	Cursor string
 	// Pairs lists every pair of records of the cell's matched accounts
 	// that has evidence of its own (a shared domain, registration id or,
 	// with name matching, name), one row each, instead of one row per
@@ -67,6 +79,13 @@ type Report struct {
 	Rows    []ReportRow
 	// Total is the number of rows that passed the filter, before paging.
 	Total int
+	// NextCursor, when more rows follow the page, is the ReportSpec.Cursor
+	// of the next page. It is opaque to callers but no secret: it encodes
+	// the spec's fingerprint and the page's last row as the viewer sees it
+	// (its sort values, the viewer's record id and the row's shown values),
+	// so it tells nothing the report does not. A cursor forged or edited
+	// only moves where a page starts among the rows the viewer may see.
+	NextCursor string
 }
 
 // ReportRow is one overlapping account, or one pair of records (with
@@ -443,70 +462,165 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		}
 		keys = append(keys, sortBy{get, k.Desc})
 	}
-	kept := rows[:0:0]
-	for i := range rows {
-		if f.match(&rows[i]) {
-			kept = append(kept, rows[i])
-		}
+	cur, err := decodeCursor(spec.Cursor, specFingerprint(spec))
+	if err != nil {
+		return Report{}, fmt.Errorf("acctmap: report: %w", err)
 	}
-	slices.SortStableFunc(kept, func(a, b row) int {
-		for _, k := range keys {
-			if c := compareValues(k.get(&a), k.get(&b)); c != 0 {
+	// Each kept row with its sort values parsed once: a comparison then
+	// reads no map and parses no number.
+	kept := make([]sortedRow, 0, len(rows)/4)
+	for i := range rows {
+		r := &rows[i]
+		if !f.match(r) {
+			continue
+		}
+		sr := sortedRow{r: r, keys: make([]sortValue, len(keys))}
+		for j, k := range keys {
+			sr.keys[j] = newSortValue(k.get(r))
+		}
+		kept = append(kept, sr)
+	}
+	total := len(kept)
+	compare := func(a, b *sortedRow) int {
+		for j, k := range keys {
+			if c := a.keys[j].compare(&b.keys[j]); c != 0 {
 				if k.desc {
 					return -c
 				}
 				return c
 			}
 		}
-		if c := compareIDs(a.out.RecordID, b.out.RecordID); c != 0 {
+		if c := compareIDs(a.r.out.RecordID, b.r.out.RecordID); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.tie, b.tie); c != 0 {
+		if c := strings.Compare(a.r.tie, b.r.tie); c != 0 {
 			return c
 		}
 		// Then by everything the row shows: rows that show the same are
 		// the same to the viewer, whatever their order.
 		for _, col := range columns {
-			if c := strings.Compare(a.values[col], b.values[col]); c != 0 {
+			if c := strings.Compare(a.r.values[col], b.r.values[col]); c != 0 {
 				return c
 			}
 		}
 		return 0
-	})
-	rep := Report{Columns: chosen, Total: len(kept)}
-	lo := min(spec.Offset, len(kept))
-	hi := len(kept)
-	if spec.Limit > 0 {
-		hi = min(lo+spec.Limit, hi)
 	}
-	for _, r := range kept[lo:hi] {
-		out := r.out
+	if cur != nil {
+		// Keep the rows after the cursor's: the cursor is a row position
+		// in the same order, made of values the viewer sees.
+		if len(cur.keys) != len(keys) || len(cur.values) != len(columns) {
+			return Report{}, fmt.Errorf("acctmap: report: the cursor is of another report (the data source's fields changed?): %w", ErrInvalidInput)
+		}
+		after := &sortedRow{r: &row{values: make(map[string]string, len(columns)), tie: cur.tie}, keys: make([]sortValue, len(keys))}
+		after.r.out.RecordID = cur.recordID
+		for i, c := range columns {
+			after.r.values[c] = cur.values[i]
+		}
+		for i, k := range cur.keys {
+			after.keys[i] = newSortValue(k)
+		}
+		kept = slices.DeleteFunc(kept, func(r sortedRow) bool { return compare(&r, after) <= 0 })
+	}
+	// The page: the first Offset+Limit rows in order. A bounded heap
+	// finds them without sorting the cell.
+	want := len(kept)
+	if spec.Limit > 0 && spec.Offset < len(kept)-spec.Limit {
+		want = spec.Offset + spec.Limit
+	}
+	top := smallest(kept, want, compare)
+	rep := Report{Columns: chosen, Total: total}
+	lo := min(spec.Offset, len(top))
+	for _, r := range top[lo:] {
+		out := r.r.out
 		out.Values = make([]string, len(chosen))
 		for i, c := range chosen {
-			out.Values[i] = r.values[c]
+			out.Values[i] = r.r.values[c]
 		}
 		rep.Rows = append(rep.Rows, out)
+	}
+	if want < len(kept) && len(top) > 0 {
+		rep.NextCursor = encodeCursor(specFingerprint(spec), &top[len(top)-1], columns)
 	}
 	return rep, nil
 }
 
-// compareValues orders numbers by value, dates and other text as strings
+// sortedRow is a report row with its sort values.
+type sortedRow struct {
+	r    *row
+	keys []sortValue
+}
+
+// sortValue is one sort value, parsed as compareValues reads it.
+type sortValue struct {
+	s, lower string
+	num      float64
+	isNum    bool
+}
+
+func newSortValue(s string) sortValue {
+	v := sortValue{s: s}
+	if s != "" {
+		v.num, v.isNum = parseNumber(s)
+		v.lower = strings.ToLower(s)
+	}
+	return v
+}
+
+// compare orders numbers by value, dates and other text as strings
 // ignoring case (ISO dates sort as text), empty values last.
-func compareValues(a, b string) int {
+func (a *sortValue) compare(b *sortValue) int {
 	switch {
-	case a == "" && b == "":
+	case a.s == "" && b.s == "":
 		return 0
-	case a == "":
+	case a.s == "":
 		return 1
-	case b == "":
+	case b.s == "":
 		return -1
+	case a.isNum && b.isNum:
+		return cmp.Compare(a.num, b.num)
 	}
-	x, okx := parseNumber(a)
-	y, oky := parseNumber(b)
-	if okx && oky {
-		return cmp.Compare(x, y)
+	return cmp.Compare(a.lower, b.lower)
+}
+
+// smallest returns the k first rows of rows by compare, in order: a
+// bounded max-heap of k, so a page of a large cell costs O(n log k).
+func smallest(rows []sortedRow, k int, compare func(a, b *sortedRow) int) []sortedRow {
+	if k >= len(rows) {
+		slices.SortFunc(rows, func(a, b sortedRow) int { return compare(&a, &b) })
+		return rows
 	}
-	return cmp.Compare(strings.ToLower(a), strings.ToLower(b))
+	if k <= 0 {
+		return nil
+	}
+	h := slices.Clone(rows[:k])
+	less := func(i, j int) bool { return compare(&h[i], &h[j]) > 0 } // the worst on top
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			if r := l + 1; r < len(h) && less(r, l) {
+				l = r
+			}
+			if !less(l, i) {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for i := k; i < len(rows); i++ {
+		if compare(&rows[i], &h[0]) < 0 {
+			h[0] = rows[i]
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b sortedRow) int { return compare(&a, &b) })
+	return h
 }
 
 // PartnerRecords lists a partner population that the partner shares as
@@ -775,4 +889,226 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// cursor is a row's place in a report's order: what ReportSpec.Cursor
+// decodes to.
+type cursor struct {
+	keys          []string // the row's sort values
+	recordID, tie string
+	values        []string // aligned with the report's columns
+}
+
+// cursorVersion starts every cursor, so that the format can change.
+const cursorVersion = 1
+
+// maxCursor bounds a cursor's length, before decoding.
+const maxCursor = 1 << 20
+
+// specFingerprint identifies what a cursor's order depends on: the cell,
+// filter, sort and pairing, not the paging.
+func specFingerprint(spec ReportSpec) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%q|%q|%q|%v|%v|%v", spec.Partner, spec.Population, spec.PartnerPopulation, spec.Sort, spec.Filter, spec.Pairs)
+	return h.Sum64()
+}
+
+// encodeCursor encodes the place of r, in a report with these columns.
+func encodeCursor(fp uint64, r *sortedRow, columns []string) string {
+	b := []byte{cursorVersion}
+	b = binary.BigEndian.AppendUint64(b, fp)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.keys)))
+	for _, k := range r.keys {
+		str(k.s)
+	}
+	str(r.r.out.RecordID)
+	str(r.r.tie)
+	b = binary.AppendUvarint(b, uint64(len(columns)))
+	for _, c := range columns {
+		str(r.r.values[c])
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor decodes s, a cursor of a report whose spec has
+// fingerprint fp; "" is no cursor.
+func decodeCursor(s string, fp uint64) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := fmt.Errorf("cursor %.40q is not a cursor of this report: %w", s, ErrInvalidInput)
+	if len(s) > maxCursor {
+		return nil, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 9 || b[0] != cursorVersion || binary.BigEndian.Uint64(b[1:9]) != fp {
+		return nil, bad
+	}
+	b = b[9:]
+	ok := true
+	num := func() uint64 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)) { // a count or length is never more than the bytes left
+			ok = false
+			return 0
+		}
+		b = b[k:]
+		return n
+	}
+	str := func() string {
+		n := num()
+		if !ok || n > uint64(len(b)) {
+			ok = false
+			return ""
+		}
+		s := string(b[:n])
+		b = b[n:]
+		return s
+	}
+	list := func() []string {
+		n := num()
+		out := make([]string, 0, n)
+		for i := uint64(0); i < n && ok; i++ {
+			out = append(out, str())
+		}
+		return out
+	}
+	c := &cursor{keys: list()}
+	c.recordID, c.tie = str(), str()
+	c.values = list()
+	if !ok || len(b) != 0 {
+		return nil, bad
+	}
+	return c, nil
+}
+
+// ReportRows yields the rows of the report of spec, in order, then stops;
+// an error is yielded once, as the last pair. The report is computed
+// once, in one read, and its rows are yielded outside it: the loop body
+// may call the Network. Paging options apply as in Report.
+func (a *Actor) ReportRows(ctx context.Context, spec ReportSpec) iter.Seq2[ReportRow, error] {
+	return func(yield func(ReportRow, error) bool) {
+		rep, err := a.Report(ctx, spec)
+		if err != nil {
+			yield(ReportRow{}, err)
+			return
+		}
+		for _, r := range rep.Rows {
+			if err := ctx.Err(); err != nil {
+				yield(ReportRow{}, err)
+				return
+			}
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// AccountMappingSeq yields the accounts of AccountMapping, in its order;
+// an error is yielded once, as the last pair.
+func (a *Actor) AccountMappingSeq(ctx context.Context, populationID string) iter.Seq2[AccountPartners, error] {
+	return func(yield func(AccountPartners, error) bool) {
+		accts, err := a.AccountMapping(ctx, populationID)
+		if err != nil {
+			yield(AccountPartners{}, err)
+			return
+		}
+		for _, acc := range accts {
+			if err := ctx.Err(); err != nil {
+				yield(AccountPartners{}, err)
+				return
+			}
+			if !yield(acc, nil) {
+				return
+			}
+		}
+	}
+}
+
+// recordsBatch is how many records Records reads per read transaction.
+const recordsBatch = 500
+
+// Records yields the records of one of the org's data sources (or of one
+// of its offline partners': data the org uploaded itself) that f selects,
+// in record id order, with the permission of Record: any role may. An
+// empty filter selects every record. An error (an unknown or another
+// org's data source, a bad filter) is yielded once, as the last pair.
+//
+// Records holds no read transaction while the loop body runs: it lists
+// the matching ids in one read (memory: the ids), then reads the records
+// in batches, each in a read of its own. A record deleted meanwhile is
+// left out, one changed meanwhile is yielded as it is now if f still
+// selects it. Each Record yielded is the caller's own copy.
+func (a *Actor) Records(ctx context.Context, dataSourceID string, f Filter) iter.Seq2[Record, error] {
+	return func(yield func(Record, error) bool) {
+		var ids []string
+		var cf *memberProgram
+		err := a.n.store.View(ctx, func(tx ReadTx) error {
+			_, ds, err := a.dataSourceFor(tx, 0, dataSourceID)
+			if err != nil {
+				return err
+			}
+			_, canon, err := compileFilter(f, ds.Fields)
+			if err != nil {
+				return fmt.Errorf("acctmap: records: %w", err)
+			}
+			if cf, err = memberFilter(canon, ds); err != nil {
+				return fmt.Errorf("acctmap: records: %w", err)
+			}
+			return tx.Records(ds.ID, func(r *Record) error {
+				if cf.eval(r) != 0 {
+					ids = append(ids, r.ID)
+				}
+				return ctx.Err()
+			})
+		})
+		if err != nil {
+			yield(Record{}, err)
+			return
+		}
+		slices.SortFunc(ids, compareIDs)
+		for len(ids) > 0 {
+			batch := ids[:min(recordsBatch, len(ids))]
+			ids = ids[len(batch):]
+			var recs map[string]*Record
+			err := a.n.store.View(ctx, func(tx ReadTx) error {
+				// The data source may have been deleted, or the user
+				// removed, since the last batch.
+				if _, _, err := a.dataSourceFor(tx, 0, dataSourceID); err != nil {
+					return err
+				}
+				var err error
+				recs, err = recordsByID(tx, dataSourceID, batch)
+				return err
+			})
+			if err != nil {
+				yield(Record{}, err)
+				return
+			}
+			for _, id := range batch {
+				r := recs[id]
+				if r == nil || cf.eval(r) == 0 {
+					continue
+				}
+				if !yield(copyRecord(r), nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// copyRecord returns r with maps and slices of its own.
+func copyRecord(r *Record) Record {
+	c := *r
+	c.Domains = slices.Clone(r.Domains)
+	c.OtherNames = slices.Clone(r.OtherNames)
+	c.OtherNameKeys = slices.Clone(r.OtherNameKeys)
+	c.Fields = maps.Clone(r.Fields)
+	return c
 }
