@@ -5,6 +5,14 @@
 // (github.com/gtank/ristretto255), with the responder's doubly blinded
 // keys in a Bloom filter (github.com/bits-and-blooms/bloom/v3).
 //
+// # From a Network
+//
+// SideFrom builds a party's Side from a data source of an acctmap Network,
+// as its acting user reads it through the public API: the populations it
+// lists (refusing one its sharing rule hides from the partner, and
+// revealing matches only where the rule is at a record level) and the
+// records' keys, membership and private marks.
+//
 // # Roles and flow
 //
 // The initiator (Initiate, or Client over HTTP) learns the matrix; the

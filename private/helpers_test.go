@@ -87,8 +87,8 @@ func (d *deployment) pushed(t *testing.T, recs []acctmap.RecordInput, npops int)
 	}
 }
 
-// side reads the data source's keys from the store (tests only: the
-// lead wires the public API later) and its populations.
+// side reads the data source's keys from the store, independently of
+// SideFrom (which TestSideFrom checks against it), and its populations.
 func (d *deployment) side(t *testing.T, reveal bool) private.Side {
 	t.Helper()
 	var s private.Side
