@@ -46,7 +46,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 		spec.Kind = CSVSource
 	case CSVSource, PushedSource:
 	default:
-		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %q: %w", spec.Kind, ErrInvalidInput)
+		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
 	}
 	var ds DataSource
 	err = a.n.store.Update(ctx, func(tx Tx) error {
@@ -70,7 +70,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 		}
 		for _, e := range existing {
 			if strings.EqualFold(e.Name, name) {
-				return fmt.Errorf("acctmap: create data source: %q exists: %w", name, ErrConflict)
+				return fmt.Errorf("acctmap: create data source: %.60q exists: %w", name, ErrConflict)
 			}
 		}
 		now := a.n.now()
@@ -559,7 +559,7 @@ func (a *Actor) pushedDataSource(tx ReadTx, dataSourceID string) (DataSource, er
 // requirePushed refuses record-level syncs on sources filled by uploads.
 func requirePushed(ds DataSource) error {
 	if ds.Kind != PushedSource {
-		return fmt.Errorf("acctmap: data source %q is a %s source: records are pushed into and deleted from pushed sources only: %w",
+		return fmt.Errorf("acctmap: data source %.60q is a %s source: records are pushed into and deleted from pushed sources only: %w",
 			ds.Name, ds.Kind, ErrInvalidInput)
 	}
 	return nil
@@ -570,7 +570,7 @@ func requirePushed(ds DataSource) error {
 // sync would fight it. It mirrors requirePushed.
 func requireUploaded(ds DataSource) error {
 	if ds.Kind == PushedSource {
-		return fmt.Errorf("acctmap: data source %q is a %s source: CSV files are imported into CSV sources only (push its records with UpsertRecords or ReplaceRecords): %w",
+		return fmt.Errorf("acctmap: data source %.60q is a %s source: CSV files are imported into CSV sources only (push its records with UpsertRecords or ReplaceRecords): %w",
 			ds.Name, ds.Kind, ErrInvalidInput)
 	}
 	return nil

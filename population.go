@@ -73,7 +73,7 @@ func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec Population
 			spec.Kind = old.Kind
 		}
 		if spec.DataSourceID != old.DataSourceID || spec.Kind != old.Kind {
-			return fmt.Errorf("acctmap: update population %q: its data source and kind cannot change: %w", old.Name, ErrInvalidInput)
+			return fmt.Errorf("acctmap: update population %.60q: its data source and kind cannot change: %w", old.Name, ErrInvalidInput)
 		}
 		ds, err := tx.DataSource(old.DataSourceID)
 		if err != nil {
@@ -118,12 +118,12 @@ func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, 
 	case Customers, Prospects, OpenOpportunities:
 		std := spec.Kind.StandardName()
 		if name := strings.TrimSpace(spec.Name); name != "" && !strings.EqualFold(name, std) {
-			return fmt.Errorf("acctmap: population: a %s population is named %q, not %.80q: %w", spec.Kind, std, name, ErrInvalidInput)
+			return fmt.Errorf("acctmap: population: a %s population is named %.60q, not %.80q: %w", spec.Kind, std, name, ErrInvalidInput)
 		}
 		spec.Name = std
 		for _, o := range others {
 			if o.Kind == spec.Kind {
-				return fmt.Errorf("acctmap: population: the org already has a %q population: %w", std, ErrConflict)
+				return fmt.Errorf("acctmap: population: the org already has a %.60q population: %w", std, ErrConflict)
 			}
 		}
 	case Custom:
@@ -131,7 +131,7 @@ func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, 
 			return fmt.Errorf("acctmap: population: custom populations are not available to offline partners; use Customers, Prospects or Open Opportunities: %w", ErrInvalidInput)
 		}
 	default:
-		return fmt.Errorf("acctmap: population: unknown kind %q: %w", spec.Kind, ErrInvalidInput)
+		return fmt.Errorf("acctmap: population: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
 	}
 	name, err := checkName("population", spec.Name)
 	if err != nil {
@@ -139,15 +139,15 @@ func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, 
 	}
 	for _, o := range others {
 		if strings.EqualFold(o.Name, name) {
-			return fmt.Errorf("acctmap: population: the org already has a population named %q: %w", o.Name, ErrConflict)
+			return fmt.Errorf("acctmap: population: the org already has a population named %.60q: %w", o.Name, ErrConflict)
 		}
 	}
 	if len(spec.Description) > 2000 {
-		return fmt.Errorf("acctmap: population %q: description longer than 2000 bytes: %w", name, ErrInvalidInput)
+		return fmt.Errorf("acctmap: population %.60q: description longer than 2000 bytes: %w", name, ErrInvalidInput)
 	}
 	_, canon, err := compileFilter(spec.Filter, ds.Fields)
 	if err != nil {
-		return fmt.Errorf("acctmap: population %q: %w", name, err)
+		return fmt.Errorf("acctmap: population %.60q: %w", name, err)
 	}
 	pop.Kind, pop.Name, pop.Description, pop.Filter = spec.Kind, name, strings.TrimSpace(spec.Description), canon
 	return nil
@@ -294,7 +294,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 			if pop.Name == "" { // a preview's filter: the caller names it
 				return nil, err
 			}
-			return nil, fmt.Errorf("acctmap: population %q: %w", pop.Name, err)
+			return nil, fmt.Errorf("acctmap: population %.60q: %w", pop.Name, err)
 		}
 		p.bits = append(p.bits, 1<<uint(pop.Slot))
 		p.filters = append(p.filters, f)

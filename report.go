@@ -168,7 +168,7 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	}
 	tp := theirs.pops[i]
 	if !tp.view.recordLevel() {
-		return nil, nil, fmt.Errorf("acctmap: report: the partner shares population %q as counts only: %w", tp.pop.Name, ErrNotShared)
+		return nil, nil, fmt.Errorf("acctmap: report: the partner shares population %.60q as counts only: %w", tp.pop.Name, ErrNotShared)
 	}
 	x, err := tx.DataSource(myPop.DataSourceID)
 	if err != nil {
@@ -643,11 +643,11 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 		}
 		i := slices.IndexFunc(theirs, func(v visiblePop) bool { return v.pop.ID == spec.PartnerPopulation })
 		if i < 0 {
-			return fmt.Errorf("acctmap: partner records: partner population %q: %w", spec.PartnerPopulation, ErrNotFound)
+			return fmt.Errorf("acctmap: partner records: partner population %.60q: %w", spec.PartnerPopulation, ErrNotFound)
 		}
 		tp := theirs[i]
 		if tp.view.level != FullPopulation {
-			return fmt.Errorf("acctmap: partner records: the partner does not share all of population %q: %w", tp.pop.Name, ErrNotShared)
+			return fmt.Errorf("acctmap: partner records: the partner does not share all of population %.60q: %w", tp.pop.Name, ErrNotShared)
 		}
 		y, err := tx.DataSource(tp.pop.DataSourceID)
 		if err != nil {
@@ -719,7 +719,7 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 		}
 		myPop, err := tx.Population(populationID)
 		if errors.Is(err, ErrNotFound) || (err == nil && myPop.OrgID != u.OrgID) {
-			return fmt.Errorf("acctmap: account mapping: population %q of your org: %w", populationID, ErrNotFound)
+			return fmt.Errorf("acctmap: account mapping: population %.60q of your org: %w", populationID, ErrNotFound)
 		}
 		if err != nil {
 			return err
