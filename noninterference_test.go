@@ -54,7 +54,8 @@ import (
 // public ones) must be caught.
 //
 // NONINTERFERENCE_NETWORKS sets how many networks to try (default 2,000;
-// the documented long run is 100,000).
+// the documented long run is 100,000), and NONINTERFERENCE_FIRST_SEED the
+// first network's seed, to replay a failure or split a long run.
 
 // niStages are the stages populations select; niDormant is one no
 // population selects.
@@ -653,8 +654,16 @@ func TestNonInterference(t *testing.T) {
 		}
 	}
 	n := niNetworks(t, 2000)
+	first := uint64(0) // NONINTERFERENCE_FIRST_SEED replays from a failing seed
+	if s := os.Getenv("NONINTERFERENCE_FIRST_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("NONINTERFERENCE_FIRST_SEED=%q: %v", s, err)
+		}
+		first = v
+	}
 	changed, positives, unseen := 0, 0, 0
-	for seed := range uint64(n) {
+	for seed := first; seed < first+uint64(n); seed++ {
 		w := newNINet(t, seed, memstore.New())
 		pPops := slices.Clone(w.pops[niP])
 		before := w.observe(pPops)

@@ -278,7 +278,16 @@ func betterRow(a, b *row) bool {
 	if a.out.Key != b.out.Key {
 		return a.out.Key < b.out.Key
 	}
-	return a.tie < b.tie
+	if a.tie != b.tie {
+		return a.tie < b.tie
+	}
+	// Rows the partner's shown values do not tell apart are ordered by
+	// what else they show, so that the choice never depends on the order
+	// the records came in, which the partner's unseen records can change.
+	if a.out.MatchedOn != b.out.MatchedOn {
+		return a.out.MatchedOn < b.out.MatchedOn
+	}
+	return a.out.Explanation < b.out.Explanation
 }
 
 // firstShown returns the record of recs whose shown values come first.
