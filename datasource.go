@@ -20,6 +20,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/acctmap/acctmap/csvsource"
+	"github.com/acctmap/acctmap/fieldtype"
 	"github.com/acctmap/acctmap/normalize"
 )
 
@@ -32,6 +33,11 @@ type NewDataSource struct {
 	// Kind is CSVSource (the default) or PushedSource. Offline partners
 	// have CSV data sources only.
 	Kind DataSourceKind
+	// FieldTypes and Locale declare the types of fields, as
+	// SetFieldTypes does; they may name fields that the first import
+	// brings.
+	FieldTypes map[string]fieldtype.Type
+	Locale     fieldtype.Locale
 }
 
 // CreateDataSource creates an empty data source. Fill it with ImportCSV, or
@@ -47,6 +53,10 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 	case CSVSource, PushedSource:
 	default:
 		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
+	}
+	types, err := checkFieldTypes("create data source", spec.Locale, spec.FieldTypes, nil)
+	if err != nil {
+		return DataSource{}, err
 	}
 	var ds DataSource
 	err = a.n.store.Update(ctx, func(tx Tx) error {
@@ -74,7 +84,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 			}
 		}
 		now := a.n.now()
-		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, CreatedAt: now, UpdatedAt: now}
+		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, FieldTypes: types, Locale: spec.Locale, CreatedAt: now, UpdatedAt: now}
 		return tx.PutDataSource(ds)
 	})
 	if err != nil {
@@ -421,6 +431,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	index := make([]int, 0, len(in)) // the input index of each of recs
 	var fields []string
 	seenField := map[string]bool{}
+	var typedWarnings ImportSummary // the warnings of values under the data source's types
 
 	for i, ri := range in {
 		if i%4096 == 0 && ctx.Err() != nil {
@@ -476,6 +487,12 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if !replace && len(recs) == 0 {
 			return nil // nothing to write: the data source's version stays
 		}
+		typedWarnings = ImportSummary{}
+		if typed := typedParsers(&ds, mergeFields(ds.Fields, fields)); typed != nil {
+			for j := range recs {
+				warnTyped(&typedWarnings, typed, &recs[j], "", 0, nil, index[j])
+			}
+		}
 		if replace {
 			ds.Fields = nil
 		}
@@ -499,6 +516,10 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	for _, w := range typedWarnings.Warnings {
+		sum.warn(w)
+	}
+	sum.Warned += typedWarnings.Warned - len(typedWarnings.Warnings)
 	switch {
 	case replace:
 		a.n.installIndex(dataSourceID, iw, recs)
@@ -654,6 +675,15 @@ type CSVImport struct {
 	ProgressEvery int
 	// Options are passed to the CSV reader (delimiter, encoding, limits).
 	Options []csvsource.Option
+	// FieldTypes, when not nil, declare the types of the file's columns
+	// with Locale (as SetFieldTypes does; an empty map declares none),
+	// replacing the data source's with the import; csvsource.Sample.Types
+	// suggests them. Nil keeps the data source's types and locale. Values
+	// that do not parse under their column's type are warnings of the
+	// summary (line, column, value, and a *csvsource.Error wrapping the
+	// *fieldtype.ParseError); the rows are imported.
+	FieldTypes map[string]fieldtype.Type
+	Locale     fieldtype.Locale
 }
 
 // ImportCSV replaces the content of a CSVSource with a CSV file's rows,
@@ -682,12 +712,21 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	imp.ProgressEvery = every
 	// Fail fast, before reading a large file, when the user may not import.
 	var owner string
+	setTypes := imp.FieldTypes != nil
+	if setTypes {
+		if _, err := checkFieldTypes("import", imp.Locale, imp.FieldTypes, nil); err != nil {
+			return ImportSummary{}, err
+		}
+	}
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
 		owner = ds.OrgID
+		if !setTypes { // the types readCSV warns by
+			imp.FieldTypes, imp.Locale = ds.FieldTypes, ds.Locale
+		}
 		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
@@ -733,6 +772,12 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		}
 		iw = a.n.indexWrite(tx, ds)
 		ds.Fields = fields
+		if setTypes {
+			if ds.FieldTypes, err = checkFieldTypes("import", imp.Locale, imp.FieldTypes, fields); err != nil {
+				return err
+			}
+			ds.Locale = imp.Locale
+		}
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
 		}
@@ -776,6 +821,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			idCol = i + 1
 		}
 	}
+	// The typed columns, whose values that do not parse are warned about.
+	typed := typedParsers(&DataSource{FieldTypes: imp.FieldTypes, Locale: imp.Locale}, fields)
+	typedCols := headerColumns(cr.Header(), typed)
 	// The fields in name order: what a content id hashes, so that it does
 	// not depend on the order of the columns.
 	byName := sortedCopy(fields)
@@ -866,6 +914,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: msg, Value: clipValue(rec.ID, 48),
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
 			continue
+		}
+		if typed != nil {
+			warnTyped(&sum, typed, &rec, file, row.Line, typedCols, 0)
 		}
 		if j, dup := pos[rec.ID]; dup {
 			sum.duplicate(Rejection{Line: row.Line, RecordID: rec.ID,

@@ -145,7 +145,7 @@ func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, 
 	if len(spec.Description) > 2000 {
 		return fmt.Errorf("acctmap: population %.60q: description longer than 2000 bytes: %w", name, ErrInvalidInput)
 	}
-	_, canon, err := compileFilter(spec.Filter, ds.Fields)
+	_, canon, err := compileDataSourceFilter(spec.Filter, &ds)
 	if err != nil {
 		return fmt.Errorf("acctmap: population %.60q: %w", name, err)
 	}
@@ -231,6 +231,7 @@ type memberRow struct {
 	loaded uint64   // bit i: vals[i] holds r.Fields[names[i]]
 	vals   []string // by slot
 	names  []string // the fields with a slot
+	typedRow
 }
 
 // maxSlots is how many distinct fields get a slot (one bit of loaded
@@ -255,7 +256,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 			}
 		}
 	}
-	slot := map[string]int{}
+	slot, typedSlot := map[string]int{}, map[string]int{}
 	for _, pop := range pops {
 		if pop.DataSourceID != ds.ID {
 			continue
@@ -289,7 +290,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				return m.vals[i]
 			}, true
 		}
-		f, _, err := compileWith(pop.Filter, resolve, func(name string) string { return unknownFieldError(name, fields) })
+		f, _, err := compileTyped(pop.Filter, resolve, p.typer(&ds, typedSlot), func(name string) string { return unknownFieldError(name, fields) })
 		if err != nil {
 			if pop.Name == "" { // a preview's filter: the caller names it
 				return nil, err
@@ -306,7 +307,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 // eval returns the population bits of the program's filters that r
 // matches.
 func (p *memberProgram) eval(r *Record) uint64 {
-	p.row.r, p.row.loaded = r, 0
+	p.row.r, p.row.loaded, p.row.parsed = r, 0, 0
 	var m uint64
 	for i := range p.filters {
 		if p.filters[i].match(&p.row) {

@@ -428,7 +428,8 @@ func encodeDataSource(ds *acctmap.DataSource) []byte {
 	}
 	b = appendStrs(b, ds.PrivateTombstones)
 	b = appendTime(b, ds.CreatedAt)
-	return appendTime(b, ds.UpdatedAt)
+	b = appendTime(b, ds.UpdatedAt)
+	return appendFieldTypes(b, ds)
 }
 
 func decodeDataSource(v []byte) (acctmap.DataSource, error) {
@@ -455,6 +456,7 @@ func decodeDataSource(v []byte) (acctmap.DataSource, error) {
 	ds.PrivateTombstones = d.strs()
 	ds.CreatedAt = d.time()
 	ds.UpdatedAt = d.time()
+	d.fieldTypes(&ds)
 	return ds, d.finish()
 }
 
