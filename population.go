@@ -468,7 +468,7 @@ func (a *Actor) PreviewPopulation(ctx context.Context, dataSourceID string, f Fi
 		if err != nil {
 			return err
 		}
-		_, canon, err := compileFilter(f, ds.Fields)
+		_, canon, err := compileDataSourceFilter(f, &ds)
 		if err != nil {
 			return fmt.Errorf("acctmap: preview: %w", err)
 		}

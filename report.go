@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -477,6 +478,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 	}
 	// Each kept row with its sort values parsed once: a comparison then
 	// reads no map and parses no number.
+	sc := newSortCollator()
 	kept := make([]sortedRow, 0, len(rows)/4)
 	for i := range rows {
 		r := &rows[i]
@@ -485,7 +487,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		}
 		sr := sortedRow{r: r, keys: make([]sortValue, len(keys))}
 		for j, k := range keys {
-			sr.keys[j] = newSortValue(k.get(r))
+			sr.keys[j] = sc.value(k.get(r))
 		}
 		kept = append(kept, sr)
 	}
@@ -526,7 +528,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 			after.r.values[c] = cur.values[i]
 		}
 		for i, k := range cur.keys {
-			after.keys[i] = newSortValue(k)
+			after.keys[i] = sc.value(k)
 		}
 		kept = slices.DeleteFunc(kept, func(r sortedRow) bool { return compare(&r, after) <= 0 })
 	}
@@ -564,6 +566,7 @@ type sortValue struct {
 	s, lower string
 	num      float64
 	isNum    bool
+	key      []byte // the collation key of s (see sortCollator), nil for a number
 }
 
 func newSortValue(s string) sortValue {
@@ -575,8 +578,9 @@ func newSortValue(s string) sortValue {
 	return v
 }
 
-// compare orders numbers by value, dates and other text as strings
-// ignoring case (ISO dates sort as text), empty values last.
+// compare orders numbers by value, dates and other text by the root
+// collation ignoring case (see sortCollator; ISO dates sort as text),
+// empty values last.
 func (a *sortValue) compare(b *sortValue) int {
 	switch {
 	case a.s == "" && b.s == "":
@@ -587,6 +591,8 @@ func (a *sortValue) compare(b *sortValue) int {
 		return -1
 	case a.isNum && b.isNum:
 		return cmp.Compare(a.num, b.num)
+	case a.key != nil && b.key != nil:
+		return bytes.Compare(a.key, b.key)
 	}
 	return cmp.Compare(a.lower, b.lower)
 }
@@ -1062,7 +1068,7 @@ func (a *Actor) Records(ctx context.Context, dataSourceID string, f Filter) iter
 			if err != nil {
 				return err
 			}
-			_, canon, err := compileFilter(f, ds.Fields)
+			_, canon, err := compileDataSourceFilter(f, &ds)
 			if err != nil {
 				return fmt.Errorf("acctmap: records: %w", err)
 			}
