@@ -67,7 +67,7 @@ func (d *decoder) fieldTypes(ds *acctmap.DataSource) {
 		d.fail("bad field types")
 		return
 	}
-	n := d.count(10) // a name, a kind, a locale (7 bytes at least), a currency
+	n := d.count(9) // a name, a kind, a locale (6 bytes at least), a currency
 	ds.FieldTypes = make(map[string]fieldtype.Type, n)
 	for range n {
 		f := d.str()

@@ -1,0 +1,42 @@
+package acctmap_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/fieldtype"
+)
+
+// BenchmarkCreatePopulationTyped is a population over 1M records whose
+// filter compares a typed field twice (Employees, a number: parsed once
+// per record) beside a text condition, to set against
+// BenchmarkCreatePopulation's text-only filter.
+func BenchmarkCreatePopulationTyped(b *testing.B) {
+	const rows = 1_000_000
+	a, ds := benchNetwork(b)
+	ctx := context.Background()
+	if _, err := a.ImportCSV(ctx, ds.ID, bytes.NewReader(userPathCSV(rows)), acctmap.CSVImport{Mapping: accountsMapping,
+		FieldTypes: map[string]fieldtype.Type{"Employees": {Kind: fieldtype.Number}}, Locale: fieldtype.US}); err != nil {
+		b.Fatal(err)
+	}
+	spec := acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Customers, Filter: acctmap.Filter{All: []acctmap.Condition{
+		{Field: "Stage", Op: acctmap.Equals, Value: "Customer"},
+		{Field: "Employees", Op: acctmap.GreaterThan, Value: "1,000"},
+		{Field: "Employees", Op: acctmap.LessThan, Value: "40,000"},
+	}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		pop, err := a.CreatePopulation(ctx, spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := a.DeletePopulation(ctx, pop.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
