@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
+	"log/slog"
 	"slices"
 	"strings"
 	"unicode"
@@ -240,15 +240,8 @@ func (a *Actor) SetFieldTypes(ctx context.Context, dataSourceID string, locale f
 	if err != nil {
 		return DataSource{}, err
 	}
+	_ = a.logged(ctx, "set field types", nil, slog.String("data_source", dataSourceID), slog.Int("types", len(out.FieldTypes)))
 	return out, nil
-}
-
-// cloneFieldTypes copies declared types, nil for none.
-func cloneFieldTypes(m map[string]fieldtype.Type) map[string]fieldtype.Type {
-	if len(m) == 0 {
-		return nil
-	}
-	return maps.Clone(m)
 }
 
 // headerColumns returns the 1-based header index of each typed field.

@@ -54,18 +54,11 @@ func (c compiled[T]) match(r T) bool {
 	return true
 }
 
-// compileFilter validates f against the data source's fields and returns
-// the predicates and f with field names in their canonical spelling. Errors
-// wrap ErrInvalidInput and name the condition: "all[2]" or "any_of[0][1]".
-// Fields are compared as text: see compileDataSourceFilter for a data
-// source's declared types.
-func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
-	return compileDataSourceFilter(f, &DataSource{Fields: fields})
-}
-
-// compileDataSourceFilter is compileFilter over ds's fields and their
-// declared types: an operand that does not parse under its field's type
-// is an error.
+// compileDataSourceFilter validates f against the fields of ds and their
+// declared types, and returns the predicates and f with field names in
+// their canonical spelling. Errors are *FilterError values wrapping
+// ErrInvalidInput that name the condition ("all[2]" or "any_of[0][1]"); an
+// operand that does not parse under its field's type is one.
 func compileDataSourceFilter(f Filter, ds *DataSource) (compiledFilter, Filter, error) {
 	fields := ds.Fields
 	return compileTyped(f, func(name string) (string, func(*Record) string, bool) {
