@@ -68,3 +68,35 @@ func ExampleCSVImport_fieldTypes() {
 	// ARR > 1.000: Umbrella 2.000 €
 	// error: field ARR, value "1,000.00": true
 }
+
+// Types declared after the data arrived: the populations follow them at
+// once. Untyped, "$2,000" is not a number; as en-US money it is.
+func ExampleActor_SetFieldTypes() {
+	ctx := context.Background()
+	ann := exampleActor()
+	crm, _ := ann.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+	ann.UpsertRecords(ctx, crm.ID, []acctmap.RecordInput{
+		{ID: "1", Name: "Globex", Website: "globex.com", Fields: map[string]string{"ARR": "$2,000"}},
+		{ID: "2", Name: "Initech", Website: "initech.com", Fields: map[string]string{"ARR": "1500"}},
+		{ID: "3", Name: "Hooli", Website: "hooli.com", Fields: map[string]string{"ARR": "$999.99"}},
+	})
+	big, _ := ann.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: crm.ID, Kind: acctmap.Custom, Name: "Big accounts",
+		Filter: acctmap.Filter{All: []acctmap.Condition{{Field: "ARR", Op: acctmap.GreaterThan, Value: "1000"}}}})
+	members := func() (names []string) {
+		for r, err := range ann.Records(ctx, crm.ID, acctmap.Filter{}) {
+			if err == nil && r.Populations&(1<<uint(big.Slot)) != 0 {
+				names = append(names, r.Name)
+			}
+		}
+		return names
+	}
+	fmt.Println("as text:", members())
+	ds, err := ann.SetFieldTypes(ctx, crm.ID, fieldtype.US, map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Money}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("as money:", members(), ds.FieldTypes["ARR"].Kind)
+	// Output:
+	// as text: [Initech]
+	// as money: [Globex Initech] money
+}
