@@ -201,7 +201,9 @@ type ImportSummary struct {
 	Rejections []Rejection
 	// Warned counts accepted rows with a problem worth fixing at the
 	// source: a website that gives no domain, an invalid registration id
-	// (kept out of matching, never padded). The first ones are in Warnings.
+	// (kept out of matching, never padded), a value that its field's
+	// declared type cannot read (DataSource.FieldTypes). The first ones
+	// are in Warnings.
 	Warned   int
 	Warnings []Rejection
 }

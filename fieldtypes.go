@@ -23,6 +23,9 @@ const maxFieldTypes = maxFieldsPerRecord
 // spelling of the data source's fields when one matches in any case. The
 // error wraps ErrInvalidInput and names the field.
 func checkFieldTypes(what string, locale fieldtype.Locale, types map[string]fieldtype.Type, fields []string) (map[string]fieldtype.Type, error) {
+	if err := checkLocaleName(what, locale); err != nil {
+		return nil, err
+	}
 	if err := locale.Validate(); err != nil {
 		return nil, fmt.Errorf("acctmap: %s: locale: %w: %w", what, err, ErrInvalidInput)
 	}
@@ -47,12 +50,27 @@ func checkFieldTypes(what string, locale fieldtype.Locale, types map[string]fiel
 		if _, dup := out[f]; dup {
 			return nil, fmt.Errorf("acctmap: %s: field %.40q has two types: %w", what, f, ErrInvalidInput)
 		}
+		if err := checkLocaleName(what, t.Locale); err != nil {
+			return nil, err
+		}
 		if _, err := effective(t, locale).Parser(); err != nil {
 			return nil, fmt.Errorf("acctmap: %s: field %.40q: %w: %w", what, f, err, ErrInvalidInput)
 		}
 		out[f] = t
 	}
 	return out, nil
+}
+
+// maxLocaleName bounds a locale's name, which messages repeat: a BCP 47
+// tag or a short label.
+const maxLocaleName = 64
+
+// checkLocaleName refuses a locale name that is long or not printable.
+func checkLocaleName(what string, l fieldtype.Locale) error {
+	if len(l.Name) > maxLocaleName || !utf8.ValidString(l.Name) || strings.ContainsFunc(l.Name, unicode.IsControl) {
+		return fmt.Errorf("acctmap: %s: locale name %.40q is longer than %d bytes or not printable text: %w", what, l.Name, maxLocaleName, ErrInvalidInput)
+	}
+	return nil
 }
 
 // effective is the type a field of a data source is read with: its

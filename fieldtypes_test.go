@@ -363,6 +363,8 @@ func TestSetFieldTypes(t *testing.T) {
 		{"unknown currency", fieldtype.US, map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Money, Currency: "XXY"}}},
 		{"unknown kind", fieldtype.US, map[string]fieldtype.Type{"ARR": {Kind: 9}}},
 		{"bad locale", fieldtype.Locale{Decimal: ';'}, nil},
+		{"long locale name", fieldtype.Locale{Name: strings.Repeat("x", 65)}, nil},
+		{"long locale name of a type", fieldtype.US, map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Number, Locale: fieldtype.Locale{Name: "a\x00b"}}}},
 		{"empty field name", fieldtype.US, map[string]fieldtype.Type{" ": {Kind: fieldtype.Number}}},
 		{"same field twice", fieldtype.US, map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Number}, "arr": {Kind: fieldtype.Money}}},
 	} {
