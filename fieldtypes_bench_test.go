@@ -8,6 +8,7 @@ import (
 
 	"github.com/acctmap/acctmap"
 	"github.com/acctmap/acctmap/fieldtype"
+	"github.com/acctmap/acctmap/internal/cputime"
 )
 
 // BenchmarkCreatePopulationTyped is a population over 1M records whose
@@ -31,12 +32,12 @@ func BenchmarkCreatePopulationTyped(b *testing.B) {
 	b.ResetTimer()
 	var cpu time.Duration // CPU time of the calls, as BenchmarkCreatePopulation reports it
 	for b.Loop() {
-		c0, _ := cpuTime()
+		c0, _ := cputime.Used()
 		pop, err := a.CreatePopulation(ctx, spec)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if c1, ok := cpuTime(); ok {
+		if c1, ok := cputime.Used(); ok {
 			cpu += c1 - c0
 		}
 		b.StopTimer()
