@@ -498,3 +498,24 @@ func openBoltAt(t *testing.T, path string) *boltstore.Store {
 	}
 	return s
 }
+
+// observeCollated adds to the non-interference observation the reports
+// V's admin sees sorted by names, which the collation orders (ties of
+// collation-equal names broken by the shown values), and filtered on a
+// name column: the order and the selection must be functions of what V
+// sees.
+func observeCollated(w *niNet, pPops []acctmap.Population, add func(string, any, error)) {
+	a := w.admin(niV)
+	for _, mine := range w.pops[niV] {
+		for _, theirs := range pPops {
+			spec := acctmap.ReportSpec{Partner: niP, Population: mine.ID, PartnerPopulation: theirs.ID,
+				Sort: []acctmap.SortKey{{Column: "partner.name"}, {Column: "my.name", Desc: true}}}
+			rep, err := a.Report(w.ctx, spec)
+			add("Report by names "+mine.Name+" "+theirs.ID, rep, err)
+			spec.Filter = acctmap.Filter{All: []acctmap.Condition{{Field: "partner.name", Op: acctmap.Contains, Value: "a"}}}
+			spec.Sort, spec.Limit = []acctmap.SortKey{{Column: "my.name"}}, 2
+			rep, err = a.Report(w.ctx, spec)
+			add("Report by my names, filtered "+mine.Name+" "+theirs.ID, rep, err)
+		}
+	}
+}
