@@ -275,3 +275,30 @@ func headerColumns(header []string, typed []typedColumn) map[string]int {
 	}
 	return cols
 }
+
+// reportTyper is how a report's filter reads the viewer's own columns
+// ("my." and a field of the viewer's data source) that the data source
+// types: the viewer's own metadata applied to its own values. Partner
+// columns compare as text: the partner's types are its own metadata, and
+// the rows it shares are read as it shows them.
+func reportTyper(tx ReadTx, myPopulation string) (typer[*row], error) {
+	pop, err := tx.Population(myPopulation)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := tx.DataSource(pop.DataSourceID)
+	if err != nil || len(ds.FieldTypes) == 0 {
+		return nil, err
+	}
+	return func(canon string) (typedField[*row], bool) {
+		f, mine := strings.CutPrefix(canon, "my.")
+		if !mine || canon == ColumnPrivate {
+			return typedField[*row]{}, false
+		}
+		p, ok := fieldParser(&ds, f)
+		if !ok {
+			return typedField[*row]{}, false
+		}
+		return typedField[*row]{p: p, get: func(r *row) (fieldtype.Value, bool) { return parseValue(p, r.values[canon]) }}, true
+	}, nil
+}

@@ -433,11 +433,11 @@ func TestFieldTypesPersist(t *testing.T) {
 	}
 }
 
-// TestReportSortsByCollation: report rows sorted by a name column follow
-// the root collation, not byte order: accented and lower-case names sort
-// among the others.
-func TestReportSortsByCollation(t *testing.T) {
-	t.Parallel()
+// reportPair is two partner orgs whose Customers hold the same companies,
+// named names, b sharing "name" with a; a's records have fields(i), and
+// a's data source declares types.
+func reportPair(t *testing.T, names []string, fields func(i int) map[string]string, types map[string]fieldtype.Type) (*acctmap.Actor, acctmap.ReportSpec) {
+	t.Helper()
 	ctx := context.Background()
 	net := acctmap.New(memstore.New(), acctmap.WithClock(fixedClock()))
 	for _, o := range []string{"org-a", "org-b"} {
@@ -450,15 +450,20 @@ func TestReportSortsByCollation(t *testing.T) {
 	}
 	a, b := net.As("admin-org-a"), net.As("admin-org-b")
 	partner(t, a, b, "org-b", "org-a")
-	names := []string{"Zeta", "Émile", "eagle", "Fox", "Ångström", "apple", "Öko", "Oak"}
-	side := func(x *acctmap.Actor) acctmap.Population {
-		ds, err := x.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource})
+	side := func(x *acctmap.Actor, types map[string]fieldtype.Type) acctmap.Population {
+		ds, err := x.CreateDataSource(ctx, acctmap.NewDataSource{Name: "CRM", Kind: acctmap.PushedSource, FieldTypes: types, Locale: fieldtype.US})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var in []acctmap.RecordInput
 		for i, n := range names {
-			in = append(in, acctmap.RecordInput{ID: string(rune('a' + i)), Name: n, Website: "collate" + string(rune('a'+i)) + ".com", Fields: map[string]string{"Stage": "Customer"}})
+			f := map[string]string{"Stage": "Customer"}
+			if types != nil {
+				for k, v := range fields(i) {
+					f[k] = v
+				}
+			}
+			in = append(in, acctmap.RecordInput{ID: string(rune('a' + i)), Name: n, Website: "collate" + string(rune('a'+i)) + ".com", Fields: f})
 		}
 		if _, err := x.UpsertRecords(ctx, ds.ID, in); err != nil {
 			t.Fatal(err)
@@ -469,12 +474,23 @@ func TestReportSortsByCollation(t *testing.T) {
 		}
 		return p
 	}
-	pa, pb := side(a), side(b)
+	pa, pb := side(a, types), side(b, nil)
 	if err := b.SetShareRule(ctx, pb.ID, "org-a", acctmap.SharingRule{Level: acctmap.OverlappingRecords, Fields: []string{"name"}}); err != nil {
 		t.Fatal(err)
 	}
+	return a, acctmap.ReportSpec{Partner: "org-b", Population: pa.ID, PartnerPopulation: pb.ID}
+}
+
+// TestReportSortsByCollation: report rows sorted by a name column follow
+// the root collation, not byte order: accented and lower-case names sort
+// among the others.
+func TestReportSortsByCollation(t *testing.T) {
+	t.Parallel()
+	names := []string{"Zeta", "Émile", "eagle", "Fox", "Ångström", "apple", "Öko", "Oak"}
+	a, spec := reportPair(t, names, nil, nil)
 	for _, col := range []string{"my.name", "partner.name"} {
-		rep, err := a.Report(ctx, acctmap.ReportSpec{Partner: "org-b", Population: pa.ID, PartnerPopulation: pb.ID, Columns: []string{col}, Sort: []acctmap.SortKey{{Column: col}}})
+		spec.Columns, spec.Sort = []string{col}, []acctmap.SortKey{{Column: col}}
+		rep, err := a.Report(context.Background(), spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,6 +502,41 @@ func TestReportSortsByCollation(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("rows sorted by %s (-want +got):\n%s", col, diff)
 		}
+	}
+}
+
+// TestReportTypedFilter: a report's filter on the viewer's own typed
+// column compares values in the viewer's types, and its operand is
+// checked as a population filter's; partner columns compare as text.
+func TestReportTypedFilter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	arr := []string{"$2,000", "2000", "$999.99", "1.234,56"}
+	a, spec := reportPair(t, []string{"Globex", "Initech", "Hooli", "Umbrella"}, func(i int) map[string]string { return map[string]string{"ARR": arr[i]} },
+		map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Money}})
+	spec.Columns, spec.Sort = []string{"my.name"}, []acctmap.SortKey{{Column: "my.name"}}
+	spec.Filter = cond("my.ARR", acctmap.GreaterThan, "1000")
+	rep, err := a.Report(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rep.Rows {
+		got = append(got, r.Values[0])
+	}
+	if diff := cmp.Diff([]string{"Globex", "Initech"}, got); diff != "" {
+		t.Errorf("my.ARR > 1000 (-want +got):\n%s", diff)
+	}
+	spec.Filter = cond("my.ARR", acctmap.GreaterThan, "1.000,00")
+	_, err = a.Report(ctx, spec)
+	var fe *acctmap.FilterError
+	if !errors.As(err, &fe) || fe.Field != "my.ARR" || fe.Value != "1.000,00" || !errors.Is(err, acctmap.ErrInvalidInput) {
+		t.Errorf("operand 1.000,00 in en-US: %v, want a FilterError naming my.ARR and the value", err)
+	}
+	// A partner column is text: the operand is read as before.
+	spec.Filter = cond("partner.name", acctmap.GreaterThan, "1.000,00")
+	if _, err := a.Report(ctx, spec); err != nil {
+		t.Errorf("partner column compared as text: %v", err)
 	}
 }
 

@@ -45,7 +45,8 @@ type ReportSpec struct {
 	// Columns chooses and orders the columns; empty means all of them.
 	Columns []string
 	// Filter keeps the rows it selects, with the operators of population
-	// filters, on column names.
+	// filters, on column names; the viewer's own columns of a typed field
+	// ("my.ARR") compare as the field's type reads them.
 	Filter Filter
 	// Sort orders the rows by these columns, in order; numbers compare as
 	// numbers. Rows are otherwise ordered by the viewer's record id.
@@ -141,7 +142,11 @@ func (a *Actor) Report(ctx context.Context, spec ReportSpec) (Report, error) {
 		if err != nil {
 			return err
 		}
-		rep, err = shape(rows, columns, spec)
+		typed, err := reportTyper(tx, spec.Population)
+		if err != nil {
+			return err
+		}
+		rep, err = shape(rows, columns, spec, typed)
 		return err
 	})
 	return rep, err
@@ -425,8 +430,9 @@ func reportColumns(myFields, partnerFields []string) []string {
 	return append(cols, ColumnMatchedOn, ColumnMatchKey, ColumnConfidence, ColumnExplanation)
 }
 
-// shape filters, sorts, pages and projects rows onto the chosen columns.
-func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
+// shape filters, sorts, pages and projects rows onto the chosen columns;
+// typed, when not nil, reads the viewer's typed columns (reportTyper).
+func shape(rows []row, columns []string, spec ReportSpec, typed typer[*row]) (Report, error) {
 	if spec.Offset < 0 || spec.Limit < 0 {
 		return Report{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
 	}
@@ -445,7 +451,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 	unknown := func(name string) string {
 		return fmt.Sprintf("column %.80q is not a column of the report (columns: %s)", name, quoteList(columns, 30))
 	}
-	f, _, err := compileWith(spec.Filter, resolve, unknown)
+	f, _, err := compileTyped(spec.Filter, resolve, typed, unknown)
 	if err != nil {
 		return Report{}, fmt.Errorf("acctmap: report: %w", err)
 	}
@@ -699,7 +705,7 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 		if err != nil {
 			return err
 		}
-		rep, err = shape(rows, columns, spec)
+		rep, err = shape(rows, columns, spec, nil)
 		return err
 	})
 	return rep, err
