@@ -36,7 +36,13 @@ func checkFieldTypes(what string, locale fieldtype.Locale, types map[string]fiel
 		return nil, nil
 	}
 	out := make(map[string]fieldtype.Type, len(types))
-	for name, t := range types {
+	names := make([]string, 0, len(types))
+	for name := range types {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the same input, the same error
+	for _, name := range names {
+		t := types[name]
 		f := strings.TrimSpace(name)
 		if f == "" || len(f) > maxFieldNameBytes || !utf8.ValidString(f) || strings.ContainsFunc(f, unicode.IsControl) {
 			return nil, fmt.Errorf("acctmap: %s: field name %.40q is empty, longer than %d bytes, or not printable text: %w", what, name, maxFieldNameBytes, ErrInvalidInput)
@@ -61,14 +67,21 @@ func checkFieldTypes(what string, locale fieldtype.Locale, types map[string]fiel
 	return out, nil
 }
 
-// maxLocaleName bounds a locale's name, which messages repeat: a BCP 47
-// tag or a short label.
-const maxLocaleName = 64
+// Bounds on a locale's strings: its name, which messages repeat, is a
+// BCP 47 tag or a short label; its grouping separators are a few runes.
+const (
+	maxLocaleName  = 64
+	maxLocaleGroup = 16
+)
 
-// checkLocaleName refuses a locale name that is long or not printable.
+// checkLocaleName refuses a locale whose name is long or not printable, or
+// whose grouping separators are many.
 func checkLocaleName(what string, l fieldtype.Locale) error {
 	if len(l.Name) > maxLocaleName || !utf8.ValidString(l.Name) || strings.ContainsFunc(l.Name, unicode.IsControl) {
 		return fmt.Errorf("acctmap: %s: locale name %.40q is longer than %d bytes or not printable text: %w", what, l.Name, maxLocaleName, ErrInvalidInput)
+	}
+	if len(l.Group) > maxLocaleGroup {
+		return fmt.Errorf("acctmap: %s: locale %.40q: %d bytes of grouping separators, more than %d: %w", what, l.Name, len(l.Group), maxLocaleGroup, ErrInvalidInput)
 	}
 	return nil
 }
