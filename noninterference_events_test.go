@@ -1,11 +1,15 @@
 package acctmap_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
+	"testing"
 	"time"
 
 	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/memstore"
 )
 
 // niEvents adds V's feed and audit trail to the non-interference test's
@@ -50,4 +54,47 @@ func azWaitEvents(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget
 
 func azAuditLog(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 	return collectSeq(a.AuditLog(ctx, acctmap.AuditFilter{}))
+}
+
+// crossLogStore is a planted defect: it hands the Network org Q's log as
+// V's, as a store that mixed up its orgs' logs would.
+type crossLogStore struct{ acctmap.Store }
+
+func (s crossLogStore) View(ctx context.Context, fn func(tx acctmap.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx acctmap.ReadTx) error { return fn(crossLogTx{tx}) })
+}
+
+type crossLogTx struct{ acctmap.ReadTx }
+
+func (tx crossLogTx) Events(org string, after int64, limit int) ([]acctmap.EventRecord, error) {
+	if org == niV {
+		org = niQ
+	}
+	return tx.ReadTx.Events(org, after, limit)
+}
+
+// TestNonInterferenceCatchesEventLeaks: P's rules for Q, which V may not
+// see, change Q's feed; on a store that shows V Q's log, the feed in the
+// observation must show the change.
+func TestNonInterferenceCatchesEventLeaks(t *testing.T) {
+	t.Parallel()
+	caught := 0
+	const networks = 50
+	for seed := range uint64(networks) {
+		w := newNINet(t, seed, crossLogStore{memstore.New()})
+		pPops := slices.Clone(w.pops[niP])
+		before := w.observe(pPops)
+		for i, p := range w.pops[niP] {
+			level := []acctmap.ShareLevel{acctmap.CountsOnly, acctmap.FullPopulation}[i%2]
+			w.must(w.admin(niP).SetShareRule(w.ctx, p.ID, niQ, acctmap.SharingRule{Level: level}), "rule for Q")
+			w.must(w.admin(niP).SetShareRule(w.ctx, p.ID, niQ, acctmap.SharingRule{Level: acctmap.OverlappingRecords}), "rule for Q")
+		}
+		if !bytes.Equal(before, w.observe(pPops)) {
+			caught++
+		}
+	}
+	if caught == 0 {
+		t.Fatalf("a store that shows V another org's log went unnoticed in %d networks", networks)
+	}
+	t.Logf("the leak showed in %d of %d networks", caught, networks)
 }
