@@ -391,7 +391,9 @@ func (n *Network) withRuleEvents(tx Tx, owner string, popIDs []string, skip stri
 	for k := range after {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b viewKey) int { return cmp.Or(strings.Compare(a.partner, b.partner), strings.Compare(a.pop, b.pop)) })
+	slices.SortFunc(keys, func(a, b viewKey) int {
+		return cmp.Or(strings.Compare(a.partner, b.partner), strings.Compare(a.pop, b.pop))
+	})
 	for _, k := range keys {
 		v, old := after[k], before[k]
 		if k.partner == skip || !v.visible || (old.level == v.level && slices.Equal(old.fields, v.fields)) {
