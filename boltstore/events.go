@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/acctmap/acctmap"
 )
@@ -106,7 +106,7 @@ func (w *writer) deleteEvents(orgID string) error {
 	if top == nil {
 		return nil
 	}
-	if err := top.DeleteBucket(idKey(orgID)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+	if err := top.DeleteBucket(idKey(orgID)); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 		return err
 	}
 	return nil
