@@ -49,7 +49,11 @@ const (
 	// theirs, Rows the rows delivered (what the exporter's quota was
 	// charged). In the exporter's own trail PartnerPopulation is the
 	// other side of the cell, and PartnerRecordIDs that side's records
-	// only when the org owns them (an offline partner's).
+	// only when the org owns them (an offline partner's). The owner's
+	// entry names the exporter and the owner's records it took, which is
+	// the trail's purpose (the owner learns which of its accounts the
+	// exporter has in the cell), and never the exporter's population nor
+	// its records.
 	AuditExport AuditAction = "export"
 	// AuditExportIncomplete: the export of entry Of (an AuditExport
 	// entry of the same trail) delivered fewer rows than it reserved (the
