@@ -3,6 +3,7 @@ package acctmap_test
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -304,5 +305,46 @@ func TestWithEventPollingRange(t *testing.T) {
 		if _, err := acctmap.Open(memstore.New(), acctmap.WithEventPolling(d)); !errors.Is(err, acctmap.ErrInvalidInput) {
 			t.Errorf("WithEventPolling(%v): %v, want ErrInvalidInput", d, err)
 		}
+	}
+}
+
+// TestEventsOnEveryStore runs a partnership, a rule, a request and an
+// export through each store: the feed and the trails read the same.
+func TestEventsOnEveryStore(t *testing.T) {
+	t.Parallel()
+	for _, ts := range testStores {
+		t.Run(ts.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			w := newEvWorld(t, ts.open(t))
+			partner(t, w.ann, w.bob, "bolt", "acme")
+			cust := w.pops["acme/customers"]
+			mustDo(t, "SetShareRule", w.ann.SetShareRule(ctx, cust.ID, "bolt", acctmap.SharingRule{Level: acctmap.OverlappingRecords, Fields: []string{"name"}}))
+			req := must[acctmap.ShareRequest](t, "RequestShare")(w.bob.RequestShare(ctx, "acme", w.pops["acme/prospects"].ID, acctmap.FullPopulation, nil, "hi"))
+			must[acctmap.ShareRequest](t, "Decline")(w.ann.DeclineShareRequest(ctx, "bolt", req.ID))
+			spec := acctmap.ReportSpec{Partner: "acme", Population: w.pops["bolt/customers"].ID, PartnerPopulation: cust.ID}
+			must[int](t, "ExportReport")(w.bob.ExportReport(ctx, spec, io.Discard))
+			got, _ := lines(t, w.bob, 0)
+			wantLines(t, "bolt's feed", []evLine{
+				{Kind: acctmap.EventPartnershipInvited, Partner: "acme", PartnerName: "acme Inc"},
+				{Kind: acctmap.EventSharingRuleChanged, Partner: "acme", PartnerName: "acme Inc", Population: cust.ID, Level: acctmap.OverlappingRecords},
+				{Kind: acctmap.EventShareRequestDeclined, Partner: "acme", PartnerName: "acme Inc", Population: w.pops["acme/prospects"].ID, Level: acctmap.CountsOnly, Request: acctmap.RequestDeclined},
+			}, got)
+			var actions []acctmap.AuditAction
+			var exported []string
+			for _, e := range trail(t, w.ann, acctmap.AuditFilter{}) {
+				actions = append(actions, e.Action)
+				if e.Action == acctmap.AuditExport {
+					exported = append(exported, e.RecordIDs...)
+				}
+			}
+			want := []acctmap.AuditAction{acctmap.AuditPartnershipInvited, acctmap.AuditSharingRuleSet, acctmap.AuditShareRequestDeclined, acctmap.AuditExport}
+			if d := cmp.Diff(want, actions); d != "" {
+				t.Errorf("acme's trail (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff([]string{"a1", "a2"}, exported); d != "" {
+				t.Errorf("acme's records exported (-want +got):\n%s", d)
+			}
+		})
 	}
 }

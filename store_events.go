@@ -21,7 +21,8 @@ type EventRecord struct {
 	// At is when it happened (UTC, microseconds).
 	At time.Time
 	// Data is the entry's content, encoded by the Network; opaque to a
-	// store, which keeps its bytes exactly.
+	// store, which keeps its bytes exactly and, like every value crossing
+	// the Store boundary, copies them in and out (nil and empty alike).
 	Data []byte
 }
 
