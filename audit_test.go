@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/csvsource"
 	"github.com/acctmap/acctmap/memstore"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -251,5 +252,26 @@ func TestAuditExportIncomplete(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAuditExportOfAnOfflinePartner(t *testing.T) {
+	// An offline partner's records are the exporter's own: its trail
+	// names them, and no other trail is written.
+	t.Parallel()
+	ctx := t.Context()
+	w := newEvWorld(t, memstore.New())
+	off := must[acctmap.Org](t, "CreateOfflinePartner")(w.bob.CreateOfflinePartner(ctx, "Reseller"))
+	ds := must[acctmap.DataSource](t, "CreateDataSource")(w.bob.CreateDataSource(ctx, acctmap.NewDataSource{OrgID: off.ID, Name: "list"}))
+	csv := "id,name,website\nr1,Stripe,stripe.com\nr2,Unknown,unknown.com\n"
+	must[acctmap.ImportSummary](t, "ImportCSV")(w.bob.ImportCSV(ctx, ds.ID, strings.NewReader(csv), acctmap.CSVImport{Mapping: csvsource.Mapping{ID: "id", Name: "name", Website: "website"}}))
+	all := must[acctmap.Population](t, "CreatePopulation")(w.bob.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Customers}))
+	spec := acctmap.ReportSpec{Partner: off.ID, Population: w.pops["bolt/customers"].ID, PartnerPopulation: all.ID}
+	if n := must[int](t, "ExportReport")(w.bob.ExportReport(ctx, spec, io.Discard)); n != 1 {
+		t.Fatalf("%d rows exported, want 1 (Stripe)", n)
+	}
+	es := exportsOf(trail(t, w.bob, acctmap.AuditFilter{}))
+	if len(es) != 1 || !slices.Equal(es[0].RecordIDs, []string{"b1"}) || !slices.Equal(es[0].PartnerRecordIDs, []string{"r1"}) {
+		t.Errorf("bolt's trail of the export of its offline partner's records: %+v", es)
 	}
 }
