@@ -2,7 +2,6 @@ package acctmap_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/acctmap/acctmap"
@@ -55,7 +54,7 @@ func BenchmarkEventsRead(b *testing.B) {
 			got++
 		}
 		if got != n+1 { // and the acceptance
-			b.Fatal(fmt.Sprintf("%d events, want %d", got, n+1))
+			b.Fatalf("%d events, want %d", got, n+1)
 		}
 	}
 }
