@@ -51,7 +51,8 @@ func (w *writer) AppendEvent(e acctmap.EventRecord) (int64, error) {
 		w.st.events = map[string]*eventLog{}
 	}
 	log := w.st.events[e.OrgID]
-	if log == nil {
+	created := log == nil
+	if created {
 		log = &eventLog{}
 		w.st.events[e.OrgID] = log
 	}
@@ -63,6 +64,9 @@ func (w *writer) AppendEvent(e acctmap.EventRecord) (int64, error) {
 		log.recs[len(log.recs)-1] = acctmap.EventRecord{} // drop the reference to Data
 		log.recs = log.recs[:len(log.recs)-1]
 		log.last--
+		if created {
+			delete(w.st.events, e.OrgID)
+		}
 	})
 	return e.Seq, nil
 }
