@@ -527,6 +527,10 @@ func TestReportTypedFilter(t *testing.T) {
 	if diff := cmp.Diff([]string{"Globex", "Initech"}, got); diff != "" {
 		t.Errorf("my.ARR > 1000 (-want +got):\n%s", diff)
 	}
+	var csv strings.Builder
+	if n, err := a.ExportReport(ctx, spec, &csv); err != nil || n != 2 {
+		t.Errorf("ExportReport with my.ARR > 1000 = %d rows, %v; want the report's 2", n, err)
+	}
 	spec.Filter = cond("my.ARR", acctmap.GreaterThan, "1.000,00")
 	_, err = a.Report(ctx, spec)
 	var fe *acctmap.FilterError
