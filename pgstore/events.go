@@ -9,7 +9,7 @@ import (
 )
 
 // Events implements acctmap.EventReadTx: one indexed range read of the
-// events table (migration 0007).
+// events table (migration 0006).
 func (r *reader) Events(orgID string, after int64, limit int) ([]acctmap.EventRecord, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("pgstore: events: limit %d: %w", limit, acctmap.ErrInvalidInput)

@@ -1,4 +1,4 @@
--- 0007_events: the per-org event log (acctmap.EventTx, EventReadTx).
+-- 0006_events: the per-org event log (acctmap.EventTx, EventReadTx).
 -- event_logs holds each org's last Seq: appending increments it, so the
 -- row lock orders the appends of one org as their transactions commit (a
 -- concurrent append waits, then fails serialization and is retried), and
