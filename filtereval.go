@@ -152,16 +152,11 @@ func clipValue(s string, n int) string {
 	return s[:n]
 }
 
-// compileWith compiles f with fields found by resolve; unknown(name) says
-// what is wrong with a field that resolve does not know. Errors are
-// *FilterError values.
-func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string) string) (compiled[T], Filter, error) {
-	return compileTyped(f, resolve, nil, unknown)
-}
-
-// compileTyped is compileWith where typed (when not nil) says which fields
-// have a declared type: their equals, not_equals, in, not_in,
-// greater_than and less_than compare parsed values.
+// compileTyped compiles f with fields found by resolve; unknown(name)
+// says what is wrong with a field that resolve does not know, and typed
+// (when not nil) which fields have a declared type: their equals,
+// not_equals, in, not_in, greater_than and less_than compare parsed
+// values. Errors are *FilterError values.
 func compileTyped[T any](f Filter, resolve resolver[T], typed typer[T], unknown func(name string) string) (compiled[T], Filter, error) {
 	n := len(f.All)
 	for _, g := range f.AnyOf {
