@@ -574,3 +574,69 @@ func observeCollated(w *niNet, pPops []acctmap.Population, add func(string, any,
 		}
 	}
 }
+
+// TestTypedPopulationsShareParses: several populations comparing the same
+// typed field, twice in one filter and across filters and groups, each get
+// their own answer when an import evaluates them in one pass (a record's
+// value is parsed once and shared).
+func TestTypedPopulationsShareParses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.adminA
+	ds, err := a.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Upload", FieldTypes: map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Money}, "Closed": {Kind: fieldtype.Date}}, Locale: fieldtype.US})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping := csvsource.Mapping{ID: "Id", Name: "Company", Website: "Website"}
+	head := "Id,Company,Website,Stage,ARR,Closed\n"
+	if _, err := a.ImportCSV(ctx, ds.ID, strings.NewReader(head+"0,Seed,seed.com,x,1,2024-01-01\n"), acctmap.CSVImport{Mapping: mapping}); err != nil {
+		t.Fatal(err)
+	}
+	specs := map[string]acctmap.Filter{
+		"between": {All: []acctmap.Condition{{Field: "ARR", Op: acctmap.GreaterThan, Value: "$1,000"}, {Field: "ARR", Op: acctmap.LessThan, Value: "5000"}}},
+		"in":      cond("arr", acctmap.In, "", "2000", "$999.99"),
+		"any":     {AnyOf: [][]acctmap.Condition{{{Field: "Stage", Op: acctmap.Equals, Value: "won"}, {Field: "ARR", Op: acctmap.GreaterThan, Value: "3000"}}}},
+		"late":    {All: []acctmap.Condition{{Field: "Closed", Op: acctmap.GreaterThan, Value: "12/01/2024"}, {Field: "ARR", Op: acctmap.NotEquals, Value: "2000"}}},
+	}
+	slots := map[string]int{}
+	for name, f := range specs {
+		p, err := a.CreatePopulation(ctx, acctmap.PopulationSpec{DataSourceID: ds.ID, Kind: acctmap.Custom, Name: name, Filter: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots[name] = p.Slot
+	}
+	file := head +
+		"1,A,a-corp.com,won,\"$2,000\",12/31/2024\n" +
+		"2,B,b-corp.com,lost,$999.99,11/30/2024\n" +
+		"3,C,c-corp.com,lost,\"4,500\",01/15/2025\n" +
+		"4,D,d-corp.com,won,n/a,\n" +
+		"5,E,e-corp.com,lost,\"$10,000\",13/01/2024\n"
+	if _, err := a.ImportCSV(ctx, ds.ID, strings.NewReader(file), acctmap.CSVImport{Mapping: mapping}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for r, err := range a.Records(ctx, ds.ID, acctmap.Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, slot := range slots {
+			if r.Populations&(1<<uint(slot)) != 0 {
+				got[name] = append(got[name], r.ID)
+			}
+		}
+	}
+	for name := range got {
+		slices.Sort(got[name])
+	}
+	want := map[string][]string{
+		"between": {"1", "3"},
+		"in":      {"1", "2"},
+		"any":     {"1", "3", "4", "5"},
+		"late":    {"3"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("memberships (-want +got):\n%s", diff)
+	}
+}
