@@ -66,10 +66,10 @@
 // column, value). contains, starts_with, is_empty and is_not_empty read the
 // text as given, typed or not. Money compares only with money of the same
 // currency: a money type without a Currency takes its locale's. Report
-// filters (ReportSpec.Filter) compare the viewer's own typed columns
-// ("my.ARR") in its data source's types and partner columns as text (a
-// partner's types are its own metadata); reports sort text by the root
-// collation (golang.org/x/text/collate), not bytes.
+// filters and sorts (ReportSpec.Filter, Sort) read the viewer's own typed
+// columns ("my.ARR") in its data source's types and partner columns as
+// text (a partner's types are its own metadata); reports sort text by the
+// root collation (golang.org/x/text/collate), not bytes.
 //
 // # What a partner sees
 //

@@ -527,6 +527,22 @@ func TestReportTypedFilter(t *testing.T) {
 	if diff := cmp.Diff([]string{"Globex", "Initech"}, got); diff != "" {
 		t.Errorf("my.ARR > 1000 (-want +got):\n%s", diff)
 	}
+	// Sorting by the typed column sorts by amount: "1.234,56" does not
+	// read in en-US and sorts as text, after the amounts.
+	spec.Filter, spec.Sort = acctmap.Filter{}, []acctmap.SortKey{{Column: "my.ARR"}}
+	rep, err = a.Report(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, r := range rep.Rows {
+		got = append(got, r.Values[0])
+	}
+	if diff := cmp.Diff([]string{"Hooli", "Globex", "Initech", "Umbrella"}, got); diff != "" {
+		t.Errorf("sorted by my.ARR (-want +got):\n%s", diff)
+	}
+	spec.Filter = cond("my.ARR", acctmap.GreaterThan, "1000")
+	spec.Sort = []acctmap.SortKey{{Column: "my.name"}}
 	var csv strings.Builder
 	if n, err := a.ExportReport(ctx, spec, &csv); err != nil || n != 2 {
 		t.Errorf("ExportReport with my.ARR > 1000 = %d rows, %v; want the report's 2", n, err)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acctmap/acctmap/fieldtype"
 	"github.com/acctmap/acctmap/internal/match"
 )
 
@@ -49,7 +50,8 @@ type ReportSpec struct {
 	// ("my.ARR") compare as the field's type reads them.
 	Filter Filter
 	// Sort orders the rows by these columns, in order; numbers compare as
-	// numbers. Rows are otherwise ordered by the viewer's record id.
+	// numbers, the viewer's own columns of a typed field by value, text by
+	// collation. Rows are otherwise ordered by the viewer's record id.
 	Sort []SortKey
 	// Offset and Limit page the rows; Limit 0 means all. A page of a
 	// large cell costs much less than the whole cell.
@@ -476,14 +478,15 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, typed typer[*row],
 	type sortBy struct {
 		get  func(*row) string
 		desc bool
+		typ  *fieldtype.Parser // the viewer's typed column: sorts by value
 	}
 	var keys []sortBy
 	for _, k := range spec.Sort {
-		_, get, ok := resolve(k.Column)
+		canon, get, ok := resolve(k.Column)
 		if !ok {
 			return Report{}, fmt.Errorf("acctmap: report: sort: %s: %w", unknown(k.Column), ErrInvalidInput)
 		}
-		keys = append(keys, sortBy{get, k.Desc})
+		keys = append(keys, sortBy{get, k.Desc, typedSort(typed, canon)})
 	}
 	cur, err := decodeCursor(spec.Cursor, specFingerprint(spec))
 	if err != nil {
@@ -500,7 +503,7 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, typed typer[*row],
 		}
 		sr := sortedRow{r: r, keys: make([]sortValue, len(keys))}
 		for j, k := range keys {
-			sr.keys[j] = sc.value(k.get(r))
+			sr.keys[j] = sc.typedValue(k.get(r), k.typ)
 		}
 		kept = append(kept, sr)
 	}
@@ -541,7 +544,7 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, typed typer[*row],
 			after.r.values[c] = cur.values[i]
 		}
 		for i, k := range cur.keys {
-			after.keys[i] = sc.value(k)
+			after.keys[i] = sc.typedValue(k, keys[i].typ)
 		}
 		kept = slices.DeleteFunc(kept, func(r sortedRow) bool { return compare(&r, after) <= 0 })
 	}
@@ -583,6 +586,7 @@ type sortValue struct {
 	num      float64
 	isNum    bool
 	key      []byte // the collation key of s (see sortCollator), nil for a number
+	unread   bool   // a value its column's type does not read: after those it does
 }
 
 func newSortValue(s string) sortValue {
@@ -596,7 +600,8 @@ func newSortValue(s string) sortValue {
 
 // compare orders numbers by value, dates and other text by the root
 // collation ignoring case (see sortCollator; ISO dates sort as text),
-// empty values last.
+// empty values last, and values of a typed column that its type does not
+// read before them.
 func (a *sortValue) compare(b *sortValue) int {
 	switch {
 	case a.s == "" && b.s == "":
@@ -604,6 +609,11 @@ func (a *sortValue) compare(b *sortValue) int {
 	case a.s == "":
 		return 1
 	case b.s == "":
+		return -1
+	case a.unread != b.unread:
+		if a.unread {
+			return 1
+		}
 		return -1
 	case a.isNum && b.isNum:
 		return cmp.Compare(a.num, b.num)
