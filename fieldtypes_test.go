@@ -541,6 +541,26 @@ func TestReportTypedFilter(t *testing.T) {
 	if diff := cmp.Diff([]string{"Hooli", "Globex", "Initech", "Umbrella"}, got); diff != "" {
 		t.Errorf("sorted by my.ARR (-want +got):\n%s", diff)
 	}
+	// Pages by cursor follow the same order.
+	var paged []string
+	page := spec
+	page.Limit = 1
+	for range 10 {
+		rep, err := a.Report(ctx, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Rows {
+			paged = append(paged, r.Values[0])
+		}
+		if rep.NextCursor == "" {
+			break
+		}
+		page.Cursor = rep.NextCursor
+	}
+	if diff := cmp.Diff(got, paged); diff != "" {
+		t.Errorf("pages by cursor sorted by my.ARR (-whole +pages):\n%s", diff)
+	}
 	spec.Filter = cond("my.ARR", acctmap.GreaterThan, "1000")
 	spec.Sort = []acctmap.SortKey{{Column: "my.name"}}
 	var csv strings.Builder
