@@ -22,6 +22,7 @@ type Network struct {
 	store   Store
 	cfg     config
 	indexes indexCache
+	people  peopleCache // people.go: people and domain indexes, apart from indexes
 }
 
 type config struct {

@@ -185,6 +185,9 @@ type DataSource struct {
 	OrgID string // the org the data belongs to (an offline partner's id for its data)
 	Name  string
 	Kind  DataSourceKind
+	// Subject says what the records are: Accounts (companies) or People
+	// (leads, contacts), chosen at creation; "" reads as Accounts.
+	Subject Subject
 	// Fields are the names of the record fields seen in the data source, in
 	// first-seen order: filters may name these and the built-in fields.
 	Fields []string
@@ -267,6 +270,10 @@ const (
 	Prospects         PopulationKind = "prospects"
 	OpenOpportunities PopulationKind = "open_opportunities"
 	Custom            PopulationKind = "custom"
+	// The standard kinds of people populations (see Subject).
+	Leads            PopulationKind = "leads"
+	Contacts         PopulationKind = "contacts"
+	CustomerContacts PopulationKind = "customer_contacts"
 )
 
 // StandardName returns the display name of a standard kind, or "" for Custom.
@@ -278,6 +285,8 @@ func (k PopulationKind) StandardName() string {
 		return "Prospects"
 	case OpenOpportunities:
 		return "Open Opportunities"
+	case Leads, Contacts, CustomerContacts:
+		return peopleKindName(k)
 	}
 	return ""
 }
