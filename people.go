@@ -467,9 +467,9 @@ func (n *Network) readPeopleCSV(ctx context.Context, r io.Reader, imp CSVImport,
 			rj := Rejection{Line: row.Line, Reason: reason}
 			switch {
 			case strings.HasPrefix(reason, "e-mail") || strings.HasPrefix(reason, "no e-mail"):
-				rj.Column, rj.Field, rj.Value = emailCol+1, header[emailCol], clipValue(in.Email, 48)
+				rj.Column, rj.Field, rj.Value = emailCol+1, header[emailCol], rejectedValue(in.Email)
 			case idCol >= 0 && strings.HasPrefix(reason, "record id"):
-				rj.Column, rj.Field, rj.Value = idCol+1, header[idCol], clipValue(in.ID, 48)
+				rj.Column, rj.Field, rj.Value = idCol+1, header[idCol], rejectedValue(in.ID)
 			}
 			rj.Err = &csvsource.Error{File: file, Line: row.Line, Field: rj.Field, Msg: reason}
 			sum.reject(rj)
@@ -478,7 +478,7 @@ func (n *Network) readPeopleCSV(ctx context.Context, r io.Reader, imp CSVImport,
 		if warning != "" {
 			rj := Rejection{Line: row.Line, Reason: warning}
 			if siteCol >= 0 {
-				rj.Column, rj.Field, rj.Value = siteCol+1, header[siteCol], clipValue(in.Website, 48)
+				rj.Column, rj.Field, rj.Value = siteCol+1, header[siteCol], rejectedValue(in.Website)
 			}
 			sum.warn(rj)
 		}
@@ -517,6 +517,15 @@ func (n *Network) readPeopleCSV(ctx context.Context, r io.Reader, imp CSVImport,
 			sum.Rows, name, reason, ErrInvalidInput)
 	}
 	return recs, fields, sum, nil
+}
+
+// rejectedValue is a value at fault as a Rejection holds it: its first 48
+// bytes and "…".
+func rejectedValue(v string) string {
+	if c := clipValue(v, 48); c != v {
+		return c + "…"
+	}
+	return v
 }
 
 func cmpOr(a, b string) string {
