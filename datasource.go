@@ -513,6 +513,8 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		return ImportSummary{}, err
 	}
 	switch {
+	case subject == People:
+		a.n.pushedPeople(dataSourceID, iw, recs, replace)
 	case replace:
 		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:

@@ -361,7 +361,7 @@ func (n *Network) readPeopleCSV(ctx context.Context, r io.Reader, imp CSVImport,
 				return i, nil
 			}
 		}
-		return -1, fmt.Errorf("acctmap: import: %s column %.60q not found; the header has %s: %w", role, name, quoteList(header, 20), ErrInvalidInput)
+		return -1, fmt.Errorf("acctmap: import: %s column %.60q not found; the header has %s: %w", role, name, headerList(header), ErrInvalidInput)
 	}
 	roles := []struct {
 		role, name string
@@ -519,6 +519,26 @@ func (n *Network) readPeopleCSV(ctx context.Context, r io.Reader, imp CSVImport,
 	return recs, fields, sum, nil
 }
 
+// headerList names a header's columns in an error: each cut to 40 bytes,
+// the first 10 of them.
+func headerList(header []string) string {
+	var b strings.Builder
+	for i, h := range header {
+		if i == 10 {
+			fmt.Fprintf(&b, " and %d more", len(header)-10)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", clipValue(h, 40))
+	}
+	if len(header) == 0 {
+		return "no columns"
+	}
+	return b.String()
+}
+
 // rejectedValue is a value at fault as a Rejection holds it: its first 48
 // bytes and "…".
 func rejectedValue(v string) string {
@@ -618,6 +638,16 @@ func (c *peopleCache) installPeople(budget int64, id string, version int64, recs
 	defer e.mu.Unlock()
 	if e.full == nil {
 		c.setPeople(id, e, recs)
+	}
+}
+
+// pushedPeople keeps the people index of a people data source after a
+// committed push: a replace installs the new version's; after an upsert
+// the next read builds it from the store. No company index is built for
+// people.
+func (n *Network) pushedPeople(dataSourceID string, w indexWrite, recs []Record, replace bool) {
+	if replace {
+		n.people.installPeople(n.cfg.cacheBytes, dataSourceID, w.version, recs)
 	}
 }
 
