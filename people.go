@@ -720,7 +720,9 @@ func (n *Network) peopleOf(tx ReadTx, ds DataSource, owner bool, visible uint64)
 		e.views = map[uint64]*match.People{}
 	}
 	e.views[visible] = v
-	n.people.grew(ds.ID, e, v.Bytes())
+	if v != e.public {
+		n.people.grew(ds.ID, e, v.Bytes())
+	}
 	return v, nil
 }
 
@@ -909,13 +911,21 @@ func (n *Network) peopleMatrixOf(tx ReadTx, viewer, partner string, mode peopleM
 					if err != nil {
 						return fail(err)
 					}
-					r.counts, r.public, yi = match.PeopleAtDomains(xf, d), match.PeopleAtDomains(xs, d), d
+					r.counts, yi = match.PeopleAtDomains(xf, d), d
+					r.public = r.counts
+					if xs != xf {
+						r.public = match.PeopleAtDomains(xs, d)
+					}
 				default:
 					p, err := n.peopleOf(tx, y, theirs.owned, theirs.visible[y.ID])
 					if err != nil {
 						return fail(err)
 					}
-					r.counts, r.public, yi = match.PeopleOverlap(xf, p), match.PeopleOverlap(xs, p), p
+					r.counts, yi = match.PeopleOverlap(xf, p), p
+					r.public = r.counts
+					if xs != xf {
+						r.public = match.PeopleOverlap(xs, p)
+					}
 				}
 				r.xd, r.yd = xf.SlotDigests(), yi.SlotDigests()
 				results[k] = r

@@ -31,12 +31,23 @@ type Person struct {
 // that compares the strings of every hash hit: a collision never makes two
 // people one.
 type People struct {
-	hash  []uint64
-	key   []string
+	hash []uint64
+	// The keys, one after another in entry order, key i being
+	// keys[off[i]:off[i+1]]: a merge reads them in order, from one block,
+	// instead of chasing a string per hit across the heap.
+	keys  string
+	off   []uint32
 	mask  []uint64 // OR of the masks of the entry's records
 	first []int32  // the records of entry i are recs[first[i]:first[i+1]]
 	recs  []Person // grouped by entry, in id order within one
 	slots int
+
+	// The company domains of the records, each once, with the entries of
+	// the people at it: entries domEnt[domOff[k]:domOff[k+1]] for doms[k].
+	// People × accounts looks each domain up once, not once a person.
+	doms   []string
+	domOff []uint32
+	domEnt []int32
 
 	digests [64]uint64
 }
@@ -65,25 +76,56 @@ func BuildPeople(recs []Person) *People {
 		return strings.Compare(ra.ID, rb.ID)
 	})
 	x := &People{recs: make([]Person, len(order))}
+	var keys strings.Builder
+	last := ""
 	for n, e := range order {
 		r := recs[e.i]
 		x.recs[n] = r
-		if k := len(x.key) - 1; k >= 0 && x.hash[k] == e.h && x.key[k] == r.Key {
+		if k := len(x.hash) - 1; k >= 0 && x.hash[k] == e.h && last == r.Key {
 			x.mask[k] |= r.Mask
 			continue
 		}
+		last = r.Key
+		x.off = append(x.off, uint32(keys.Len()))
+		keys.WriteString(r.Key)
 		x.hash = append(x.hash, e.h)
-		x.key = append(x.key, r.Key)
 		x.mask = append(x.mask, r.Mask)
 		x.first = append(x.first, int32(n))
 	}
+	x.off = append(x.off, uint32(keys.Len()))
+	x.keys = keys.String()
 	x.first = append(x.first, int32(len(order)))
 	x.finish()
 	return x
 }
 
-// finish computes the slots in use and the per-slot digests.
+// key returns the key of entry i.
+func (x *People) key(i int) string { return x.keys[x.off[i]:x.off[i+1]] }
+
+// finish computes the slots in use, the per-slot digests and the domains.
 func (x *People) finish() {
+	byDom := map[string][]int32{}
+	for i := range x.hash {
+		for _, r := range x.recs[x.first[i]:x.first[i+1]] {
+			if r.Domain == "" {
+				continue
+			}
+			if l := byDom[r.Domain]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				byDom[r.Domain] = append(l, int32(i))
+			}
+		}
+	}
+	x.doms = make([]string, 0, len(byDom))
+	for d := range byDom {
+		x.doms = append(x.doms, d)
+	}
+	slices.Sort(x.doms)
+	x.domOff = make([]uint32, 0, len(x.doms)+1)
+	for _, d := range x.doms {
+		x.domOff = append(x.domOff, uint32(len(x.domEnt)))
+		x.domEnt = append(x.domEnt, byDom[d]...)
+	}
+	x.domOff = append(x.domOff, uint32(len(x.domEnt)))
 	var all uint64
 	for i, m := range x.mask {
 		all |= m
@@ -101,7 +143,7 @@ func (x *People) finish() {
 }
 
 // Len returns the number of distinct people.
-func (x *People) Len() int { return len(x.key) }
+func (x *People) Len() int { return len(x.hash) }
 
 // Slots returns one more than the highest population slot in use.
 func (x *People) Slots() int { return x.slots }
@@ -113,10 +155,7 @@ func (x *People) SlotDigests() [64]uint64 { return x.digests }
 
 // Bytes returns the memory the index holds, strings included.
 func (x *People) Bytes() int64 {
-	b := int64(len(x.hash))*(8+16+8+4) + int64(len(x.recs))*(16+16+16+8)
-	for i := range x.key {
-		b += int64(len(x.key[i]))
-	}
+	b := int64(len(x.hash))*(8+4+8+4) + int64(len(x.keys)) + int64(len(x.recs))*(16+16+16+8) + int64(len(x.doms))*20 + int64(len(x.domEnt))*4
 	for i := range x.recs {
 		b += int64(len(x.recs[i].ID) + len(x.recs[i].Domain))
 	}
@@ -127,6 +166,9 @@ func (x *People) Bytes() int64 {
 // their masks narrowed to it: what a partner that sees those populations
 // matches against.
 func (x *People) Restrict(visible uint64) *People {
+	if x.all(visible) {
+		return x // every record in the visible slots only: the same index
+	}
 	out := make([]Person, 0, len(x.recs))
 	for _, r := range x.recs {
 		if r.Mask&visible != 0 {
@@ -135,6 +177,16 @@ func (x *People) Restrict(visible uint64) *People {
 		}
 	}
 	return BuildPeople(out)
+}
+
+// all reports whether every record's populations are within visible.
+func (x *People) all(visible uint64) bool {
+	for i := range x.recs {
+		if x.recs[i].Mask&^visible != 0 || x.recs[i].Mask == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // PeopleOverlap counts, for every pair of slots, the distinct people (keys)
@@ -168,7 +220,7 @@ func mergePeople(x, y *People, fn func(i, j int)) {
 			}
 			for a := i; a < ie; a++ {
 				for b := j; b < je; b++ {
-					if x.key[a] == y.key[b] {
+					if x.key(a) == y.key(b) {
 						fn(a, b)
 					}
 				}
@@ -193,7 +245,7 @@ func PeopleMatches(x, y *People, mx, my uint64) []PersonMatch {
 		if x.mask[i]&mx == 0 || y.mask[j]&my == 0 {
 			return
 		}
-		out = append(out, PersonMatch{Key: x.key[i], X: x.records(i, mx), Y: y.records(j, my)})
+		out = append(out, PersonMatch{Key: x.key(i), X: x.records(i, mx), Y: y.records(j, my)})
 	})
 	slices.SortFunc(out, func(a, b PersonMatch) int { return strings.Compare(a.Key, b.Key) })
 	return out
@@ -276,13 +328,22 @@ func (d *Domains) Bytes() int64 {
 // carries.
 func PeopleAtDomains(x *People, d *Domains) Matrix {
 	m := newMatrix(x.slots, d.slots)
-	for i := range x.key {
-		var my uint64
-		for _, r := range x.recs[x.first[i]:x.first[i+1]] {
-			if r.Domain != "" {
-				my |= d.m[r.Domain].mask
-			}
+	// The partner's populations at each person's domains: one lookup a
+	// domain, then a pass over the people.
+	var at []uint64
+	for k, dom := range x.doms {
+		e, ok := d.m[dom]
+		if !ok || e.mask == 0 {
+			continue
 		}
+		if at == nil {
+			at = make([]uint64, len(x.hash))
+		}
+		for _, i := range x.domEnt[x.domOff[k]:x.domOff[k+1]] {
+			at[i] |= e.mask
+		}
+	}
+	for i, my := range at {
 		if my != 0 {
 			m.add(x.mask[i], my, 1)
 		}
@@ -306,7 +367,7 @@ type PersonAtAccount struct {
 // order.
 func PeopleAtDomainsMatches(x *People, d *Domains, mx, my uint64) []PersonAtAccount {
 	var out []PersonAtAccount
-	for i := range x.key {
+	for i := range x.hash {
 		if x.mask[i]&mx == 0 {
 			continue
 		}
@@ -324,7 +385,7 @@ func PeopleAtDomainsMatches(x *People, d *Domains, mx, my uint64) []PersonAtAcco
 		if hit.Domain == "" {
 			continue
 		}
-		hit.Key, hit.X = x.key[i], recs
+		hit.Key, hit.X = x.key(i), recs
 		for _, p := range d.m[hit.Domain].recs {
 			if d.masks[p]&my != 0 {
 				hit.Accounts = append(hit.Accounts, int(p))

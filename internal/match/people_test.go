@@ -129,12 +129,14 @@ func TestPeopleHashCollision(t *testing.T) {
 		x := &People{}
 		for i, k := range keys {
 			x.hash = append(x.hash, 42)
-			x.key = append(x.key, k)
+			x.off = append(x.off, uint32(len(x.keys)))
+			x.keys += k
 			x.mask = append(x.mask, 1)
 			x.first = append(x.first, int32(i))
 			x.recs = append(x.recs, Person{ID: k, Key: k, Mask: 1})
 		}
 		x.first = append(x.first, int32(len(keys)))
+		x.off = append(x.off, uint32(len(x.keys)))
 		x.finish()
 		return x
 	}
