@@ -692,6 +692,9 @@ type CSVImport struct {
 // field is shared with cannot test guesses of the row's other values
 // against it; it does see the id change when a value of the row changes,
 // so map an id column when a shared id must not tell that.
+//
+// A People data source reads imp.People instead of imp.Mapping: rows
+// without a usable e-mail address are refused (see PeopleMapping).
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	every, err := progressEvery(imp.ProgressEvery)
 	if err != nil {

@@ -1001,13 +1001,6 @@ func (n *Network) peopleRows(tx ReadTx, viewer string, spec ReportSpec, mode peo
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := tx.DataSource(myPop.DataSourceID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := requireSubject(x, People, op); err != nil {
-		return nil, nil, err
-	}
 	theirs, err := loadSideOf(tx, viewer, spec.Partner, mode.partnerSubject())
 	if err != nil {
 		return nil, nil, err
@@ -1019,6 +1012,13 @@ func (n *Network) peopleRows(tx ReadTx, viewer string, spec ReportSpec, mode peo
 	tp := theirs.pops[i]
 	if !tp.view.recordLevel() {
 		return nil, nil, fmt.Errorf("acctmap: %s: the partner shares population %.60q as counts only: %w", op, tp.pop.Name, ErrNotShared)
+	}
+	x, err := tx.DataSource(myPop.DataSourceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := requireSubject(x, People, op); err != nil {
+		return nil, nil, err
 	}
 	y := theirs.ds[tp.pop.DataSourceID]
 	view := tp.view

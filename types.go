@@ -228,7 +228,10 @@ type RegistrationID struct {
 func (r RegistrationID) IsZero() bool { return r.Scheme == "" && r.Value == "" }
 
 // Record is one account of a data source, as stored: the raw values, the
-// canonical keys computed once at ingest, and population membership.
+// canonical keys computed once at ingest, and population membership. In a
+// People data source a record is one person: Name is the person's name,
+// Website the company's, Domains the person's company domain, and
+// EmailKey the key (see people.go).
 type Record struct {
 	// ID is the record's id in its source (a CRM id), unique in the data source.
 	ID      string
