@@ -637,7 +637,15 @@ func (c *peopleCache) installPeople(budget int64, id string, version int64, recs
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.full == nil {
-		c.setPeople(id, e, recs)
+		all := make([]match.Person, len(recs))
+		var private []int
+		for i := range recs {
+			all[i] = personOf(&recs[i])
+			if recs[i].Private {
+				private = append(private, i)
+			}
+		}
+		c.setPeople(id, e, all, private)
 	}
 }
 
@@ -651,29 +659,23 @@ func (n *Network) pushedPeople(dataSourceID string, w indexWrite, recs []Record,
 	}
 }
 
-// setPeople builds an entry's full and public people indexes; e.mu is
-// held.
-func (c *peopleCache) setPeople(id string, e *peopleEntry, recs []Record) {
-	all := make([]match.Person, 0, len(recs))
-	hasPrivate := false
-	for i := range recs {
-		r := &recs[i]
-		if r.Private {
-			hasPrivate = true
-			continue
+// setPeople builds an entry's full and public people indexes from all the
+// people of a data source, of which those at the positions private
+// (ascending) are private; e.mu is held.
+func (c *peopleCache) setPeople(id string, e *peopleEntry, all []match.Person, private []int) {
+	e.full = match.BuildPeople(all)
+	e.public = e.full
+	if len(private) > 0 {
+		public := make([]match.Person, 0, len(all)-len(private))
+		next := 0
+		for i := range all {
+			if next < len(private) && private[next] == i {
+				next++
+				continue
+			}
+			public = append(public, all[i])
 		}
-		all = append(all, personOf(r))
-	}
-	if hasPrivate {
-		e.public = match.BuildPeople(all)
-		all = all[:0]
-		for i := range recs {
-			all = append(all, personOf(&recs[i]))
-		}
-		e.full = match.BuildPeople(all)
-	} else {
-		e.full = match.BuildPeople(all)
-		e.public = e.full
+		e.public = match.BuildPeople(public)
 	}
 	b := e.full.Bytes()
 	if e.public != e.full {
@@ -699,15 +701,20 @@ func (n *Network) peopleOf(tx ReadTx, ds DataSource, owner bool, visible uint64)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.full == nil {
-		var recs []Record
+		// The strings of the records a scan returns may be kept (ReadTx).
+		var all []match.Person
+		var private []int
 		err := tx.RecordKeys(ds.ID, func(r *Record) error {
-			recs = append(recs, Record{ID: r.ID, EmailKey: r.EmailKey, Domains: slices.Clone(r.Domains), Populations: r.Populations, Private: r.Private})
+			if r.Private {
+				private = append(private, len(all))
+			}
+			all = append(all, personOf(r))
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		n.people.setPeople(ds.ID, e, recs)
+		n.people.setPeople(ds.ID, e, all, private)
 	}
 	if owner {
 		return e.full, nil
@@ -753,7 +760,7 @@ func (n *Network) domainsOf(tx ReadTx, ds DataSource, owner bool, visible uint64
 		if mask == 0 || len(r.Domains) == 0 {
 			return nil
 		}
-		recs = append(recs, match.Record{ID: r.ID, Domains: slices.Clone(r.Domains), Mask: mask})
+		recs = append(recs, match.Record{ID: r.ID, Domains: r.Domains, Mask: mask})
 		ids = append(ids, r.ID)
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -45,7 +46,9 @@ type People struct {
 	// The company domains of the records, each once, with the entries of
 	// the people at it: entries domEnt[domOff[k]:domOff[k+1]] for doms[k].
 	// People × accounts looks each domain up once, not once a person.
-	doms   []string
+	// Built on first use: people × people never reads them.
+	domOnce sync.Once
+	doms    []string
 	domOff []uint32
 	domEnt []int32
 
@@ -75,8 +78,15 @@ func BuildPeople(recs []Person) *People {
 		}
 		return strings.Compare(ra.ID, rb.ID)
 	})
-	x := &People{recs: make([]Person, len(order))}
+	n := len(order)
+	x := &People{recs: make([]Person, n), hash: make([]uint64, 0, n), mask: make([]uint64, 0, n),
+		first: make([]int32, 0, n+1), off: make([]uint32, 0, n+1)}
 	var keys strings.Builder
+	size := 0
+	for _, e := range order {
+		size += len(recs[e.i].Key)
+	}
+	keys.Grow(size)
 	last := ""
 	for n, e := range order {
 		r := recs[e.i]
@@ -102,8 +112,30 @@ func BuildPeople(recs []Person) *People {
 // key returns the key of entry i.
 func (x *People) key(i int) string { return x.keys[x.off[i]:x.off[i+1]] }
 
-// finish computes the slots in use, the per-slot digests and the domains.
+// finish computes the slots in use and the per-slot digests.
 func (x *People) finish() {
+	var all uint64
+	for i, m := range x.mask {
+		all |= m
+		// A person's digest is the hash of its key and of its records'
+		// domains, which the people × accounts counts read.
+		h := x.hash[i]
+		for _, r := range x.recs[x.first[i]:x.first[i+1]] {
+			h = h*0x9e3779b97f4a7c15 + xxhash.Sum64String(r.Domain) + 1
+		}
+		for t := m; t != 0; t &= t - 1 {
+			x.digests[bits.TrailingZeros64(t)] += h
+		}
+	}
+	x.slots = 64 - bits.LeadingZeros64(all)
+}
+
+// groupDomains builds the index's domain lists, once.
+func (x *People) groupDomains() {
+	x.domOnce.Do(x.buildDomains)
+}
+
+func (x *People) buildDomains() {
 	byDom := map[string][]int32{}
 	for i := range x.hash {
 		for _, r := range x.recs[x.first[i]:x.first[i+1]] {
@@ -126,20 +158,6 @@ func (x *People) finish() {
 		x.domEnt = append(x.domEnt, byDom[d]...)
 	}
 	x.domOff = append(x.domOff, uint32(len(x.domEnt)))
-	var all uint64
-	for i, m := range x.mask {
-		all |= m
-		// A person's digest is the hash of its key and of its records'
-		// domains, which the people × accounts counts read.
-		h := x.hash[i]
-		for _, r := range x.recs[x.first[i]:x.first[i+1]] {
-			h = h*0x9e3779b97f4a7c15 + xxhash.Sum64String(r.Domain) + 1
-		}
-		for t := m; t != 0; t &= t - 1 {
-			x.digests[bits.TrailingZeros64(t)] += h
-		}
-	}
-	x.slots = 64 - bits.LeadingZeros64(all)
 }
 
 // Len returns the number of distinct people.
@@ -328,6 +346,7 @@ func (d *Domains) Bytes() int64 {
 // carries.
 func PeopleAtDomains(x *People, d *Domains) Matrix {
 	m := newMatrix(x.slots, d.slots)
+	x.groupDomains()
 	// The partner's populations at each person's domains: one lookup a
 	// domain, then a pass over the people.
 	var at []uint64
