@@ -49,8 +49,8 @@ type People struct {
 	// Built on first use: people × people never reads them.
 	domOnce sync.Once
 	doms    []string
-	domOff []uint32
-	domEnt []int32
+	domOff  []uint32
+	domEnt  []int32
 
 	digests [64]uint64
 }
@@ -286,23 +286,23 @@ func (x *People) records(i int, mask uint64) []Person {
 // partner's customer") matches people's company domains against. It is
 // immutable.
 type Domains struct {
-	m       map[string]domainEntry
-	masks   []uint64 // of each record BuildDomains was given
-	slots   int
-	digests [64]uint64
-}
+	m     map[string]int32 // domain → its entry
+	mask  []uint64         // by entry: the populations of the records at it
+	off   []int32          // by entry: its records are recs[off[e]:off[e+1]]
+	recs  []int32          // positions in the slice BuildDomains was given
+	masks []uint64         // of each record BuildDomains was given
+	slots int
 
-type domainEntry struct {
-	mask uint64
-	recs []int32 // positions in ids, in id order
+	digests [64]uint64
 }
 
 // BuildDomains indexes the domains of account records, each domain with
 // the populations of the records that carry it; records in no population
 // are left out.
 func BuildDomains(recs []Record) *Domains {
-	d := &Domains{m: make(map[string]domainEntry), masks: make([]uint64, len(recs))}
+	d := &Domains{m: make(map[string]int32), masks: make([]uint64, len(recs))}
 	var all uint64
+	var count []int32
 	for i := range recs {
 		r := &recs[i]
 		d.masks[i] = r.Mask
@@ -312,18 +312,48 @@ func BuildDomains(recs []Record) *Domains {
 		all |= r.Mask
 		var h uint64
 		for _, dom := range r.Domains {
-			e := d.m[dom]
-			e.mask |= r.Mask
-			e.recs = append(e.recs, int32(i))
-			d.m[dom] = e
+			e, ok := d.m[dom]
+			if !ok {
+				e = int32(len(d.mask))
+				d.m[dom] = e
+				d.mask = append(d.mask, 0)
+				count = append(count, 0)
+			}
+			d.mask[e] |= r.Mask
+			count[e]++
 			h += xxhash.Sum64String(dom) + 1
 		}
 		for t := r.Mask; t != 0; t &= t - 1 {
 			d.digests[bits.TrailingZeros64(t)] += h*0x9e3779b97f4a7c15 + 1
 		}
 	}
+	d.off = make([]int32, len(count)+1)
+	for e, c := range count {
+		d.off[e+1] = d.off[e] + c
+	}
+	d.recs = make([]int32, d.off[len(count)])
+	fill := slices.Clone(d.off[:len(count)])
+	for i := range recs {
+		if recs[i].Mask == 0 {
+			continue
+		}
+		for _, dom := range recs[i].Domains {
+			e := d.m[dom]
+			d.recs[fill[e]] = int32(i)
+			fill[e]++
+		}
+	}
 	d.slots = 64 - bits.LeadingZeros64(all)
 	return d
+}
+
+// entry returns the populations at a domain and its records' positions.
+func (d *Domains) entry(dom string) (uint64, []int32, bool) {
+	e, ok := d.m[dom]
+	if !ok {
+		return 0, nil, false
+	}
+	return d.mask[e], d.recs[d.off[e]:d.off[e+1]], true
 }
 
 // Slots returns one more than the highest population slot in use.
@@ -334,9 +364,9 @@ func (d *Domains) SlotDigests() [64]uint64 { return d.digests }
 
 // Bytes returns the memory the index holds, roughly.
 func (d *Domains) Bytes() int64 {
-	b := int64(len(d.m))*64 + int64(len(d.masks))*8
-	for k, e := range d.m {
-		b += int64(len(k) + 4*len(e.recs))
+	b := int64(len(d.m))*(48+8+4) + int64(len(d.masks))*8 + int64(len(d.recs))*4
+	for k := range d.m {
+		b += int64(len(k))
 	}
 	return b
 }
@@ -351,15 +381,15 @@ func PeopleAtDomains(x *People, d *Domains) Matrix {
 	// domain, then a pass over the people.
 	var at []uint64
 	for k, dom := range x.doms {
-		e, ok := d.m[dom]
-		if !ok || e.mask == 0 {
+		mask, _, ok := d.entry(dom)
+		if !ok || mask == 0 {
 			continue
 		}
 		if at == nil {
 			at = make([]uint64, len(x.hash))
 		}
 		for _, i := range x.domEnt[x.domOff[k]:x.domOff[k+1]] {
-			at[i] |= e.mask
+			at[i] |= mask
 		}
 	}
 	for i, my := range at {
@@ -393,8 +423,8 @@ func PeopleAtDomainsMatches(x *People, d *Domains, mx, my uint64) []PersonAtAcco
 		recs := x.records(i, mx)
 		var hit PersonAtAccount
 		for _, r := range recs {
-			e, ok := d.m[r.Domain]
-			if r.Domain == "" || !ok || e.mask&my == 0 {
+			mask, _, ok := d.entry(r.Domain)
+			if r.Domain == "" || !ok || mask&my == 0 {
 				continue
 			}
 			if hit.Domain == "" || r.Domain < hit.Domain {
@@ -405,7 +435,8 @@ func PeopleAtDomainsMatches(x *People, d *Domains, mx, my uint64) []PersonAtAcco
 			continue
 		}
 		hit.Key, hit.X = x.key(i), recs
-		for _, p := range d.m[hit.Domain].recs {
+		_, at, _ := d.entry(hit.Domain)
+		for _, p := range at {
 			if d.masks[p]&my != 0 {
 				hit.Accounts = append(hit.Accounts, int(p))
 			}
