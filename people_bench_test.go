@@ -10,6 +10,7 @@ import (
 
 	"github.com/acctmap/acctmap"
 	"github.com/acctmap/acctmap/csvsource"
+	"github.com/acctmap/acctmap/internal/cputime"
 	"github.com/acctmap/acctmap/memstore"
 	"github.com/acctmap/acctmap/normalize"
 )
@@ -45,7 +46,9 @@ func companiesCSV(n int) []byte {
 // (default 1,000,000; half of them in common), three people populations a
 // side, and, for the partner, as many accounts in two populations: cold
 // (a new Network over the same store, every index built from the store)
-// and warm (indexes cached).
+// and warm (indexes cached). cpu-ns/op is the process's CPU time per
+// read (all goroutines, the GC's included): on a shared machine it says
+// more than the wall clock.
 func BenchmarkPeopleMatrix(b *testing.B) {
 	n := 1_000_000
 	if s := os.Getenv("PEOPLE_BENCH_N"); s != "" {
@@ -122,8 +125,12 @@ func BenchmarkPeopleMatrix(b *testing.B) {
 			}
 		}
 		b.Run(q.name+"/cold", func(b *testing.B) {
+			c0, _ := cputime.Used()
 			for b.Loop() {
 				check(q.read(acctmap.New(store, acctmap.WithNormalizer(norm)).As("a")))
+			}
+			if c1, ok := cputime.Used(); ok {
+				b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 		b.Run(q.name+"/warm", func(b *testing.B) {
@@ -131,8 +138,12 @@ func BenchmarkPeopleMatrix(b *testing.B) {
 			m, err := q.read(a)
 			check(m, err)
 			b.Logf("%s: rows %d × columns %d, Leads × first column %d", q.name, len(m.Rows), len(m.Cols), m.Counts[0][0])
+			c0, _ := cputime.Used()
 			for b.Loop() {
 				check(q.read(a))
+			}
+			if c1, ok := cputime.Used(); ok {
+				b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}
