@@ -38,6 +38,9 @@ type NewDataSource struct {
 	// brings.
 	FieldTypes map[string]fieldtype.Type
 	Locale     fieldtype.Locale
+	// Subject is Accounts (the default) or People: a people data source
+	// holds leads and contacts keyed by e-mail (see people.go).
+	Subject Subject
 }
 
 // CreateDataSource creates an empty data source. Fill it with ImportCSV, or
@@ -53,6 +56,9 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 	case CSVSource, PushedSource:
 	default:
 		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
+	}
+	if spec.Subject, err = checkSubject(spec.Subject); err != nil {
+		return DataSource{}, err
 	}
 	types, err := checkFieldTypes("create data source", spec.Locale, spec.FieldTypes, nil)
 	if err != nil {
@@ -84,7 +90,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 			}
 		}
 		now := a.n.now()
-		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, FieldTypes: types, Locale: spec.Locale, CreatedAt: now, UpdatedAt: now}
+		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, Subject: spec.Subject, FieldTypes: types, Locale: spec.Locale, CreatedAt: now, UpdatedAt: now}
 		return tx.PutDataSource(ds)
 	})
 	if err != nil {
@@ -183,6 +189,9 @@ type RecordInput struct {
 	// investor-relations site, a regional site.
 	Aliases        []string
 	RegistrationID RegistrationID
+	// Email is a person's e-mail address: the key of a record of a People
+	// data source (see people.go), which requires it; accounts have none.
+	Email string
 	// Fields are any other named values (owner, stage, industry, …).
 	Fields map[string]string
 }
@@ -434,6 +443,10 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	var fields []string
 	seenField := map[string]bool{}
 	var typedWarnings ImportSummary // the warnings of values under the data source's types
+	subject, subjectErr := a.subjectOf(ctx, dataSourceID)
+	if subjectErr != nil {
+		return ImportSummary{}, subjectErr
+	}
 
 	for i, ri := range in {
 		if i%4096 == 0 && ctx.Err() != nil {
@@ -442,7 +455,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if i > 0 && i%opts.ProgressEvery == 0 {
 			report(Progress{Phase: PhaseRead, Rows: i})
 		}
-		r, reason, warning := a.n.recordFromInput(ri)
+		r, reason, warning := a.n.inputRecord(ri, subject)
 		if reason != "" {
 			sum.reject(Rejection{Index: i, RecordID: clipValue(ri.ID, 200), Reason: reason})
 			continue
@@ -523,6 +536,8 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	}
 	sum.Warned += typedWarnings.Warned - len(typedWarnings.Warnings)
 	switch {
+	case subject == People:
+		a.n.pushedPeople(dataSourceID, iw, recs, replace)
 	case replace:
 		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:
@@ -665,6 +680,9 @@ type CSVImport struct {
 	// Mapping says which columns hold the company name and website
 	// (required), and optionally the record id, aliases and registration id.
 	Mapping csvsource.Mapping
+	// People maps the columns of a file imported into a People data
+	// source, which reads it instead of Mapping (see PeopleMapping).
+	People PeopleMapping
 	// FileName names the input in errors and rejections.
 	FileName string
 	// Progress, when set, is called on the importing goroutine every
@@ -679,7 +697,8 @@ type CSVImport struct {
 	Options []csvsource.Option
 	// FieldTypes, when not nil, declare the types of the file's columns
 	// with Locale (as SetFieldTypes does; an empty map declares none),
-	// replacing the data source's with the import; csvsource.Sample.Types
+	// replacing the data source's with the import (accounts data sources;
+	// a people data source is refused them); csvsource.Sample.Types
 	// suggests them. Nil keeps the data source's types and locale. Values
 	// that do not parse under their column's type are warnings of the
 	// summary (line, column, value, and a *csvsource.Error wrapping the
@@ -706,6 +725,9 @@ type CSVImport struct {
 // field is shared with cannot test guesses of the row's other values
 // against it; it does see the id change when a value of the row changes,
 // so map an id column when a shared id must not tell that.
+//
+// A People data source reads imp.People instead of imp.Mapping: rows
+// without a usable e-mail address are refused (see PeopleMapping).
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	every, err := progressEvery(imp.ProgressEvery)
 	if err != nil {
@@ -720,18 +742,25 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 			return ImportSummary{}, err
 		}
 	}
+	var people bool
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
-		owner = ds.OrgID
+		owner, people = ds.OrgID, ds.Subject == People
 		if !setTypes { // the types readCSV warns by
 			imp.FieldTypes, imp.Locale = ds.FieldTypes, ds.Locale
 		}
 		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
+	}
+	if people {
+		if setTypes {
+			return ImportSummary{}, fmt.Errorf("acctmap: import: a people data source declares its field types with NewDataSource or SetFieldTypes, not CSVImport.FieldTypes: %w", ErrInvalidInput)
+		}
+		return a.importPeopleCSV(ctx, dataSourceID, owner, r, imp)
 	}
 	var (
 		idKey  []byte

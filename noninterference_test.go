@@ -628,6 +628,7 @@ func (w *niNet) observe(pPops []acctmap.Population) []byte {
 		add("PartnerRecords "+theirs.ID, rep, err)
 	}
 	observeCollated(w, pPops, add)
+	w.observePeople(a, add)
 	w.niEvents(add) // noninterference_events_test.go
 	b, err := json.Marshal(out)
 	w.must(err, "json")

@@ -429,6 +429,12 @@ func encodeDataSource(ds *acctmap.DataSource) []byte {
 	b = appendStrs(b, ds.PrivateTombstones)
 	b = appendTime(b, ds.CreatedAt)
 	b = appendTime(b, ds.UpdatedAt)
+	if ds.Subject != "" || hasFieldTypes(ds) {
+		// Last and only when set: data sources written before subjects
+		// (and field types) existed decode as they are. The field types'
+		// section follows the subject, written then even when empty.
+		b = appendStr(b, string(ds.Subject))
+	}
 	return appendFieldTypes(b, ds)
 }
 
@@ -456,6 +462,9 @@ func decodeDataSource(v []byte) (acctmap.DataSource, error) {
 	ds.PrivateTombstones = d.strs()
 	ds.CreatedAt = d.time()
 	ds.UpdatedAt = d.time()
+	if d.err == nil && d.off < len(d.s) {
+		ds.Subject = acctmap.Subject(d.str())
+	}
 	d.fieldTypes(&ds)
 	return ds, d.finish()
 }

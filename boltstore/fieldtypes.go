@@ -8,15 +8,20 @@ import (
 )
 
 // A data source's declared field types and locale (DataSource.FieldTypes,
-// DataSource.Locale) follow its other attributes in its value, as an
-// optional section: absent when the data source declares neither, so that
-// values written before the section existed read the same. The section is
-// a byte 1, the locale, a byte 0 (nil map) or 1, and the types in field
-// name order.
+// DataSource.Locale) follow its other attributes in its value, after its
+// Subject, as an optional section: absent when the data source declares
+// neither, so that values written before the section existed read the
+// same. The section is a byte 1, the locale, a byte 0 (nil map) or 1, and
+// the types in field name order.
+
+// hasFieldTypes reports whether ds has a field types section.
+func hasFieldTypes(ds *acctmap.DataSource) bool {
+	return ds.FieldTypes != nil || ds.Locale != (fieldtype.Locale{})
+}
 
 // appendFieldTypes appends the section of ds, if any.
 func appendFieldTypes(b []byte, ds *acctmap.DataSource) []byte {
-	if ds.FieldTypes == nil && ds.Locale == (fieldtype.Locale{}) {
+	if !hasFieldTypes(ds) {
 		return b
 	}
 	b = append(b, 1)

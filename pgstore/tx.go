@@ -324,6 +324,9 @@ type dataSourceExtra struct {
 	// FieldTypes and Locale: see fieldtypes.go.
 	FieldTypes map[string]fieldtype.Type `json:",omitempty"`
 	Locale     *fieldtype.Locale         `json:",omitempty"`
+	// Subject is DataSource.Subject ("" for accounts data sources
+	// written before subjects, which read as accounts).
+	Subject acctmap.Subject `json:",omitempty"`
 }
 
 func scanDataSource(row pgx.Row) (acctmap.DataSource, error) {
@@ -332,7 +335,7 @@ func scanDataSource(row pgx.Row) (acctmap.DataSource, error) {
 	var kind string
 	var extra dataSourceExtra
 	err := row.Scan(&did, &org, &d.Name, &kind, &d.Fields, &d.Version, jsonScan(&d.NotSame), &d.CreatedAt, &d.UpdatedAt, jsonScan(&extra))
-	d.PrivateTombstones = extra.PrivateTombstones
+	d.PrivateTombstones, d.Subject = extra.PrivateTombstones, extra.Subject
 	d.FieldTypes, d.Locale = extra.fieldTypes()
 	d.ID, d.OrgID, d.Name, d.Kind = string(did), string(org), fromText(d.Name), acctmap.DataSourceKind(fromText(kind))
 	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
@@ -539,7 +542,7 @@ func (w *writer) PutDataSource(d acctmap.DataSource) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %.60q: not-same marks: %w", d.ID, err)
 	}
-	extra, err := jsonArg(withFieldTypes(dataSourceExtra{PrivateTombstones: d.PrivateTombstones}, d))
+	extra, err := jsonArg(withFieldTypes(dataSourceExtra{PrivateTombstones: d.PrivateTombstones, Subject: d.Subject}, d))
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %.60q: %w", d.ID, err)
 	}

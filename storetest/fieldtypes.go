@@ -23,15 +23,17 @@ var fieldTypeTests = []test{
 	{"RoundTrip", func(t *testing.T, s acctmap.Store) {
 		// Every declared type and the locale come back exactly, through
 		// the getter and the list; a data source declaring only a
-		// locale, or nothing, too.
+		// locale, or nothing, or types and a subject, too.
 		withOrgs(t, s, "acme")
 		typed := dataSource("ds-typed", "acme", 1)
 		typed.FieldTypes, typed.Locale = seedFieldTypes, fieldtype.Locale{Name: "de-CH", Decimal: '.', Group: "'", Dates: fieldtype.DMY, Currency: "CHF"}
 		localeOnly := dataSource("ds-locale", "acme", 2)
 		localeOnly.Locale = fieldtype.UK
 		plain := dataSource("ds-plain", "acme", 3)
+		people := dataSource("ds-people", "acme", 4)
+		people.Subject, people.FieldTypes = acctmap.People, map[string]fieldtype.Type{"Score": {Kind: fieldtype.Number}}
 		update(t, s, func(tx acctmap.Tx) error {
-			for _, d := range []acctmap.DataSource{typed, localeOnly, plain} {
+			for _, d := range []acctmap.DataSource{typed, localeOnly, plain, people} {
 				if err := tx.PutDataSource(d); err != nil {
 					return err
 				}
@@ -39,14 +41,14 @@ var fieldTypeTests = []test{
 			return nil
 		})
 		view(t, s, func(tx acctmap.ReadTx) error {
-			for _, want := range []acctmap.DataSource{typed, localeOnly, plain} {
+			for _, want := range []acctmap.DataSource{typed, localeOnly, plain, people} {
 				got, err := tx.DataSource(want.ID)
 				noErr(t, "DataSource", err)
 				diff(t, "DataSource "+want.ID, want, got)
 			}
 			dss, err := tx.DataSources("acme")
 			noErr(t, "DataSources", err)
-			diff(t, "DataSources", []acctmap.DataSource{localeOnly, plain, typed}, dss)
+			diff(t, "DataSources", []acctmap.DataSource{localeOnly, people, plain, typed}, dss)
 			return nil
 		})
 	}},

@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Aliasing", aliasingTests},
 		{"Input", inputTests},
 		{"FieldTypes", fieldTypeTests},
+		{"People", peopleTests},
 		{"Events", eventTests},
 	}
 	for _, g := range groups {
