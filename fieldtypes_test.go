@@ -287,6 +287,16 @@ func TestTypedImportWarnings(t *testing.T) {
 		t.Errorf("re-import: Warned %d, %v; want 2", sum.Warned, err)
 	}
 
+	// A people data source declares its types otherwise.
+	people, err := a.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Leads", Subject: acctmap.People})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ImportCSV(ctx, people.ID, strings.NewReader("Email\nann@globex.com\n"), acctmap.CSVImport{
+		People: acctmap.PeopleMapping{Email: "Email"}, FieldTypes: map[string]fieldtype.Type{}}); !errors.Is(err, acctmap.ErrInvalidInput) {
+		t.Errorf("people import with FieldTypes: %v, want ErrInvalidInput", err)
+	}
+
 	// A sync warns by index and field.
 	crm := typedSource(t, a, "CRM", fieldtype.DE, map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Number}}, "ARR", []string{"1.234,56"})
 	psum, err := a.UpsertRecords(ctx, crm.ID, []acctmap.RecordInput{
