@@ -26,6 +26,7 @@ type PopulationSpec struct {
 // condition), and membership is computed at once.
 func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Population, error) {
 	var pop Population
+	var sw slotWrite // the membership committed, for the cached index
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, spec.DataSourceID)
 		if err != nil {
@@ -48,11 +49,13 @@ func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Popu
 		if err := tx.PutPopulation(pop); err != nil {
 			return err
 		}
-		return a.n.computeMembers(tx, pop)
+		sw, err = a.n.computeMembers(tx, pop)
+		return err
 	})
 	if err != nil {
 		return Population{}, err
 	}
+	a.n.rewriteSlot(sw)
 	return pop, nil
 }
 
@@ -61,6 +64,7 @@ func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Popu
 // population's membership is recomputed.
 func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec PopulationSpec) (Population, error) {
 	var pop Population
+	var sw slotWrite // the membership committed, for the cached index
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		old, err := a.populationFor(tx, ManageDataSources, id)
 		if err != nil {
@@ -92,11 +96,13 @@ func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec Population
 		if err := tx.PutPopulation(pop); err != nil {
 			return err
 		}
-		return a.n.computeMembers(tx, pop)
+		sw, err = a.n.computeMembers(tx, pop)
+		return err
 	})
 	if err != nil {
 		return Population{}, err
 	}
+	a.n.rewriteSlot(sw)
 	return pop, nil
 }
 
@@ -171,15 +177,16 @@ func freeSlot(pops []Population, dataSourceID string) (int, error) {
 }
 
 // computeMembers evaluates one population's filter over its data source
-// and stores the membership; other populations are not touched.
-func (n *Network) computeMembers(tx Tx, pop Population) error {
+// and stores the membership; other populations are not touched. It
+// returns the change, for rewriteSlot once committed.
+func (n *Network) computeMembers(tx Tx, pop Population) (slotWrite, error) {
 	ds, err := tx.DataSource(pop.DataSourceID)
 	if err != nil {
-		return err
+		return slotWrite{}, err
 	}
 	prog, err := compileMembers(ds, []Population{pop})
 	if err != nil {
-		return err
+		return slotWrite{}, err
 	}
 	var ids []string
 	err = scanRecords(tx, ds.ID, func(r *Record) error {
@@ -189,12 +196,13 @@ func (n *Network) computeMembers(tx Tx, pop Population) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return slotWrite{}, err
 	}
 	if err := tx.SetMembers(ds.ID, pop.Slot, ids); err != nil {
-		return err
+		return slotWrite{}, err
 	}
-	return n.touch(tx, ds)
+	sw := slotWrite{dataSourceID: ds.ID, from: ds.Version, slot: pop.Slot, members: ids, known: true}
+	return sw, n.touch(tx, ds)
 }
 
 // assignMembership sets Populations on records about to be written to ds,
