@@ -188,13 +188,14 @@ func (n *Network) computeMembers(tx Tx, pop Population) (slotWrite, error) {
 	if err != nil {
 		return slotWrite{}, err
 	}
-	var ids []string
-	err = scanRecords(tx, ds.ID, func(r *Record) error {
-		if prog.eval(r) != 0 {
-			ids = append(ids, r.ID)
+	var members idList
+	err = scanProjected(tx, ds.ID, prog.fields(), func(r *Record, vals []string) error {
+		if prog.evalProjected(r, vals) != 0 {
+			members.add(r.ID)
 		}
 		return nil
 	})
+	ids := members.all()
 	if err != nil {
 		return slotWrite{}, err
 	}
@@ -238,7 +239,10 @@ type memberRow struct {
 	r      *Record
 	loaded uint64   // bit i: vals[i] holds r.Fields[names[i]]
 	vals   []string // by slot
-	names  []string // the fields with a slot
+	names  []string // the fields the filters name, but built-ins
+	// proj, when set, holds the value of every field of names (from
+	// ScanProjected or an import's columns): r.Fields is not read.
+	proj []string
 }
 
 // maxSlots is how many distinct fields get a slot (one bit of loaded
@@ -276,8 +280,6 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				return "", nil, false
 			case isBuiltin(canon):
 				return canon, func(m *memberRow) string { return fieldValue(m.r, canon) }, true
-			case uses[canon] < 2:
-				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
 			}
 			i, seen := slot[canon]
 			if !seen {
@@ -285,11 +287,19 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				slot[canon] = i
 				p.row.names = append(p.row.names, canon)
 			}
-			if i >= maxSlots {
-				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
+			if uses[canon] < 2 || i >= maxSlots {
+				return canon, func(m *memberRow) string {
+					if m.proj != nil {
+						return m.proj[i]
+					}
+					return m.r.Fields[canon]
+				}, true
 			}
 			bit := uint64(1) << uint(i)
 			return canon, func(m *memberRow) string {
+				if m.proj != nil {
+					return m.proj[i]
+				}
 				if m.loaded&bit == 0 {
 					m.vals[i] = m.r.Fields[canon]
 					m.loaded |= bit
@@ -322,6 +332,19 @@ func (p *memberProgram) eval(r *Record) uint64 {
 		}
 	}
 	p.row.r = nil // the record is the caller's: do not pin it
+	return m
+}
+
+// fields lists the fields, built-ins left out, that the program's filters
+// read: the projection evalProjected takes the values of.
+func (p *memberProgram) fields() []string { return p.row.names }
+
+// evalProjected is eval on a record whose values of p.fields() are vals
+// (r.Fields is not read).
+func (p *memberProgram) evalProjected(r *Record, vals []string) uint64 {
+	p.row.proj = vals
+	m := p.eval(r)
+	p.row.proj = nil
 	return m
 }
 

@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Tx", txTests},
 		{"Concurrency", concurrencyTests},
 		{"Aliasing", aliasingTests},
+		{"Project", projectTests},
 		{"Input", inputTests},
 	}
 	for _, g := range groups {

@@ -1,6 +1,9 @@
 package match
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync/atomic"
+)
 
 // WithSlot returns a snapshot of x in which exactly the records whose ids
 // are in members are in population slot slot (0 to 63): the bit is set in
@@ -20,19 +23,28 @@ func (x *Index) WithSlot(slot int, members []string) *Index {
 	if x.ov != nil {
 		inOv = newBitset(x.ov.nRec)
 	}
-	for _, id := range members {
-		// The overlay holds the live copy of a record it has; the base's
-		// is then in a dead account, whose mask no reader looks at.
-		if x.ov != nil {
-			if r, ok := x.ov.findRecord(id); ok {
-				inOv.set(r)
-				continue
+	// The id tables are built before the lookups, which then only read
+	// them and run on all cores (a lookup is a few cache misses).
+	x.base.idsOnce.Do(x.base.buildIDs)
+	if x.ov != nil {
+		x.ov.idsOnce.Do(x.ov.buildIDs)
+	}
+	parallel(workersFor(len(members)), len(members), func(_, lo, hi int) {
+		for _, id := range members[lo:hi] {
+			// The overlay holds the live copy of a record it has; the
+			// base's is then in a dead account, whose mask no reader
+			// looks at.
+			if x.ov != nil {
+				if r, ok := x.ov.findRecord(id); ok {
+					inOv.setAtomic(r)
+					continue
+				}
+			}
+			if r, ok := x.base.findRecord(id); ok {
+				inBase.setAtomic(r)
 			}
 		}
-		if r, ok := x.base.findRecord(id); ok {
-			inBase.set(r)
-		}
-	}
+	})
 	nx := &Index{dict: x.dict, base: x.base.withSlot(inBase, bit), dead: x.dead, nDead: x.nDead, deadRecs: x.deadRecs, maxOverlay: x.maxOverlay}
 	nx.slots = nx.base.slots
 	if x.ov != nil {
@@ -73,7 +85,12 @@ func (s *segment) withSlot(members bitset, bit uint64) *segment {
 	if s.multi != nil {
 		multiMask = make([]uint64, len(s.multi.mask))
 	}
-	acct := make([]uint64, s.n)
+	// The masks keep s's width, or grow to hold bit.
+	widest := ^uint64(0)
+	if s.masks.w < 8 {
+		widest = 1<<(8*uint(s.masks.w)) - 1
+	}
+	ns.masks = newMasks(s.n, widest|bit)
 	var all uint64
 	r, k, j := uint32(0), 0, 0 // record position, index in multiAcct, index in multiAt
 	for a := uint32(0); a < uint32(s.n); a++ {
@@ -90,7 +107,7 @@ func (s *segment) withSlot(members bitset, bit uint64) *segment {
 				j++
 			}
 			k++
-			acct[a] = m
+			ns.masks.or(a, m)
 			all |= m
 			continue
 		}
@@ -98,13 +115,9 @@ func (s *segment) withSlot(members bitset, bit uint64) *segment {
 		if members.has(r) {
 			m |= bit
 		}
-		acct[a] = m
+		ns.masks.or(a, m)
 		all |= m
 		r++
-	}
-	ns.masks = newMasks(s.n, all)
-	for a, m := range acct {
-		ns.masks.or(uint32(a), m)
 	}
 	ns.slots = bits.Len64(all)
 	if s.multi != nil {
@@ -114,3 +127,6 @@ func (s *segment) withSlot(members bitset, bit uint64) *segment {
 	}
 	return ns
 }
+
+// setAtomic is set for bitsets that several goroutines write at once.
+func (b bitset) setAtomic(i uint32) { atomic.OrUint64(&b[i>>6], 1<<(i&63)) }

@@ -161,3 +161,24 @@ func TestWithSlotSharesSegmentFields(t *testing.T) {
 func exported(f reflect.Value) any {
 	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface()
 }
+
+// BenchmarkWithSlot rewrites a slot of a 1M-record index with half of
+// its records as members, in input order (as a store's scan gives them).
+func BenchmarkWithSlot(b *testing.B) {
+	n := benchSize(b)
+	recs := synth(1, "x", n, 0.3, 8)
+	x := Build(NewDict(), recs)
+	var members []string
+	for i := range recs {
+		if i%2 == 0 {
+			members = append(members, recs[i].ID)
+		}
+	}
+	x.WithSlot(3, members) // builds the id table
+	b.ResetTimer()
+	cpu := cpuMeter(b)
+	for b.Loop() {
+		x.WithSlot(3, members)
+	}
+	cpu()
+}
