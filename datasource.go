@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -785,11 +784,12 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	var (
 		recs     []Record
 		lines    []int32 // the line of each record, to name what a duplicate repeats
-		pos      = map[string]int{}
+		pos      *idSet // the ids of recs
 		byValues = map[uint64][]int{} // content hash → indexes in recs
 		rows     int                  // rows accepted by the reader, to pace progress reports
 		sized    bool
 	)
+	pos = newIDSet(0, func(i int) string { return recs[i].ID })
 	progress := func() Progress {
 		return Progress{Phase: PhaseRead, Rows: cr.Summary().Rows, Bytes: cr.BytesRead(), TotalBytes: total}
 	}
@@ -833,10 +833,12 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				recs = slices.Grow(recs, est-len(recs))
 				lines = slices.Grow(lines, est-len(lines))
 				cols.vals = slices.Grow(cols.vals, est*len(fields)-len(cols.vals))
-				// The duplicate-id map too: grown by doubling, it rehashes
-				// every id some twenty times.
-				sizedPos := make(map[string]int, est)
-				maps.Copy(sizedPos, pos)
+				// The id set too: grown by doubling, it would rehash every
+				// id some twenty times.
+				sizedPos := newIDSet(est, pos.idAt)
+				for i := range recs {
+					sizedPos.add(recs[i].ID, i)
+				}
 				pos = sizedPos
 			}
 		}
@@ -856,7 +858,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
 			}
-			rec.ID = contentID(idKey, h, pos)
+			rec.ID = contentID(idKey, h, func(id string) bool { _, ok := pos.find(id); return ok })
 			byValues[h] = append(byValues[h], len(recs))
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
@@ -868,14 +870,14 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
 			continue
 		}
-		if j, dup := pos[rec.ID]; dup {
+		if j, dup := pos.find(rec.ID); dup {
 			sum.duplicate(Rejection{Line: row.Line, RecordID: rec.ID,
 				Reason: fmt.Sprintf("repeats the record id of line %d: this row replaces it", lines[j])})
 			recs[j], lines[j] = rec, int32(row.Line)
 			copy(cols.row(j), row.Fields)
 			continue
 		}
-		pos[rec.ID] = len(recs)
+		pos.add(rec.ID, len(recs))
 		recs = append(recs, rec)
 		lines = append(lines, int32(row.Line))
 		cols.vals = append(cols.vals, row.Fields...)
@@ -956,19 +958,19 @@ func nonEmpty(vals []string) int {
 // secret key, so that nobody without the key can test a guess of the
 // row's values against the id; with "-2", "-3", … after it in the
 // (astronomically rare) case that rows of different content collide.
-func contentID(key []byte, h uint64, taken map[string]int) string {
+func contentID(key []byte, h uint64, taken func(id string) bool) string {
 	mac := hmac.New(sha256.New, key)
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], h)
 	mac.Write([]byte("acctmap record id\x00"))
 	mac.Write(b[:])
 	id := "c-" + hex.EncodeToString(mac.Sum(nil)[:8])
-	if _, dup := taken[id]; !dup {
+	if !taken(id) {
 		return id
 	}
 	for i := 2; ; i++ {
 		alt := id + "-" + strconv.Itoa(i)
-		if _, dup := taken[alt]; !dup {
+		if !taken(alt) {
 			return alt
 		}
 	}
