@@ -783,8 +783,8 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	byName := byNameOrder(fields)
 	var (
 		recs     []Record
-		lines    []int32 // the line of each record, to name what a duplicate repeats
-		pos      *idSet // the ids of recs
+		lines    []int32              // the line of each record, to name what a duplicate repeats
+		pos      *idSet               // the ids of recs
 		byValues = map[uint64][]int{} // content hash → indexes in recs
 		rows     int                  // rows accepted by the reader, to pace progress reports
 		sized    bool
