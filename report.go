@@ -123,6 +123,70 @@ type row struct {
 	values map[string]string
 	out    ReportRow
 	tie    string
+	// pair, when set, holds the records a cell's row shows, and values is
+	// nil: a column's value is computed when a filter, a sort or the page
+	// reads it (value), so that a page of 10 rows of a large cell makes
+	// the values of its 10 rows only.
+	pair *rowPair
+}
+
+// rowPair is what a cell report's row shows: the viewer's record x and
+// the partner's record y as view shares it; and the evidence its
+// Explanation is made from, once (why).
+type rowPair struct {
+	x, y  *Record
+	view  *popView
+	ev    match.Evidence
+	kind  match.Kind // 0: out.Explanation is the row's explanation
+	names bool
+	once  bool // why is made
+	why   string
+}
+
+// explanation returns the row's Explanation, made on first use: only the
+// rows on a page, those a filter or a sort on it reads, and the rare ties
+// betterRow breaks on it need one. Copies of a row share it.
+func (r *row) explanation() string {
+	p := r.pair
+	if p == nil || p.kind == 0 {
+		return r.out.Explanation
+	}
+	if !p.once {
+		_, p.why = explain(p.ev, p.kind, p.x, p.y, p.names)
+		p.once = true
+	}
+	return p.why
+}
+
+// value returns the row's value of column c ("" when it has none): from
+// values, or computed from the pair as pairRows.row used to store it.
+func (r *row) value(c string) string {
+	if r.pair == nil {
+		return r.values[c]
+	}
+	x, y := r.pair.x, r.pair.y
+	switch c {
+	case ColumnPrivate: // before the fields: it shadows a field "private"
+		return strconv.FormatBool(x.Private)
+	case ColumnMatchedOn:
+		return r.out.MatchedOn
+	case ColumnMatchKey:
+		return r.out.Key
+	case ColumnConfidence:
+		return strconv.Itoa(r.out.Confidence)
+	case ColumnExplanation:
+		return r.explanation()
+	}
+	if f, ok := strings.CutPrefix(c, "my."); ok {
+		if isBuiltin(f) { // a field spelled like a built-in is shadowed
+			return fieldValue(x, f)
+		}
+		return x.Fields[f]
+	}
+	if f, ok := strings.CutPrefix(c, "partner."); ok && slices.Contains(r.pair.view.fields, f) {
+		return fieldValue(y, f)
+	}
+	return ""
 }
 
 // maxReportRows bounds the rows a report materializes before paging.
@@ -207,7 +271,7 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	}
 	pr := pairRows{xi: xi, yi: yi, view: view, minConf: n.cfg.minConfidence,
 		namesShared: view.owner || slices.Contains(view.fields, FieldName)}
-	var rows []row
+	rows := make([]row, 0, len(matches)) // one a matched account, more with Pairs
 	for _, m := range matches {
 		mine := members(xRecs, m.X, myPop.Slot, false)
 		their := members(yRecs, m.Y, tp.pop.Slot, !view.owner)
@@ -287,7 +351,7 @@ func betterRow(a, b *row) bool {
 	if a.out.MatchedOn != b.out.MatchedOn {
 		return a.out.MatchedOn < b.out.MatchedOn
 	}
-	return a.out.Explanation < b.out.Explanation
+	return a.explanation() < b.explanation()
 }
 
 // firstShown returns the record of recs whose shown values come first.
@@ -315,25 +379,34 @@ func shownValues(r *Record, view popView) string {
 }
 
 // row makes the row of the pair (x, y) with evidence ev, shown at conf and
-// kind (0: matched through the accounts' other records).
+// kind (0: matched through the accounts' other records). Its column
+// values are computed when read (row.value).
 func (p *pairRows) row(x, y *Record, ev match.Evidence, conf int, kind match.Kind) row {
-	r := row{values: myValues(x), tie: shownValues(y, p.view)}
+	r := row{tie: shownValues(y, p.view), pair: &rowPair{x: x, y: y, view: &p.view}}
 	r.out = ReportRow{Confidence: conf, RecordID: x.ID, MatchedOn: "account", Explanation: "matched through other records of the two accounts"}
 	if kind != 0 {
 		r.out.MatchedOn = kind.String()
-		r.out.Key, r.out.Explanation = explain(ev, kind, x, y, p.namesShared)
+		r.out.Key = explainKey(ev, kind)
+		r.out.Explanation = ""
+		r.pair.ev, r.pair.kind, r.pair.names = ev, kind, p.namesShared
 	}
-	for f, v := range sharedFields(y, p.view) {
-		r.values["partner."+f] = v
-	}
-	if _, ok := r.values["partner."+FieldID]; ok {
+	if slices.Contains(p.view.fields, FieldID) {
 		r.out.PartnerRecordID = y.ID
 	}
-	r.values[ColumnMatchedOn] = r.out.MatchedOn
-	r.values[ColumnMatchKey] = r.out.Key
-	r.values[ColumnConfidence] = strconv.Itoa(r.out.Confidence)
-	r.values[ColumnExplanation] = r.out.Explanation
 	return r
+}
+
+// explainKey returns the key a pair matched on, as explain does.
+func explainKey(ev match.Evidence, kind match.Kind) string {
+	switch kind {
+	case match.RegistrationID:
+		return ev.RegID
+	case match.Domain:
+		return ev.Domains[0]
+	case match.Name:
+		return ev.Entity
+	}
+	return ""
 }
 
 // explain returns the key a pair matched on and its evidence in words,
@@ -398,17 +471,6 @@ func members(recs map[string]*Record, ids []string, slot int, public bool) []*Re
 	return out
 }
 
-func myValues(r *Record) map[string]string {
-	v := make(map[string]string, len(r.Fields)+8)
-	for f, x := range r.Fields {
-		v["my."+f] = x
-	}
-	// After the fields: a field spelled like a built-in is shadowed.
-	v["my.name"], v["my.website"], v["my.id"] = r.Name, r.Website, r.ID
-	v[ColumnPrivate] = strconv.FormatBool(r.Private)
-	return v
-}
-
 // reportColumns lists every column of a cell report, in default order.
 func reportColumns(myFields, partnerFields []string) []string {
 	var cols []string
@@ -439,7 +501,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 			return "", nil, false
 		}
 		c := columns[i]
-		return c, func(r *row) string { return r.values[c] }, true
+		return c, func(r *row) string { return r.value(c) }, true
 	}
 	unknown := func(name string) string {
 		return fmt.Sprintf("column %.80q is not a column of the report (columns: %s)", name, quoteList(columns, 30))
@@ -508,7 +570,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		// Then by everything the row shows: rows that show the same are
 		// the same to the viewer, whatever their order.
 		for _, col := range columns {
-			if c := strings.Compare(a.r.values[col], b.r.values[col]); c != 0 {
+			if c := strings.Compare(a.r.value(col), b.r.value(col)); c != 0 {
 				return c
 			}
 		}
@@ -541,9 +603,10 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 	lo := min(spec.Offset, len(top))
 	for _, r := range top[lo:] {
 		out := r.r.out
+		out.Explanation = r.r.explanation()
 		out.Values = make([]string, len(chosen))
 		for i, c := range chosen {
-			out.Values[i] = r.r.values[c]
+			out.Values[i] = r.r.value(c)
 		}
 		rep.Rows = append(rep.Rows, out)
 	}
@@ -938,7 +1001,7 @@ func encodeCursor(fp uint64, r *sortedRow, columns []string) string {
 	str(r.r.tie)
 	b = binary.AppendUvarint(b, uint64(len(columns)))
 	for _, c := range columns {
-		str(r.r.values[c])
+		str(r.r.value(c))
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
