@@ -488,8 +488,43 @@ func reportColumns(myFields, partnerFields []string) []string {
 
 // shape filters, sorts, pages and projects rows onto the chosen columns.
 func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
+	pg, err := pageOf(rows, columns, spec)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Columns: pg.columns, Total: pg.total, NextCursor: pg.next}
+	for i := range pg.rows {
+		rep.Rows = append(rep.Rows, pg.project(i))
+	}
+	return rep, nil
+}
+
+// project returns row i of the page as a ReportRow of its columns.
+func (pg *page) project(i int) ReportRow {
+	r := pg.rows[i].r
+	out := r.out
+	out.Explanation = r.explanation()
+	out.Values = make([]string, len(pg.columns))
+	for k, c := range pg.columns {
+		out.Values[k] = r.value(c)
+	}
+	return out
+}
+
+// page is a report's page before its rows are projected: the rows in
+// order, whose values are made when read (row.value), so that an export
+// writes them one at a time.
+type page struct {
+	columns []string // the chosen columns
+	rows    []sortedRow
+	total   int
+	next    string // Report.NextCursor
+}
+
+// pageOf filters, sorts and pages rows, and chooses the columns.
+func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 	if spec.Offset < 0 || spec.Limit < 0 {
-		return Report{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
+		return page{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
 	}
 	resolve := func(name string) (string, func(*row) string, bool) {
 		name = strings.TrimSpace(name)
@@ -508,7 +543,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 	}
 	f, _, err := compileWith(spec.Filter, resolve, unknown)
 	if err != nil {
-		return Report{}, fmt.Errorf("acctmap: report: %w", err)
+		return page{}, fmt.Errorf("acctmap: report: %w", err)
 	}
 	chosen := columns
 	if len(spec.Columns) > 0 {
@@ -516,7 +551,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		for i, c := range spec.Columns {
 			canon, _, ok := resolve(c)
 			if !ok {
-				return Report{}, fmt.Errorf("acctmap: report: %s: %w", unknown(c), ErrInvalidInput)
+				return page{}, fmt.Errorf("acctmap: report: %s: %w", unknown(c), ErrInvalidInput)
 			}
 			chosen[i] = canon
 		}
@@ -529,13 +564,13 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 	for _, k := range spec.Sort {
 		_, get, ok := resolve(k.Column)
 		if !ok {
-			return Report{}, fmt.Errorf("acctmap: report: sort: %s: %w", unknown(k.Column), ErrInvalidInput)
+			return page{}, fmt.Errorf("acctmap: report: sort: %s: %w", unknown(k.Column), ErrInvalidInput)
 		}
 		keys = append(keys, sortBy{get, k.Desc})
 	}
 	cur, err := decodeCursor(spec.Cursor, specFingerprint(spec))
 	if err != nil {
-		return Report{}, fmt.Errorf("acctmap: report: %w", err)
+		return page{}, fmt.Errorf("acctmap: report: %w", err)
 	}
 	// Each kept row with its sort values parsed once: a comparison then
 	// reads no map and parses no number.
@@ -580,7 +615,7 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		// Keep the rows after the cursor's: the cursor is a row position
 		// in the same order, made of values the viewer sees.
 		if len(cur.keys) != len(keys) || len(cur.values) != len(columns) {
-			return Report{}, fmt.Errorf("acctmap: report: the cursor is of another report (the data source's fields changed?): %w", ErrInvalidInput)
+			return page{}, fmt.Errorf("acctmap: report: the cursor is of another report (the data source's fields changed?): %w", ErrInvalidInput)
 		}
 		after := &sortedRow{r: &row{values: make(map[string]string, len(columns)), tie: cur.tie}, keys: make([]sortValue, len(keys))}
 		after.r.out.RecordID = cur.recordID
@@ -599,21 +634,11 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 		want = spec.Offset + spec.Limit
 	}
 	top := smallest(kept, want, compare)
-	rep := Report{Columns: chosen, Total: total}
-	lo := min(spec.Offset, len(top))
-	for _, r := range top[lo:] {
-		out := r.r.out
-		out.Explanation = r.r.explanation()
-		out.Values = make([]string, len(chosen))
-		for i, c := range chosen {
-			out.Values[i] = r.r.value(c)
-		}
-		rep.Rows = append(rep.Rows, out)
-	}
+	pg := page{columns: chosen, total: total, rows: top[min(spec.Offset, len(top)):]}
 	if want < len(kept) && len(top) > 0 {
-		rep.NextCursor = encodeCursor(specFingerprint(spec), &top[len(top)-1], columns)
+		pg.next = encodeCursor(specFingerprint(spec), &top[len(top)-1], columns)
 	}
-	return rep, nil
+	return pg, nil
 }
 
 // sortedRow is a report row with its sort values.
@@ -1064,17 +1089,19 @@ func decodeCursor(s string, fp uint64) (*cursor, error) {
 // may call the Network. Paging options apply as in Report.
 func (a *Actor) ReportRows(ctx context.Context, spec ReportSpec) iter.Seq2[ReportRow, error] {
 	return func(yield func(ReportRow, error) bool) {
-		rep, err := a.Report(ctx, spec)
+		pg, err := a.reportPage(ctx, spec)
 		if err != nil {
 			yield(ReportRow{}, err)
 			return
 		}
-		for _, r := range rep.Rows {
+		// Each row is projected as it is yielded: no copy of the whole
+		// report is made.
+		for i := range pg.rows {
 			if err := ctx.Err(); err != nil {
 				yield(ReportRow{}, err)
 				return
 			}
-			if !yield(r, nil) {
+			if !yield(pg.project(i), nil) {
 				return
 			}
 		}
