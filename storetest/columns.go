@@ -70,10 +70,7 @@ var columnsTests = []test{
 			t.Skip("the store's transactions do not implement acctmap.ColumnsTx")
 		}
 		after := frozenDump(t, s)
-		var got []acctmap.Record
-		for _, r := range after.Records["ds-globex"] {
-			got = append(got, r)
-		}
+		got := slices.Clone(after.Records["ds-globex"])
 		slices.SortFunc(got, func(a, b acctmap.Record) int { return strings.Compare(a.ID, b.ID) })
 		diff(t, "records after ReplaceRecordColumns", want, got)
 		scribble(recs)
