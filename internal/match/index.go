@@ -473,7 +473,7 @@ type segment struct {
 	distinctMasks []uint64 // distinct record masks (recordMasks)
 	masksKnown    bool
 	idsOnce       sync.Once
-	idTable       []uint32 // open addressing on the id's hash: record position+1
+	idTable       []uint64 // open addressing on the id's hash: data offset<<32 | record position+1 (buildIDs)
 	idTableMask   uint64
 }
 
