@@ -188,18 +188,8 @@ func (n *Network) computeMembers(tx Tx, pop Population) (slotWrite, error) {
 	if err != nil {
 		return slotWrite{}, err
 	}
-	var members idList
-	err = scanProjected(tx, ds.ID, prog.fields(), func(r *Record, vals []string) error {
-		if prog.evalProjected(r, vals) != 0 {
-			members.add(r.ID)
-		}
-		return nil
-	})
-	ids := members.all()
+	ids, err := setMembers(tx, ds.ID, pop.Slot, prog)
 	if err != nil {
-		return slotWrite{}, err
-	}
-	if err := tx.SetMembers(ds.ID, pop.Slot, ids); err != nil {
 		return slotWrite{}, err
 	}
 	sw := slotWrite{dataSourceID: ds.ID, from: ds.Version, slot: pop.Slot, members: ids, known: true}

@@ -71,3 +71,45 @@ func (l *idList) all() []string {
 	}
 	return append(out, l.cur...)
 }
+
+// MembersTx is implemented by the write transactions (Tx) of stores that
+// can set a population's membership in the same pass that evaluates it:
+// memstore then marks the records by their position as it scans them,
+// instead of looking each member's id up again in SetMembers (a few
+// hundred thousand lookups for a population of a million records).
+type MembersTx interface {
+	// SetMembersWhere sets population slot bit slot in Record.Populations
+	// for exactly the records of the data source for which match returns
+	// true, clears it in all the others, and returns the ids of the
+	// records it set it for, in no particular order. match is called once
+	// for every record, as ScanProjected calls fn: r holds ID, Name,
+	// Website, Populations and Private, vals the values of fields, both
+	// valid during the call only, and match must not call methods of the
+	// transaction. A slot outside 0 to 63 is an error wrapping
+	// ErrInvalidInput, and a missing data source one wrapping ErrNotFound;
+	// both change nothing.
+	SetMembersWhere(dataSourceID string, slot int, fields []string, match func(r *Record, vals []string) bool) ([]string, error)
+}
+
+// setMembers evaluates prog over the records of a data source and makes
+// its matches exactly the records of population slot, returning their ids:
+// in one pass through MembersTx when tx has it, else a scan and SetMembers.
+func setMembers(tx Tx, dataSourceID string, slot int, prog *memberProgram) ([]string, error) {
+	if m, ok := tx.(MembersTx); ok {
+		return m.SetMembersWhere(dataSourceID, slot, prog.fields(), func(r *Record, vals []string) bool {
+			return prog.evalProjected(r, vals) != 0
+		})
+	}
+	var members idList
+	err := scanProjected(tx, dataSourceID, prog.fields(), func(r *Record, vals []string) error {
+		if prog.evalProjected(r, vals) != 0 {
+			members.add(r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := members.all()
+	return ids, tx.SetMembers(dataSourceID, slot, ids)
+}

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"fmt"
 	"math/bits"
 
 	"github.com/acctmap/acctmap"
@@ -84,4 +85,70 @@ func (p *projection) values(s *stored) []string {
 		}
 	}
 	return p.vals
+}
+
+// SetMembersWhere evaluates match over the records with the projection of
+// ScanProjected and sets the slot by position as it goes
+// (acctmap.MembersTx): no id is looked up.
+func (w *writer) SetMembersWhere(dataSourceID string, slot int, fields []string, match func(*acctmap.Record, []string) bool) ([]string, error) {
+	rs, err := w.recordSet(dataSourceID)
+	if err != nil {
+		return nil, err
+	}
+	if !validSlot(slot) {
+		return nil, fmt.Errorf("memstore: population slot %d is not in 0 to %d: %w", slot, acctmap.MaxPopulationsPerDataSource-1, acctmap.ErrInvalidInput)
+	}
+	p := newProjection(&rs.cols, fields)
+	members := make([]uint64, (len(rs.recs)+63)/64)
+	var ids idChunks
+	var rec acctmap.Record
+	n := len(rs.recs) // match may not write: the set does not change during the scan
+	for i := 0; i < n; i++ {
+		if i%ctxCheckEvery == ctxCheckEvery-1 {
+			if err := w.ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		s := &rs.recs[i]
+		rec = acctmap.Record{ID: s.ID, Name: s.Name, Website: s.Website, NameKey: s.NameKey, Populations: s.Populations, Private: s.Private}
+		if match(&rec, p.values(s)) {
+			members[i/64] |= 1 << (i % 64)
+			ids.add(s.ID)
+		}
+	}
+	w.setBit(rs, slot, members)
+	return ids.all(), nil
+}
+
+var _ acctmap.MembersTx = (*writer)(nil)
+
+// idChunks collects ids in chunks, then gives them as one slice of the
+// exact size (one copy, instead of the copies of a slice grown by
+// doubling).
+type idChunks struct {
+	full [][]string
+	cur  []string
+	n    int
+}
+
+func (l *idChunks) add(id string) {
+	if len(l.cur) == cap(l.cur) {
+		if l.cur != nil {
+			l.full = append(l.full, l.cur)
+		}
+		l.cur = make([]string, 0, 1<<14)
+	}
+	l.cur = append(l.cur, id)
+	l.n++
+}
+
+func (l *idChunks) all() []string {
+	if len(l.full) == 0 {
+		return l.cur
+	}
+	out := make([]string, 0, l.n)
+	for _, c := range l.full {
+		out = append(out, c...)
+	}
+	return append(out, l.cur...)
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -61,5 +62,58 @@ var projectTests = []test{
 			scan(tx, snap.Records)
 			return nil
 		})
+	}},
+	{"SetMembersWhere", func(t *testing.T, s acctmap.Store) {
+		// SetMembersWhere leaves the store as SetMembers of the records
+		// match selects does, and returns their ids; a bad slot or a
+		// missing data source changes nothing.
+		seeded(t, s)
+		pick := func(r *acctmap.Record, vals []string) bool { return vals[0] == "Discovery" || r.Private }
+		fields := []string{"stage"}
+		var want []string
+		view(t, s, func(tx acctmap.ReadTx) error {
+			return tx.Records("ds-acme-crm", func(r *acctmap.Record) error {
+				if pick(r, []string{r.Fields["stage"]}) {
+					want = append(want, r.ID)
+				}
+				return nil
+			})
+		})
+		skipped := false
+		var got []string
+		var afterWhere Snapshot
+		update(t, s, func(tx acctmap.Tx) error {
+			mt, ok := tx.(acctmap.MembersTx)
+			if !ok {
+				skipped = true
+				return nil
+			}
+			before, err := DumpTx(tx)
+			noErr(t, "DumpTx", err)
+			if _, err := mt.SetMembersWhere("ds-acme-crm", 64, fields, pick); !errors.Is(err, acctmap.ErrInvalidInput) {
+				t.Errorf("SetMembersWhere slot 64: error %v, want one wrapping acctmap.ErrInvalidInput", err)
+			}
+			_, err = mt.SetMembersWhere("no-such-ds", 1, fields, pick)
+			wantNotFound(t, "SetMembersWhere of a missing data source", err)
+			snap, err := DumpTx(tx)
+			noErr(t, "DumpTx", err)
+			diff(t, "store after refused SetMembersWhere", before, snap)
+			got, err = mt.SetMembersWhere("ds-acme-crm", 5, fields, pick)
+			noErr(t, "SetMembersWhere", err)
+			afterWhere, err = DumpTx(tx)
+			noErr(t, "DumpTx", err)
+			// SetMembers of the same ids leaves the same store.
+			noErr(t, "SetMembers", tx.SetMembers("ds-acme-crm", 5, want))
+			snap, err = DumpTx(tx)
+			noErr(t, "DumpTx", err)
+			diff(t, "store after SetMembersWhere against SetMembers of the ids it selects", snap, afterWhere)
+			return nil
+		})
+		if skipped {
+			t.Skip("the store's transactions do not implement acctmap.MembersTx")
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		diff(t, "ids SetMembersWhere returned", want, got)
 	}},
 }
