@@ -99,24 +99,49 @@ func (w *writer) SetMembersWhere(dataSourceID string, slot int, fields []string,
 		return nil, fmt.Errorf("memstore: population slot %d is not in 0 to %d: %w", slot, acctmap.MaxPopulationsPerDataSource-1, acctmap.ErrInvalidInput)
 	}
 	p := newProjection(&rs.cols, fields)
-	members := make([]uint64, (len(rs.recs)+63)/64)
+	mask := uint64(1) << uint(slot)
+	// The bit is set as each record is read (one pass over the records,
+	// not a second one to write them), the positions flipped logged for
+	// the undo.
+	var flipped []uint64
+	flip := func(i int) {
+		rs.recs[i].Populations ^= mask
+		if flipped == nil {
+			flipped = make([]uint64, (len(rs.recs)+63)/64)
+		}
+		flipped[i/64] |= 1 << (i % 64)
+	}
+	undo := func() {
+		for k, word := range flipped {
+			for ; word != 0; word &= word - 1 {
+				rs.recs[k*64+bits.TrailingZeros64(word)].Populations ^= mask
+			}
+		}
+	}
+	// Logged however the scan ends, a panic of match included, so that
+	// the rollback undoes the flips made.
+	defer func() { w.logFlips(rs, mask, flipped) }()
 	var ids idChunks
 	var rec acctmap.Record
 	n := len(rs.recs) // match may not write: the set does not change during the scan
 	for i := 0; i < n; i++ {
 		if i%ctxCheckEvery == ctxCheckEvery-1 {
 			if err := w.ctx.Err(); err != nil {
+				undo() // the error changes nothing
+				flipped = nil
 				return nil, err
 			}
 		}
 		s := &rs.recs[i]
 		rec = acctmap.Record{ID: s.ID, Name: s.Name, Website: s.Website, NameKey: s.NameKey, Populations: s.Populations, Private: s.Private}
-		if match(&rec, p.values(s)) {
-			members[i/64] |= 1 << (i % 64)
+		in := match(&rec, p.values(s))
+		if in {
 			ids.add(s.ID)
 		}
+		if in != (s.Populations&mask != 0) {
+			flip(i)
+		}
 	}
-	w.setBit(rs, slot, members)
 	return ids.all(), nil
 }
 

@@ -399,6 +399,12 @@ func (w *writer) setBit(rs *recordSet, slot int, members []uint64) {
 			flipped[i/64] |= 1 << (i % 64)
 		}
 	}
+	w.logFlips(rs, mask, flipped)
+}
+
+// logFlips logs the undo of flipping mask in the records of rs at the
+// positions of the bitset flipped (nil: none).
+func (w *writer) logFlips(rs *recordSet, mask uint64, flipped []uint64) {
 	if flipped == nil {
 		return
 	}
