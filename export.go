@@ -34,7 +34,11 @@ import (
 //
 // The quota is charged for what was delivered: the rows are reserved
 // before anything is written, and those that w did not take (a failing
-// writer, a cancelled ctx) are given back.
+// writer, a cancelled ctx) are given back. The audit trails (AuditLog) of
+// the exporter's org and of the records' owner follow the quota, in the
+// same transactions: an AuditExport entry with every row's records when
+// they are reserved, and an AuditExportIncomplete entry with the records
+// of the rows delivered when some are given back.
 //
 // Rows are written as they are made: each row's cells are computed when
 // it is written, through a buffer of 64 KiB, so that the export holds no
@@ -48,7 +52,13 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 	if err != nil {
 		return 0, err
 	}
-	if err := a.chargeExport(ctx, int64(len(pg.rows))); err != nil {
+	// The records of every row, the partner's shown or not, for the audit
+	// trails (audit.go): ids only, not a copy of the report.
+	ex := exportAudit{spec: spec, recordIDs: make([]string, len(pg.rows)), partnerIDs: make([]string, len(pg.rows))}
+	for i, r := range pg.rows {
+		ex.recordIDs[i], ex.partnerIDs[i] = r.r.out.RecordID, r.r.partner
+	}
+	if err := a.chargeExport(ctx, int64(len(pg.rows)), &ex); err != nil {
 		return 0, err
 	}
 	delivered, werr := writeCSV(ctx, w, pg)
@@ -56,7 +66,8 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 		slog.String("partner_population", spec.PartnerPopulation), slog.Int("rows", delivered))
 	if undelivered := len(pg.rows) - delivered; undelivered > 0 {
 		// The refund must happen even when ctx ended the export.
-		if err := a.chargeExport(context.WithoutCancel(ctx), -int64(undelivered)); err != nil {
+		ex.refund, ex.delivered = true, delivered
+		if err := a.chargeExport(context.WithoutCancel(ctx), -int64(undelivered), &ex); err != nil {
 			return delivered, fmt.Errorf("acctmap: export: %w (and giving back the %d rows not delivered failed: %w)", werr, undelivered, err)
 		}
 	}
@@ -67,8 +78,9 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 }
 
 // chargeExport counts n exported rows against the org's limit; a negative
-// n gives rows back.
-func (a *Actor) chargeExport(ctx context.Context, n int64) error {
+// n gives rows back. In the same transaction it writes the export (or
+// what was not delivered of it) to the audit trails (audit.go).
+func (a *Actor) chargeExport(ctx context.Context, n int64, ex *exportAudit) error {
 	return a.n.store.Update(ctx, func(tx Tx) error {
 		u, err := a.user(tx, ExportRecords)
 		if err != nil {
@@ -83,7 +95,10 @@ func (a *Actor) chargeExport(ctx context.Context, n int64) error {
 				n, max, org.ExportedRecords, ErrLimitExceeded)
 		}
 		org.ExportedRecords = max(org.ExportedRecords+n, 0)
-		return tx.PutOrg(org)
+		if err := tx.PutOrg(org); err != nil {
+			return err
+		}
+		return a.auditExport(tx, u, ex)
 	})
 }
 

@@ -120,9 +120,10 @@ type ReportRow struct {
 // sort keys and the viewer's record id leave equal: the partner's values
 // shown, so that the order depends on nothing the viewer does not see.
 type row struct {
-	values map[string]string
-	out    ReportRow
-	tie    string
+	values  map[string]string
+	out     ReportRow
+	tie     string
+	partner string // the partner's record's id, shown or not: for its owner's audit of an export (audit.go)
 	// pair, when set, holds the records a cell's row shows, and values is
 	// nil: a column's value is computed when a filter, a sort or the page
 	// reads it (value), so that a page of 10 rows of a large cell makes
@@ -382,7 +383,7 @@ func shownValues(r *Record, view popView) string {
 // kind (0: matched through the accounts' other records). Its column
 // values are computed when read (row.value).
 func (p *pairRows) row(x, y *Record, ev match.Evidence, conf int, kind match.Kind) row {
-	r := row{tie: shownValues(y, p.view), pair: &rowPair{x: x, y: y, view: &p.view}}
+	r := row{tie: shownValues(y, p.view), partner: y.ID, pair: &rowPair{x: x, y: y, view: &p.view}}
 	r.out = ReportRow{Confidence: conf, RecordID: x.ID, MatchedOn: "account", Explanation: "matched through other records of the two accounts"}
 	if kind != 0 {
 		r.out.MatchedOn = kind.String()
