@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,9 @@ type NewDataSource struct {
 	// Kind is CSVSource (the default) or PushedSource. Offline partners
 	// have CSV data sources only.
 	Kind DataSourceKind
+	// Subject is Accounts (the default) or People: a people data source
+	// holds leads and contacts keyed by e-mail (see people.go).
+	Subject Subject
 }
 
 // CreateDataSource creates an empty data source. Fill it with ImportCSV, or
@@ -46,6 +50,9 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 	case CSVSource, PushedSource:
 	default:
 		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
+	}
+	if spec.Subject, err = checkSubject(spec.Subject); err != nil {
+		return DataSource{}, err
 	}
 	var ds DataSource
 	err = a.n.store.Update(ctx, func(tx Tx) error {
@@ -73,7 +80,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 			}
 		}
 		now := a.n.now()
-		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, CreatedAt: now, UpdatedAt: now}
+		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, Subject: spec.Subject, CreatedAt: now, UpdatedAt: now}
 		return tx.PutDataSource(ds)
 	})
 	if err != nil {
@@ -172,6 +179,9 @@ type RecordInput struct {
 	// investor-relations site, a regional site.
 	Aliases        []string
 	RegistrationID RegistrationID
+	// Email is a person's e-mail address: the key of a record of a People
+	// data source (see people.go), which requires it; accounts have none.
+	Email string
 	// Fields are any other named values (owner, stage, industry, …).
 	Fields map[string]string
 }
@@ -420,6 +430,10 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	index := make([]int, 0, len(in)) // the input index of each of recs
 	var fields []string
 	seenField := map[string]bool{}
+	subject, subjectErr := a.subjectOf(ctx, dataSourceID)
+	if subjectErr != nil {
+		return ImportSummary{}, subjectErr
+	}
 
 	for i, ri := range in {
 		if i%4096 == 0 && ctx.Err() != nil {
@@ -428,7 +442,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if i > 0 && i%opts.ProgressEvery == 0 {
 			report(Progress{Phase: PhaseRead, Rows: i})
 		}
-		r, reason, warning := a.n.recordFromInput(ri)
+		r, reason, warning := a.n.inputRecord(ri, subject)
 		if reason != "" {
 			sum.reject(Rejection{Index: i, RecordID: clipValue(ri.ID, 200), Reason: reason})
 			continue
@@ -499,6 +513,8 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		return ImportSummary{}, err
 	}
 	switch {
+	case subject == People:
+		a.n.pushedPeople(dataSourceID, iw, recs, replace)
 	case replace:
 		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:
@@ -641,6 +657,9 @@ type CSVImport struct {
 	// Mapping says which columns hold the company name and website
 	// (required), and optionally the record id, aliases and registration id.
 	Mapping csvsource.Mapping
+	// People maps the columns of a file imported into a People data
+	// source, which reads it instead of Mapping (see PeopleMapping).
+	People PeopleMapping
 	// FileName names the input in errors and rejections.
 	FileName string
 	// Progress, when set, is called on the importing goroutine every
@@ -673,6 +692,9 @@ type CSVImport struct {
 // field is shared with cannot test guesses of the row's other values
 // against it; it does see the id change when a value of the row changes,
 // so map an id column when a shared id must not tell that.
+//
+// A People data source reads imp.People instead of imp.Mapping: rows
+// without a usable e-mail address are refused (see PeopleMapping).
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	every, err := progressEvery(imp.ProgressEvery)
 	if err != nil {
@@ -681,15 +703,19 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	imp.ProgressEvery = every
 	// Fail fast, before reading a large file, when the user may not import.
 	var owner string
+	var people bool
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
-		owner = ds.OrgID
+		owner, people = ds.OrgID, ds.Subject == People
 		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
+	}
+	if people {
+		return a.importPeopleCSV(ctx, dataSourceID, owner, r, imp)
 	}
 	var (
 		idKey  []byte
@@ -852,13 +878,13 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		if imp.Mapping.ID == "" {
 			// No id column: identical rows are one record, and the id is
 			// derived from the content.
-			h := contentHash(&rec, row.Fields, fields, byName)
-			if j, same := sameAsOneOf(&rec, row.Fields, recs, &cols, byValues[h]); same {
+			h := rowContentHash(&rec, row.Fields, fields, byName)
+			if j, same := sameRowAsOneOf(&rec, row.Fields, recs, &cols, byValues[h]); same {
 				sum.duplicate(Rejection{Line: row.Line, RecordID: recs[j].ID,
 					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
 			}
-			rec.ID = contentID(idKey, h, func(id string) bool { _, ok := pos.find(id); return ok })
+			rec.ID = contentIDFunc(idKey, h, func(id string) bool { _, ok := pos.find(id); return ok })
 			byValues[h] = append(byValues[h], len(recs))
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
@@ -958,7 +984,12 @@ func nonEmpty(vals []string) int {
 // secret key, so that nobody without the key can test a guess of the
 // row's values against the id; with "-2", "-3", … after it in the
 // (astronomically rare) case that rows of different content collide.
-func contentID(key []byte, h uint64, taken func(id string) bool) string {
+func contentID(key []byte, h uint64, taken map[string]int) string {
+	return contentIDFunc(key, h, func(id string) bool { _, ok := taken[id]; return ok })
+}
+
+// contentIDFunc is contentID with the ids taken told by a function.
+func contentIDFunc(key []byte, h uint64, taken func(id string) bool) string {
 	mac := hmac.New(sha256.New, key)
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], h)
@@ -994,10 +1025,36 @@ func (e invalidInput) Error() string   { return e.err.Error() }
 func (e invalidInput) Unwrap() []error { return []error{ErrInvalidInput, e.err} }
 
 // contentHash hashes what a record holds, for merging identical rows and
-// for content ids: its field values (vals, of the fields names; byName
-// lists their indexes in name order) by name and value, empty ones left
-// out, so that the column order and empty columns do not count.
-func contentHash(r *Record, vals, names []string, byName []int) uint64 {
+// for content ids: fields (given in name order) by name and value, empty
+// ones left out, so that the column order and empty columns do not count.
+// rowContentHash is the same hash of a record whose fields are a row.
+func contentHash(r *Record, byName []string) uint64 {
+	return hashContent(r, func(put func(string)) {
+		for _, f := range byName {
+			if v, ok := r.Fields[f]; ok {
+				put(f)
+				put(v)
+			}
+		}
+	})
+}
+
+// rowContentHash is contentHash of a record whose field values are vals,
+// of the fields names (byName lists their indexes in name order).
+func rowContentHash(r *Record, vals, names []string, byName []int) uint64 {
+	return hashContent(r, func(put func(string)) {
+		for _, j := range byName {
+			if v := vals[j]; v != "" {
+				put(names[j])
+				put(v)
+			}
+		}
+	})
+}
+
+// hashContent hashes r's name, website, other names, domains and
+// registration id, then what fields puts.
+func hashContent(r *Record, fields func(put func(string))) uint64 {
 	d := xxhash.New()
 	put := func(v string) {
 		var n [8]byte
@@ -1015,12 +1072,7 @@ func contentHash(r *Record, vals, names []string, byName []int) uint64 {
 	}
 	put(r.RegistrationID.Scheme)
 	put(r.RegistrationID.Value)
-	for _, j := range byName {
-		if v := vals[j]; v != "" {
-			put(names[j])
-			put(v)
-		}
-	}
+	fields(put)
 	return d.Sum64()
 }
 
@@ -1034,10 +1086,22 @@ func byNameOrder(names []string) []int {
 	return order
 }
 
-// sameAsOneOf returns the i in candidates for which recs[i] and its field
-// values in t hold the same values as r and vals (a hash hit is confirmed
-// on the values).
-func sameAsOneOf(r *Record, vals []string, recs []Record, t *fieldTable, candidates []int) (int, bool) {
+// sameAsOneOf returns the i in candidates for which recs[i] holds the same
+// values as r (a hash hit is confirmed on the values).
+func sameAsOneOf(r *Record, recs []Record, candidates []int) (int, bool) {
+	for _, i := range candidates {
+		o := &recs[i]
+		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.OtherNames, r.OtherNames) && slices.Equal(o.Domains, r.Domains) &&
+			o.RegistrationID == r.RegistrationID && maps.Equal(o.Fields, r.Fields) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// sameRowAsOneOf is sameAsOneOf for records whose field values are rows:
+// r's are vals, recs[i]'s the row i of t.
+func sameRowAsOneOf(r *Record, vals []string, recs []Record, t *fieldTable, candidates []int) (int, bool) {
 	for _, i := range candidates {
 		o := &recs[i]
 		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.OtherNames, r.OtherNames) && slices.Equal(o.Domains, r.Domains) &&

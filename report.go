@@ -239,6 +239,9 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := requireSubject(x, Accounts, "report"); err != nil {
+		return nil, nil, err
+	}
 	y := theirs.ds[tp.pop.DataSourceID]
 	xe, err := n.index(tx, x)
 	if err != nil {
@@ -470,6 +473,20 @@ func members(recs map[string]*Record, ids []string, slot int, public bool) []*Re
 	}
 	slices.SortFunc(out, func(a, b *Record) int { return compareIDs(a.ID, b.ID) })
 	return out
+}
+
+// myValues returns the viewer's record's columns as a map, for the rows
+// that hold their values (people's reports); a cell's rows compute them
+// (row.value).
+func myValues(r *Record) map[string]string {
+	v := make(map[string]string, len(r.Fields)+8)
+	for f, x := range r.Fields {
+		v["my."+f] = x
+	}
+	// After the fields: a field spelled like a built-in is shadowed.
+	v["my.name"], v["my.website"], v["my.id"] = r.Name, r.Website, r.ID
+	v[ColumnPrivate] = strconv.FormatBool(r.Private)
+	return v
 }
 
 // reportColumns lists every column of a cell report, in default order.
@@ -824,6 +841,9 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 		}
 		x, err := tx.DataSource(myPop.DataSourceID)
 		if err != nil {
+			return err
+		}
+		if err := requireSubject(x, Accounts, "account mapping"); err != nil {
 			return err
 		}
 		xe, err := a.n.index(tx, x)
