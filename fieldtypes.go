@@ -131,6 +131,7 @@ func fieldParser(ds *DataSource, canon string) (fieldtype.Parser, bool) {
 // typedColumn is a field of a declared type, with its parser.
 type typedColumn struct {
 	field string
+	i     int // its index in the fields typedParsers was given
 	p     fieldtype.Parser
 }
 
@@ -138,9 +139,9 @@ type typedColumn struct {
 // nil when none is typed.
 func typedParsers(ds *DataSource, fields []string) []typedColumn {
 	var out []typedColumn
-	for _, f := range fields {
+	for i, f := range fields {
 		if p, ok := fieldParser(ds, f); ok {
-			out = append(out, typedColumn{f, p})
+			out = append(out, typedColumn{f, i, p})
 		}
 	}
 	return out
@@ -175,21 +176,21 @@ func quoteValue(s string) string {
 	return q
 }
 
-// warnTyped adds to sum a warning for each value of rec that does not
-// parse under its field's type. line and cols locate CSV rows (cols: the
-// 1-based header index by field); index locates a pushed record.
-func warnTyped(sum *ImportSummary, typed []typedColumn, rec *Record, file string, line int, cols map[string]int, index int) {
+// warnTyped adds to sum a warning for each value of a record (id) that
+// does not parse under its field's type; value reads the record's value
+// of a typed column. line and cols locate CSV rows (cols: the 1-based
+// header index by field); index locates a pushed record.
+func warnTyped(sum *ImportSummary, typed []typedColumn, id string, value func(typedColumn) string, file string, line int, cols map[string]int, index int) {
 	for _, c := range typed {
-		f, p := c.field, c.p
-		v, ok := rec.Fields[f]
-		if !ok {
+		f, p, v := c.field, c.p, value(c)
+		if v == "" {
 			continue
 		}
 		msg, err := typedWarning(p, f, v)
 		if msg == "" {
 			continue
 		}
-		w := Rejection{Line: line, Index: index, RecordID: rec.ID, Reason: msg, Field: f, Value: clipValue(v, 48), Err: err}
+		w := Rejection{Line: line, Index: index, RecordID: id, Reason: msg, Field: f, Value: clipValue(v, 48), Err: err}
 		if len(v) > 48 {
 			w.Value += "…"
 		}
@@ -303,7 +304,7 @@ func reportTyper(tx ReadTx, myPopulation string) (typer[*row], error) {
 	if err != nil || len(ds.FieldTypes) == 0 {
 		return nil, err
 	}
-	return func(canon string) (typedField[*row], bool) {
+	return func(canon string, raw func(*row) string) (typedField[*row], bool) {
 		f, mine := strings.CutPrefix(canon, "my.")
 		if !mine || canon == ColumnPrivate {
 			return typedField[*row]{}, false
@@ -312,6 +313,6 @@ func reportTyper(tx ReadTx, myPopulation string) (typer[*row], error) {
 		if !ok {
 			return typedField[*row]{}, false
 		}
-		return typedField[*row]{p: p, get: func(r *row) (fieldtype.Value, bool) { return parseValue(p, r.values[canon]) }}, true
+		return typedField[*row]{p: p, get: func(r *row) (fieldtype.Value, bool) { return parseValue(p, raw(r)) }}, true
 	}, nil
 }

@@ -70,13 +70,13 @@ func compileDataSourceFilter(f Filter, ds *DataSource) (compiledFilter, Filter, 
 			return canon, func(r *Record) string { return fieldValue(r, canon) }, true
 		}
 		return canon, func(r *Record) string { return r.Fields[canon] }, true
-	}, func(canon string) (typedField[*Record], bool) {
+	}, func(canon string, raw func(*Record) string) (typedField[*Record], bool) {
 		p, ok := fieldParser(ds, canon)
 		if !ok {
 			return typedField[*Record]{}, false
 		}
 		return typedField[*Record]{p: p, get: func(r *Record) (fieldtype.Value, bool) {
-			return parseValue(p, r.Fields[canon])
+			return parseValue(p, raw(r))
 		}}, true
 	}, func(name string) string { return unknownFieldError(name, fields) })
 }
@@ -89,9 +89,9 @@ type typedField[T any] struct {
 	get func(T) (fieldtype.Value, bool)
 }
 
-// typer returns the typed reading of a field (a canonical name), ok false
-// for a field compared as text.
-type typer[T any] func(canon string) (typedField[T], bool)
+// typer returns the typed reading of a field (a canonical name) whose
+// text raw reads, ok false for a field compared as text.
+type typer[T any] func(canon string, raw func(T) string) (typedField[T], bool)
 
 // FilterError is the error of a filter that cannot be used: an unknown
 // field, an operator without its operand, an operand that does not parse.
@@ -229,7 +229,7 @@ func compileCondition[T any](c Condition, resolve resolver[T], typed typer[T], u
 	if typed != nil {
 		switch c.Op {
 		case Equals, NotEquals, In, NotIn, GreaterThan, LessThan:
-			if tf, ok := typed(field); ok {
+			if tf, ok := typed(field, get); ok {
 				return compileTypedCondition(c, tf, badValue)
 			}
 		}
@@ -530,7 +530,7 @@ type typedRow struct {
 // shared by every filter of the program), the first maxSlots of them
 // cached per record, the others parsed at each use.
 func (p *memberProgram) typer(ds *DataSource, slots map[string]int) typer[*memberRow] {
-	return func(canon string) (typedField[*memberRow], bool) {
+	return func(canon string, raw func(*memberRow) string) (typedField[*memberRow], bool) {
 		parser, ok := fieldParser(ds, canon)
 		if !ok {
 			return typedField[*memberRow]{}, false
@@ -546,13 +546,13 @@ func (p *memberProgram) typer(ds *DataSource, slots map[string]int) typer[*membe
 		}
 		if i >= maxSlots {
 			return typedField[*memberRow]{p: parser, get: func(m *memberRow) (fieldtype.Value, bool) {
-				return parseValue(parser, m.r.Fields[canon])
+				return parseValue(parser, raw(m))
 			}}, true
 		}
 		bit := uint64(1) << uint(i)
 		return typedField[*memberRow]{p: parser, get: func(m *memberRow) (fieldtype.Value, bool) {
 			if m.parsed&bit == 0 {
-				v, ok := parseValue(parser, m.r.Fields[canon])
+				v, ok := parseValue(parser, raw(m))
 				m.typed[i], m.typedOK[i] = v, ok
 				m.parsed |= bit
 			}

@@ -39,11 +39,11 @@ func (sc *sortCollator) value(s string) sortValue {
 // typedSort returns the parser of a sort column that typed reads as a
 // typed field (the viewer's own, see reportTyper), nil for a column
 // sorted as text.
-func typedSort(typed typer[*row], canon string) *fieldtype.Parser {
+func typedSort(typed typer[*row], canon string, raw func(*row) string) *fieldtype.Parser {
 	if typed == nil {
 		return nil
 	}
-	tf, ok := typed(canon)
+	tf, ok := typed(canon, raw)
 	if !ok {
 		return nil
 	}
