@@ -181,6 +181,12 @@ func (n *Network) computeMembers(tx Tx, pop Population) error {
 	if err != nil {
 		return err
 	}
+	if pushed, err := pushMembers(tx, ds, pop, prog); pushed || err != nil {
+		if err != nil {
+			return err
+		}
+		return n.touch(tx, ds)
+	}
 	var ids []string
 	err = scanRecords(tx, ds.ID, func(r *Record) error {
 		if prog.eval(r) != 0 {
