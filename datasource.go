@@ -705,7 +705,10 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if imp.FileName != "" {
 		opts = append(opts, csvsource.WithName(imp.FileName))
 	}
-	recs, fields, sum, last, err := readCSV(ctx, r, imp, opts, idKey)
+	if sum, streamed, err := a.importStreamed(ctx, dataSourceID, r, imp, opts, idKey, newKey); streamed {
+		return sum, err
+	}
+	recs, fields, sum, last, err := readCSV(ctx, r, imp, opts, idKey, nil)
 	if err != nil {
 		return sum, err
 	}
@@ -756,7 +759,10 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 
 // readCSV reads and normalizes the rows of r into records. It returns the
 // last read-phase progress report, for the reports that follow.
-func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte) ([]Record, []string, ImportSummary, Progress, error) {
+//
+// With a sink (a streamed import), the records go to the sink as they are
+// read, and recs is nil.
+func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte, sink *streamSink) ([]Record, []string, ImportSummary, Progress, error) {
 	total := inputSize(r)
 	cr, err := csvsource.NewReaderContext(ctx, r, imp.Mapping, opts...)
 	if err != nil {
@@ -818,7 +824,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		if rows++; rows%imp.ProgressEvery == 0 {
 			report()
 		}
-		if !sized && rows == 1<<15 && total > 0 {
+		if !sized && sink == nil && rows == 1<<15 && total > 0 {
 			// Size the slices from the bytes per row so far: growing them
 			// by doubling copies every record about twice and leaves the
 			// garbage of every smaller copy (issue 13). BytesRead runs
@@ -850,13 +856,21 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			// No id column: identical rows are one record, and the id is
 			// derived from the content.
 			h := contentHash(&rec, byName)
-			if j, same := sameAsOneOf(&rec, recs, byValues[h]); same {
+			if sink != nil {
+				id, first, merged := sink.contentID(idKey, &rec, h, byName, row.Line)
+				if merged {
+					sum.duplicate(Rejection{Line: row.Line, RecordID: id, Reason: fmt.Sprintf("repeats every value of line %d: one record", first)})
+					continue
+				}
+				rec.ID = id
+			} else if j, same := sameAsOneOf(&rec, recs, byValues[h]); same {
 				sum.duplicate(Rejection{Line: row.Line, RecordID: recs[j].ID,
 					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
+			} else {
+				rec.ID = contentID(idKey, h, pos)
+				byValues[h] = append(byValues[h], len(recs))
 			}
-			rec.ID = contentID(idKey, h, pos)
-			byValues[h] = append(byValues[h], len(recs))
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: "empty record id"}})
@@ -865,6 +879,13 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			msg := fmt.Sprintf("record id in column %.40q is longer than 200 bytes or has control characters", imp.Mapping.ID)
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: msg, Value: clipValue(rec.ID, 48),
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
+			continue
+		}
+		if sink != nil {
+			sink.fields = fields
+			if err := sink.add(&sum, rec, row.Line, imp.Mapping.ID != ""); err != nil {
+				return nil, nil, ImportSummary{}, Progress{}, err
+			}
 			continue
 		}
 		if j, dup := pos[rec.ID]; dup {
@@ -898,6 +919,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				warnedID[l] = recs[j].ID
 			}
 		}
+		if sink != nil {
+			sink.warnedIDs(idKey, warnedID)
+		}
 	}
 	for _, w := range cs.Warnings {
 		rj := fromCSV(file, w)
@@ -906,6 +930,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	}
 	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)
+	if sink != nil {
+		sum.Accepted = sink.n
+	}
 	// Replacing a data source with nothing is never what an upload means:
 	// an empty export or a wrong column mapping would wipe the data.
 	name := imp.FileName
@@ -915,7 +942,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	switch {
 	case sum.Rows == 0:
 		return nil, nil, sum, last, fmt.Errorf("acctmap: import: %.80s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
-	case len(recs) == 0:
+	case sum.Accepted == 0:
 		reason := ""
 		if len(sum.Rejections) > 0 {
 			reason = fmt.Sprintf(" (line %d: %s)", sum.Rejections[0].Line, sum.Rejections[0].Reason)
