@@ -659,7 +659,11 @@ type CSVImport struct {
 // ImportCSV replaces the content of a CSVSource with a CSV file's rows,
 // atomically (a PushedSource refuses it with ErrInvalidInput, as a
 // CSVSource refuses pushed records): if reading fails or ctx is cancelled,
-// the previous content is left intact. Rows without any usable key are
+// the previous content is left intact. On a store whose transactions are
+// a StreamTx (pgstore) the file is written as it is read, in the one
+// transaction, holding about 100 to 200 bytes per record (the ids, for
+// duplicates) instead of every record; a write conflict the store would
+// retry is then returned as ErrConflict, as the file cannot be read again. Rows without any usable key are
 // refused and listed in the summary. A file with no data rows, or none that
 // gives a key, is an error (returned with the summary) and changes nothing.
 //

@@ -2,12 +2,14 @@ package acctmap
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/acctmap/acctmap/csvsource"
 )
@@ -47,6 +49,89 @@ type contentSeen struct {
 	nth  int32
 }
 
+// idLines maps the record ids of a streamed import to the line of the row
+// that holds each now, in about 30 bytes per id of 10 bytes: the ids are
+// appended to chunks of bytes (a 4-byte line, a length byte, the id: ids
+// have at most 200 bytes, checkID) and a map goes from a 64-bit hash of
+// the id to its entry, with the rare ids whose hashes collide in a second
+// map. A map of strings took about 60 bytes per id, and the garbage
+// collector scans every key of it.
+type idLines struct {
+	slots  map[uint64]uint64   // hash → ref of the entry of the first id with it
+	more   map[uint64][]uint64 // hash → refs of further ids with that hash
+	chunks [][]byte
+}
+
+// idChunk is the size of a chunk of idLines: refs are chunk<<20 | offset.
+const idChunk = 1 << 20
+
+func newIDLines() *idLines { return &idLines{slots: map[uint64]uint64{}} }
+
+// entry returns the id and line of the entry at ref.
+func (l *idLines) entry(ref uint64) (string, int32) {
+	c := l.chunks[ref>>20][ref&(idChunk-1):]
+	n := int(c[4])
+	return string(c[5 : 5+n]), int32(binary.LittleEndian.Uint32(c))
+}
+
+// find returns the ref of id's entry.
+func (l *idLines) find(h uint64, id string) (uint64, bool) {
+	ref, ok := l.slots[h]
+	if !ok {
+		return 0, false
+	}
+	if got, _ := l.entry(ref); got == id {
+		return ref, true
+	}
+	for _, ref := range l.more[h] {
+		if got, _ := l.entry(ref); got == id {
+			return ref, true
+		}
+	}
+	return 0, false
+}
+
+// set records that id is at line, and returns the line it was at before,
+// if it was.
+func (l *idLines) set(id string, line int) (prev int32, seen bool) {
+	h := xxhash.Sum64String(id)
+	if ref, ok := l.find(h, id); ok {
+		c := l.chunks[ref>>20][ref&(idChunk-1):]
+		prev = int32(binary.LittleEndian.Uint32(c))
+		binary.LittleEndian.PutUint32(c, uint32(line))
+		return prev, true
+	}
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1])+5+len(id) > idChunk {
+		l.chunks = append(l.chunks, make([]byte, 0, idChunk))
+	}
+	last := len(l.chunks) - 1
+	c := l.chunks[last]
+	ref := uint64(last)<<20 | uint64(len(c))
+	c = binary.LittleEndian.AppendUint32(c, uint32(line))
+	c = append(append(c, byte(len(id))), id...)
+	l.chunks[last] = c
+	if _, taken := l.slots[h]; taken {
+		if l.more == nil {
+			l.more = map[uint64][]uint64{}
+		}
+		l.more[h] = append(l.more[h], ref)
+	} else {
+		l.slots[h] = ref
+	}
+	return 0, false
+}
+
+// all calls fn with every id and its line.
+func (l *idLines) all(fn func(id string, line int32)) {
+	for _, c := range l.chunks {
+		for len(c) > 0 {
+			n := int(c[4])
+			fn(string(c[5:5+n]), int32(binary.LittleEndian.Uint32(c)))
+			c = c[5+n:]
+		}
+	}
+}
+
 // streamSink takes the records of a streamed import from readCSV in file
 // order and sends them on in batches. It keeps, for the whole file, only
 // what duplicates are found with: the line of each record id (an id
@@ -55,7 +140,7 @@ type streamSink struct {
 	send   func(streamMsg) error
 	fields []string
 
-	ids         map[string]int32       // id column: the line of the row that holds each id now
+	ids         *idLines               // id column: the line of the row that holds each id now
 	content     map[uint64]contentSeen // content ids, by first hash: the first content
 	moreContent map[uint64][]contentSeen
 
@@ -66,7 +151,7 @@ type streamSink struct {
 }
 
 func newStreamSink(send func(streamMsg) error) *streamSink {
-	return &streamSink{send: send, ids: map[string]int32{}, content: map[uint64]contentSeen{}, curIdx: map[string]int{}}
+	return &streamSink{send: send, ids: newIDLines(), content: map[uint64]contentSeen{}, curIdx: map[string]int{}}
 }
 
 // contentID returns the id of a row without an id column and, when a row
@@ -111,19 +196,15 @@ func nthContentID(key []byte, h uint64, nth int) string {
 // in-memory path.
 func (s *streamSink) add(sum *ImportSummary, rec Record, line int, idColumn bool) error {
 	if idColumn {
-		if prev, dup := s.ids[rec.ID]; dup {
+		if prev, dup := s.ids.set(rec.ID, line); dup {
 			sum.duplicate(Rejection{Line: line, RecordID: rec.ID,
 				Reason: fmt.Sprintf("repeats the record id of line %d: this row replaces it", prev)})
-			s.ids[rec.ID] = int32(line)
 			if i, here := s.curIdx[rec.ID]; here {
 				s.cur[i] = rec
 				return nil
 			}
 			s.repeats = append(s.repeats, rec.ID)
 		} else {
-			// A copy: the reader's strings may share memory with the row.
-			rec.ID = strings.Clone(rec.ID)
-			s.ids[rec.ID] = int32(line)
 			s.n++
 		}
 	} else {
@@ -152,11 +233,11 @@ func (s *streamSink) flush() error {
 // line's row holds now (left "" when a later row replaced it or it merged
 // into an earlier one), as the in-memory path does.
 func (s *streamSink) warnedIDs(key []byte, warned map[int32]string) {
-	for id, line := range s.ids {
+	s.ids.all(func(id string, line int32) {
 		if _, ok := warned[line]; ok {
 			warned[line] = id
 		}
-	}
+	})
 	for h, c := range s.content {
 		for _, c := range append([]contentSeen{c}, s.moreContent[h]...) {
 			if _, ok := warned[c.line]; ok {
@@ -278,11 +359,6 @@ func (a *Actor) writeStream(ctx context.Context, tx Tx, st StreamTx, dataSourceI
 	if err != nil {
 		return err
 	}
-	if newKey {
-		if err := storeOrgKey(tx, ds.OrgID, idKey); err != nil {
-			return err
-		}
-	}
 	ds.Fields = first.fields
 	// The private marks of the previous content (carryPrivate's, without
 	// holding the records).
@@ -334,6 +410,14 @@ func (a *Actor) writeStream(ctx context.Context, tx Tx, st StreamTx, dataSourceI
 	}
 	if err := st.ReplaceRecordsStream(ds.ID, next); err != nil {
 		return err
+	}
+	// Rows of other tables are written only now, after the file is read:
+	// while it is, a Progress callback may call the Network, and must find
+	// no row of this transaction's locked.
+	if newKey {
+		if err := storeOrgKey(tx, ds.OrgID, idKey); err != nil {
+			return err
+		}
 	}
 	if len(private) > 0 {
 		var tombs []string
