@@ -39,6 +39,8 @@
 //     AccountMapping (which partners have each of my accounts),
 //     PartnerPopulations; MarkNotSameCompany and UnmarkNotSameCompany correct
 //     a match.
+//   - Events and audit: Events and WaitEvents (the org's feed, from a
+//     cursor), AuditLog (the org's audit trail, for admins).
 //   - The user itself: Me, Users.
 //
 // The Network's own calls are the application's, not a user's: CreateOrg,

@@ -206,6 +206,10 @@ var azMethods = []azMethod{
 	{name: "Ecosystem", call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 		return a.Ecosystem(ctx)
 	}},
+	// The feed and the audit trail (events.go, audit.go; noninterference_events_test.go).
+	{name: "Events", call: azEvents},
+	{name: "WaitEvents", call: azWaitEvents},
+	{name: "AuditLog", perm: acctmap.AllPermissions, call: azAuditLog},
 	{name: "SaveFieldPreset", perm: mSh, writes: true, call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 		return nil, a.SaveFieldPreset(ctx, "new preset", []string{"name"})
 	}},

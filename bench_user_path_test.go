@@ -10,6 +10,7 @@ import (
 
 	"github.com/acctmap/acctmap"
 	"github.com/acctmap/acctmap/csvsource"
+	"github.com/acctmap/acctmap/internal/cputime"
 	"github.com/acctmap/acctmap/memstore"
 )
 
@@ -91,7 +92,7 @@ func benchImportCSV(b *testing.B, pops int) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	c0, _ := cpuTime()
+	c0, _ := cputime.Used()
 	for b.Loop() {
 		sum, err := a.ImportCSV(ctx, ds.ID, bytes.NewReader(data), acctmap.CSVImport{Mapping: accountsMapping})
 		if err != nil || sum.Accepted != rows {
@@ -99,7 +100,7 @@ func benchImportCSV(b *testing.B, pops int) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
-	if c1, ok := cpuTime(); ok {
+	if c1, ok := cputime.Used(); ok {
 		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }
@@ -128,12 +129,12 @@ func BenchmarkCreatePopulation(b *testing.B) {
 	b.ResetTimer()
 	var cpu time.Duration // CPU time of the calls: on a shared machine it varies less than wall time
 	for b.Loop() {
-		c0, _ := cpuTime()
+		c0, _ := cputime.Used()
 		pop, err := a.CreatePopulation(ctx, customers)
 		if err != nil {
 			b.Fatal(err)
 		}
-		c1, ok := cpuTime()
+		c1, ok := cputime.Used()
 		if ok {
 			cpu += c1 - c0
 		}

@@ -34,16 +34,21 @@ import (
 //
 // The quota is charged for what was delivered: the rows are reserved
 // before anything is written, and those that w did not take (a failing
-// writer, a cancelled ctx) are given back.
+// writer, a cancelled ctx) are given back. The audit trails (AuditLog) of
+// the exporter's org and of the records' owner follow the quota, in the
+// same transactions: an AuditExport entry with every row's records when
+// they are reserved, and an AuditExportIncomplete entry with the records
+// of the rows delivered when some are given back.
 func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) (int, error) {
 	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
 		return 0, err
 	}
-	rep, err := a.Report(ctx, spec)
+	rep, partnerIDs, err := a.exportReport(ctx, spec) // with the partner's record ids, for its audit trail
 	if err != nil {
 		return 0, err
 	}
-	if err := a.chargeExport(ctx, int64(len(rep.Rows))); err != nil {
+	ex := exportAudit{spec: spec, rep: rep, partnerIDs: partnerIDs}
+	if err := a.chargeExport(ctx, int64(len(rep.Rows)), &ex); err != nil {
 		return 0, err
 	}
 	delivered, werr := writeCSV(ctx, w, rep)
@@ -51,7 +56,8 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 		slog.String("partner_population", spec.PartnerPopulation), slog.Int("rows", delivered))
 	if undelivered := len(rep.Rows) - delivered; undelivered > 0 {
 		// The refund must happen even when ctx ended the export.
-		if err := a.chargeExport(context.WithoutCancel(ctx), -int64(undelivered)); err != nil {
+		ex.refund, ex.delivered = true, delivered
+		if err := a.chargeExport(context.WithoutCancel(ctx), -int64(undelivered), &ex); err != nil {
 			return delivered, fmt.Errorf("acctmap: export: %w (and giving back the %d rows not delivered failed: %w)", werr, undelivered, err)
 		}
 	}
@@ -62,8 +68,9 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 }
 
 // chargeExport counts n exported rows against the org's limit; a negative
-// n gives rows back.
-func (a *Actor) chargeExport(ctx context.Context, n int64) error {
+// n gives rows back. In the same transaction it writes the export (or
+// what was not delivered of it) to the audit trails (audit.go).
+func (a *Actor) chargeExport(ctx context.Context, n int64, ex *exportAudit) error {
 	return a.n.store.Update(ctx, func(tx Tx) error {
 		u, err := a.user(tx, ExportRecords)
 		if err != nil {
@@ -78,7 +85,10 @@ func (a *Actor) chargeExport(ctx context.Context, n int64) error {
 				n, max, org.ExportedRecords, ErrLimitExceeded)
 		}
 		org.ExportedRecords = max(org.ExportedRecords+n, 0)
-		return tx.PutOrg(org)
+		if err := tx.PutOrg(org); err != nil {
+			return err
+		}
+		return a.auditExport(tx, u, ex)
 	})
 }
 

@@ -22,6 +22,7 @@ type Network struct {
 	store   Store
 	cfg     config
 	indexes indexCache
+	feed    notifier // wakes WaitEvents (events.go)
 }
 
 type config struct {
@@ -32,6 +33,7 @@ type config struct {
 	cacheBytes    int64
 	noPushdown    bool
 	logger        *slog.Logger
+	eventPoll     time.Duration // WithEventPolling (events.go)
 }
 
 // Option configures a Network. An option given a value out of its range
@@ -139,6 +141,7 @@ func WithLogger(l *slog.Logger) Option {
 // log writes one record of a stored change (see WithLogger).
 func (n *Network) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	n.cfg.logger.LogAttrs(ctx, slog.LevelInfo, msg, attrs...)
+	n.feed.notify() // every stored change that may have written events is logged
 }
 
 // Open returns a Network persisted in store, or an error wrapping

@@ -166,7 +166,10 @@ func (a *Actor) Invite(ctx context.Context, orgID string) (Partnership, error) {
 		}
 		now := a.n.now()
 		p = Partnership{Inviter: u.OrgID, Invitee: orgID, Status: Pending, InvitedAt: now, UpdatedAt: now}
-		return tx.PutPartnership(p)
+		if err := tx.PutPartnership(p); err != nil {
+			return err
+		}
+		return a.partnershipChanged(tx, u.OrgID, orgID, Pending) // events.go
 	})
 	if err == nil {
 		a.logPartnership(ctx, "invite", p)
@@ -283,7 +286,10 @@ func (a *Actor) transition(ctx context.Context, otherID, verb string, check func
 			}
 			p.Requests = nil
 		}
-		return tx.PutPartnership(p)
+		if err := tx.PutPartnership(p); err != nil {
+			return err
+		}
+		return a.partnershipChanged(tx, u.OrgID, otherID, to) // events.go
 	})
 	if err != nil {
 		return Partnership{}, err

@@ -120,9 +120,10 @@ type ReportRow struct {
 // sort keys and the viewer's record id leave equal: the partner's values
 // shown, so that the order depends on nothing the viewer does not see.
 type row struct {
-	values map[string]string
-	out    ReportRow
-	tie    string
+	values  map[string]string
+	out     ReportRow
+	tie     string
+	partner string // the partner's record's id, shown or not: for its owner's audit of an export (audit.go)
 }
 
 // maxReportRows bounds the rows a report materializes before paging.
@@ -317,7 +318,7 @@ func shownValues(r *Record, view popView) string {
 // row makes the row of the pair (x, y) with evidence ev, shown at conf and
 // kind (0: matched through the accounts' other records).
 func (p *pairRows) row(x, y *Record, ev match.Evidence, conf int, kind match.Kind) row {
-	r := row{values: myValues(x), tie: shownValues(y, p.view)}
+	r := row{values: myValues(x), tie: shownValues(y, p.view), partner: y.ID}
 	r.out = ReportRow{Confidence: conf, RecordID: x.ID, MatchedOn: "account", Explanation: "matched through other records of the two accounts"}
 	if kind != 0 {
 		r.out.MatchedOn = kind.String()
@@ -426,6 +427,12 @@ func reportColumns(myFields, partnerFields []string) []string {
 
 // shape filters, sorts, pages and projects rows onto the chosen columns.
 func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
+	return shapeInto(rows, columns, spec, nil)
+}
+
+// shapeInto is shape, appending to partners (when not nil) the partner's
+// record id of each row of the report, in order.
+func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string) (Report, error) {
 	if spec.Offset < 0 || spec.Limit < 0 {
 		return Report{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
 	}
@@ -546,6 +553,9 @@ func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
 			out.Values[i] = r.r.values[c]
 		}
 		rep.Rows = append(rep.Rows, out)
+		if partners != nil {
+			*partners = append(*partners, r.r.partner)
+		}
 	}
 	if want < len(kept) && len(top) > 0 {
 		rep.NextCursor = encodeCursor(specFingerprint(spec), &top[len(top)-1], columns)

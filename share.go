@@ -96,7 +96,7 @@ func (a *Actor) SetShareRule(ctx context.Context, populationID, partnerID string
 		}
 		rule.UpdatedAt = a.n.now()
 		pop.Sharing = setRule(pop.Sharing, partnerID, &rule)
-		return tx.PutPopulation(pop)
+		return a.ruleChanged(tx, pop, partnerID, &rule) // stores pop (events.go)
 	}), slog.String("action", "set"), slog.String("population", populationID), slog.String("partner", partnerID),
 		slog.String("level", string(rule.Level)), slog.Int("fields", len(rule.Fields)), slog.Bool("preset", rule.Preset != ""))
 }
@@ -111,7 +111,7 @@ func (a *Actor) RemoveShareRule(ctx context.Context, populationID, partnerID str
 			return err
 		}
 		pop.Sharing = setRule(pop.Sharing, partnerID, nil)
-		return tx.PutPopulation(pop)
+		return a.ruleChanged(tx, pop, partnerID, nil) // stores pop (events.go)
 	}), slog.String("action", "remove"), slog.String("population", populationID), slog.String("partner", partnerID))
 }
 
@@ -158,10 +158,12 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 		if err != nil {
 			return err
 		}
+		var users []string // the populations whose rules use the preset
 		for _, p := range pops {
 			if !usesPreset(p.Sharing, name) {
 				continue
 			}
+			users = append(users, p.ID)
 			ds, err := tx.DataSource(p.DataSourceID)
 			if err != nil {
 				return err
@@ -173,7 +175,7 @@ func (a *Actor) SaveFieldPreset(ctx context.Context, name string, fields []strin
 		presets := slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
 		org.FieldPresets = append(presets, FieldPreset{Name: name, Fields: slices.Clone(fields)})
 		slices.SortFunc(org.FieldPresets, func(x, y FieldPreset) int { return strings.Compare(x.Name, y.Name) })
-		return tx.PutOrg(org)
+		return a.presetChanged(tx, org, name, fields, users) // stores org (events.go)
 	}), slog.String("action", "save"), slog.Int("fields", len(fields)))
 }
 
@@ -198,7 +200,7 @@ func (a *Actor) DeleteFieldPreset(ctx context.Context, name string) error {
 			}
 		}
 		org.FieldPresets = slices.DeleteFunc(slices.Clone(org.FieldPresets), func(p FieldPreset) bool { return p.Name == name })
-		return tx.PutOrg(org)
+		return a.presetChanged(tx, org, name, nil, nil) // stores org (events.go)
 	}), slog.String("action", "delete"))
 }
 
@@ -343,7 +345,10 @@ func (a *Actor) RequestShare(ctx context.Context, partnerID, populationID string
 		req = ShareRequest{ID: newID("req"), From: u.OrgID, To: partnerID, PopulationID: populationID, Level: level,
 			Fields: fields, Message: strings.TrimSpace(message), Status: RequestPending, CreatedAt: a.n.now()}
 		p.Requests = append(slices.Clone(p.Requests), req)
-		return tx.PutPartnership(p)
+		if err := tx.PutPartnership(p); err != nil {
+			return err
+		}
+		return a.requestMade(tx, req) // events.go
 	})
 	a.logged(ctx, "share request", err, slog.String("action", "request"), slog.String("request", req.ID), slog.String("from", req.From), slog.String("to", req.To),
 		slog.String("population", populationID), slog.String("level", string(level)), slog.Int("fields", len(fields)))
@@ -443,7 +448,7 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 			return err
 		}
 		if to != RequestApproved {
-			return nil
+			return a.requestDecided(tx, req, nil, nil) // events.go
 		}
 		pop, err := tx.Population(req.PopulationID)
 		if err != nil {
@@ -461,7 +466,7 @@ func (a *Actor) decide(ctx context.Context, partnerID, requestID string, to Shar
 		}
 		rule.UpdatedAt = req.DecidedAt
 		pop.Sharing = setRule(pop.Sharing, req.From, &rule)
-		return tx.PutPopulation(pop)
+		return a.requestDecided(tx, req, &rule, func() error { return tx.PutPopulation(pop) }) // events.go
 	})
 	a.logged(ctx, "share request", err, slog.String("action", string(to)), slog.String("request", requestID), slog.String("from", req.From), slog.String("to", req.To),
 		slog.String("population", req.PopulationID), slog.String("level", string(req.Level)), slog.Int("fields", len(req.Fields)))

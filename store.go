@@ -111,6 +111,7 @@ type ReadTx interface {
 	// CountRecords returns the number of records of the data source;
 	// ErrNotFound when the data source does not exist.
 	CountRecords(dataSourceID string) (int, error)
+	EventReadTx // the event log (store_events.go)
 }
 
 // Tx is a read-write transaction. Its reads see its own writes.
@@ -137,6 +138,7 @@ type ReadTx interface {
 // exist, and change nothing then.
 type Tx interface {
 	ReadTx
+	EventTx // the event log (store_events.go)
 
 	PutOrg(org Org) error
 	DeleteOrg(id string) error

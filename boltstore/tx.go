@@ -340,6 +340,9 @@ func (w *writer) DeleteOrg(id string) error {
 			return w.fail(err)
 		}
 		queue = append(queue, offline...)
+		if err := w.deleteEvents(o); err != nil {
+			return w.fail(err)
+		}
 		if err := w.deleteChildren(o); err != nil {
 			return w.fail(err)
 		}

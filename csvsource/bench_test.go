@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/acctmap/acctmap/internal/cputime"
 )
 
 // genAccounts returns a header and rows like a messy CRM export: ten
@@ -111,13 +113,13 @@ func BenchmarkReader(b *testing.B) {
 		}
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu0, _ := cpuTime()
+		cpu0, _ := cputime.Used()
 		for range b.N {
 			if _, err := r.Next(); err != nil {
 				b.Fatal(err)
 			}
 		}
-		cpu1, ok := cpuTime()
+		cpu1, ok := cputime.Used()
 		s := r.Summary()
 		b.ReportMetric(float64(s.Rows)/b.Elapsed().Seconds(), "rows/s")
 		if ok {
@@ -134,13 +136,13 @@ func BenchmarkReader(b *testing.B) {
 		}
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu0, _ := cpuTime()
+		cpu0, _ := cputime.Used()
 		for range b.N {
 			if _, _, err := src.readRow(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 		}
-		cpu1, ok := cpuTime()
+		cpu1, ok := cputime.Used()
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		if ok {
 			b.ReportMetric(float64(b.N)/(cpu1-cpu0).Seconds(), "rows/cpu-s")
@@ -171,7 +173,7 @@ func BenchmarkReaderLargeFile(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
-		cpu0, _ := cpuTime()
+		cpu0, _ := cputime.Used()
 		n := 0
 		for {
 			_, err := r.Next()
@@ -187,7 +189,7 @@ func BenchmarkReaderLargeFile(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		cpu1, ok := cpuTime()
+		cpu1, ok := cputime.Used()
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.HeapInuse)
 		s := r.Summary()

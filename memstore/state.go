@@ -14,6 +14,7 @@ type state struct {
 	sources  *table[string, acctmap.DataSource] // index 0: by OrgID
 	pops     *table[string, acctmap.Population] // index 0: by OrgID, 1: by DataSourceID
 	records  map[string]*recordSet              // by data source id; present iff the data source is
+	events   map[string]*eventLog               // by org id (events.go); nil until the first event
 }
 
 func newState() *state {

@@ -97,6 +97,7 @@ func (w *writer) DeleteOrg(id string) error {
 			// whose id is "".
 			queue = append(queue, w.st.orgs.by[0].ix.keys(o)...)
 		}
+		w.deleteEvents(o)
 		for _, u := range w.st.users.by[0].ix.keys(o) {
 			del(w, w.st.users, u)
 		}

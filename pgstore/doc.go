@@ -133,7 +133,9 @@
 // their record (populations, private mark, registration id, and whether it
 // shares a key with another record of its data source: linked), so that
 // the overlap never reads records (see keys.go and
-// migrations/0002_overlap.sql). Scalar
+// migrations/0002_overlap.sql); event_logs and events, each org's event
+// log, whose last Seq row orders the appends of one org as they commit
+// (events.go, migrations/0006_events.sql). Scalar
 // fields are columns; what is nested in an item (an org's field presets, a
 // partnership's share requests, a data source's not-same marks, a
 // population's filter and sharing) is a jsonb column. Parents are foreign

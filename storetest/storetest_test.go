@@ -135,6 +135,8 @@ func (readOnly) DeleteRecords(string, []string) error          { panic("write in
 func (readOnly) ReplaceRecords(string, []acctmap.Record) error { panic("write in a View") }
 func (readOnly) SetMembers(string, int, []string) error        { panic("write in a View") }
 
+func (readOnly) AppendEvent(acctmap.EventRecord) (int64, error) { panic("write in a View") }
+
 // commitsOnError keeps fn's writes when fn fails.
 type commitsOnError struct{ *memstore.Store }
 

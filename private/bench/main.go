@@ -23,9 +23,9 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/acctmap/acctmap/internal/cputime"
 	"github.com/acctmap/acctmap/private"
 )
 
@@ -190,9 +190,6 @@ func loadavg() string {
 }
 
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := cputime.Used()
+	return d
 }

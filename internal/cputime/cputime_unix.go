@@ -1,15 +1,15 @@
 //go:build unix
 
-package csvsource
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time the process used so far: on a shared
-// machine, rows per CPU second vary less than rows per second.
-func cpuTime() (time.Duration, bool) {
+// Used returns the CPU time, user and system, that the process has used so
+// far, and whether it could be measured.
+func Used() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0, false
