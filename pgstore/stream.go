@@ -34,8 +34,9 @@ var (
 // of their indexes (appending to the data source's range, as copyRecords
 // does), leaving out the versions of repeated ids ($2) that a later batch
 // replaced, and sets the linked column of the keys across all batches: a
-// domain or registration id is linked when more than one record holds it
-// (a record holds a key once: appendKeys). work_mem is raised for the
+// record is linked, on all its domain and registration id rows, when one
+// of those keys is another record's too (more than one row holds it: a
+// record holds a key once, appendKeys), as sortedKeys says within a batch. work_mem is raised for the
 // sorts, in the transaction only.
 const unstage = `WITH last AS (
 		SELECT id, max(batch) AS batch FROM acctmap_stage_records WHERE id = ANY($1::bytea[]) GROUP BY id
@@ -47,9 +48,10 @@ const unstage = `WITH last AS (
 	)
 	INSERT INTO {s}.record_keys (` + "%KEYS%" + `)
 	SELECT key, kind, data_source_id, record_id, value, populations, private,
-		kind < 3 AND count(*) OVER (PARTITION BY key, kind, value) > 1, reg
+		kind < 3 AND bool_or(shared) OVER (PARTITION BY record_id), reg
 	FROM (
-		SELECT s.* FROM acctmap_stage_keys s LEFT JOIN last l ON l.id = s.record_id
+		SELECT s.*, s.kind < 3 AND count(*) OVER (PARTITION BY s.key, s.kind, s.value) > 1 AS shared
+		FROM acctmap_stage_keys s LEFT JOIN last l ON l.id = s.record_id
 		WHERE l.id IS NULL OR l.batch = s.batch
 	) k
 	ORDER BY key`
