@@ -45,15 +45,18 @@ const unstage = `WITH last AS (
 		SELECT ` + "%SRECORDS%" + ` FROM acctmap_stage_records s LEFT JOIN last l ON l.id = s.id
 		WHERE l.id IS NULL OR l.batch = s.batch
 		ORDER BY s.id
+	), k AS MATERIALIZED (
+		SELECT s.* FROM acctmap_stage_keys s LEFT JOIN last l ON l.id = s.record_id
+		WHERE l.id IS NULL OR l.batch = s.batch
+	), shared AS (
+		SELECT key, kind, value FROM k WHERE kind < 3 GROUP BY key, kind, value HAVING count(*) > 1
+	), linked AS (
+		SELECT DISTINCT k.record_id FROM k JOIN shared USING (key, kind, value)
 	)
 	INSERT INTO {s}.record_keys (` + "%KEYS%" + `)
 	SELECT key, kind, data_source_id, record_id, value, populations, private,
-		kind < 3 AND bool_or(shared) OVER (PARTITION BY record_id), reg
-	FROM (
-		SELECT s.*, s.kind < 3 AND count(*) OVER (PARTITION BY s.key, s.kind, s.value) > 1 AS shared
-		FROM acctmap_stage_keys s LEFT JOIN last l ON l.id = s.record_id
-		WHERE l.id IS NULL OR l.batch = s.batch
-	) k
+		kind < 3 AND record_id IN (SELECT record_id FROM linked), reg
+	FROM k
 	ORDER BY key`
 
 // ReplaceRecordsStream is ReplaceRecords in batches: each batch is COPYed
