@@ -286,6 +286,11 @@ func (a *Actor) importStreamed(ctx context.Context, dataSourceID string, r io.Re
 			return ImportSummary{}, false, nil
 		}
 	case <-exited:
+		// Update ended before fn said which: errNoStream if fn ran (both
+		// channels may be ready at once), the store's error otherwise.
+		if errors.Is(upErr, errNoStream) {
+			return ImportSummary{}, false, nil
+		}
 		return ImportSummary{}, true, upErr
 	}
 	send := func(m streamMsg) error {
