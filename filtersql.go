@@ -5,21 +5,21 @@ import (
 	"strings"
 )
 
-// MembersTx is implemented by the write transactions (Tx) of stores that
+// FilterMembersTx is implemented by the write transactions (Tx) of stores that
 // can evaluate a population filter where the records are: pgstore's do it
 // in SQL. CreatePopulation and UpdatePopulation then compute membership
 // without reading the data source's records into the process, when the
 // filter has a StoreFilter (see pushFilter); other filters take the
 // in-memory path, as on every other store.
-type MembersTx interface {
-	// SetMembersWhere sets population slot bit `slot` in
+type FilterMembersTx interface {
+	// SetMembersByFilter sets population slot bit `slot` in
 	// Record.Populations for exactly the records of the data source that f
 	// selects, and clears it in all others, as SetMembers would with their
 	// ids. A record on which f is unknown (see StoreFilter) is handed to
 	// decide, with what Records hands, and decide's answer is its
 	// membership; decide must not call methods of the transaction. Errors
 	// are those of SetMembers.
-	SetMembersWhere(dataSourceID string, slot int, f StoreFilter, decide func(*Record) bool) error
+	SetMembersByFilter(dataSourceID string, slot int, f StoreFilter, decide func(*Record) bool) error
 }
 
 // StoreFilter is a population filter in a form whose every operation a
@@ -171,12 +171,12 @@ func plainASCII(s string) bool {
 	return true
 }
 
-// pushMembers computes pop's membership with the store's MembersTx when tx
+// pushMembers computes pop's membership with the store's FilterMembersTx when tx
 // has one and pushFilter translates the filter; ok reports whether it did.
 // prog is pop's compiled filter, which decides the records the store
 // cannot.
 func pushMembers(tx Tx, ds DataSource, pop Population, prog *memberProgram) (ok bool, err error) {
-	mtx, can := tx.(MembersTx)
+	mtx, can := tx.(FilterMembersTx)
 	if !can {
 		return false, nil
 	}
@@ -184,6 +184,6 @@ func pushMembers(tx Tx, ds DataSource, pop Population, prog *memberProgram) (ok 
 	if !can {
 		return false, nil
 	}
-	err = mtx.SetMembersWhere(ds.ID, pop.Slot, sf, func(r *Record) bool { return prog.eval(r) != 0 })
+	err = mtx.SetMembersByFilter(ds.ID, pop.Slot, sf, func(r *Record) bool { return prog.eval(r) != 0 })
 	return true, err
 }

@@ -62,14 +62,14 @@ type idLines struct {
 	chunks [][]byte
 }
 
-// idChunk is the size of a chunk of idLines: refs are chunk<<20 | offset.
-const idChunk = 1 << 20
+// idLinesChunk is the size of a chunk of idLines: refs are chunk<<20 | offset.
+const idLinesChunk = 1 << 20
 
 func newIDLines() *idLines { return &idLines{slots: map[uint64]uint64{}} }
 
 // entry returns the id and line of the entry at ref.
 func (l *idLines) entry(ref uint64) (string, int32) {
-	c := l.chunks[ref>>20][ref&(idChunk-1):]
+	c := l.chunks[ref>>20][ref&(idLinesChunk-1):]
 	n := int(c[4])
 	return string(c[5 : 5+n]), int32(binary.LittleEndian.Uint32(c))
 }
@@ -96,13 +96,13 @@ func (l *idLines) find(h uint64, id string) (uint64, bool) {
 func (l *idLines) set(id string, line int) (prev int32, seen bool) {
 	h := xxhash.Sum64String(id)
 	if ref, ok := l.find(h, id); ok {
-		c := l.chunks[ref>>20][ref&(idChunk-1):]
+		c := l.chunks[ref>>20][ref&(idLinesChunk-1):]
 		prev = int32(binary.LittleEndian.Uint32(c))
 		binary.LittleEndian.PutUint32(c, uint32(line))
 		return prev, true
 	}
-	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1])+5+len(id) > idChunk {
-		l.chunks = append(l.chunks, make([]byte, 0, idChunk))
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1])+5+len(id) > idLinesChunk {
+		l.chunks = append(l.chunks, make([]byte, 0, idLinesChunk))
 	}
 	last := len(l.chunks) - 1
 	c := l.chunks[last]
@@ -157,10 +157,10 @@ func newStreamSink(send func(streamMsg) error) *streamSink {
 // contentID returns the id of a row without an id column and, when a row
 // of the same content came before, the line of that row (merged: the row
 // is one record with it).
-func (s *streamSink) contentID(key []byte, rec *Record, h uint64, byName []string, line int) (id string, firstLine int, merged bool) {
+func (s *streamSink) contentID(key []byte, rec *Record, vals, names []string, byName []int, h uint64, line int) (id string, firstLine int, merged bool) {
 	salted := *rec
 	salted.Name = "\x00acctmap second hash\x00" + rec.Name
-	h2 := contentHash(&salted, byName)
+	h2 := rowContentHash(&salted, vals, names, byName)
 	first, seen := s.content[h]
 	if !seen {
 		s.content[h] = contentSeen{h2: h2, line: int32(line)}
@@ -178,6 +178,28 @@ func (s *streamSink) contentID(key []byte, rec *Record, h uint64, byName []strin
 	}
 	s.moreContent[h] = append(s.moreContent[h], c)
 	return nthContentID(key, h, int(c.nth)), 0, false
+}
+
+// rowFields is a record's Fields from a row's values in the order of
+// names, without the empty ones (nil when all are): the in-memory path
+// keeps the values as a table, a streamed batch as records.
+func rowFields(names, vals []string) map[string]string {
+	n := 0
+	for _, v := range vals {
+		if v != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	for i, v := range vals {
+		if v != "" {
+			m[names[i]] = v
+		}
+	}
+	return m
 }
 
 // nthContentID is the id contentID gives the nth content of hash h (from
@@ -304,7 +326,8 @@ func (a *Actor) importStreamed(ctx context.Context, dataSourceID string, r io.Re
 		}
 	}
 	sink := newStreamSink(send)
-	_, fields, sum, last, rerr := readCSV(ctx, r, imp, opts, idKey, sink)
+	_, cols, sum, last, rerr := readCSV(ctx, r, imp, opts, idKey, sink)
+	fields := cols.names
 	if rerr == nil {
 		sink.fields = fields
 		rerr = sink.flush()

@@ -8,7 +8,7 @@ import (
 	"github.com/acctmap/acctmap"
 )
 
-var _ acctmap.MembersTx = (*writer)(nil)
+var _ acctmap.FilterMembersTx = (*writer)(nil)
 
 // sqlArgs collects the parameters of a statement being built.
 type sqlArgs struct{ args []any }
@@ -101,13 +101,13 @@ func conditionSQL(c acctmap.StoreCondition, a *sqlArgs, ascii bool) string {
 	return "(CASE WHEN " + isASCII + " THEN " + test + " END)"
 }
 
-// SetMembersWhere computes a population's membership in the database: the
+// SetMembersByFilter computes a population's membership in the database: the
 // records on which f is unknown (values that are not ASCII, numbers in
 // other syntaxes: few, in CRM exports) are read and decided first, then
 // one UPDATE flips the slot bit of the records whose bit is wrong, and a
 // second brings the populations column of their keys' rows in line, as
 // SetMembers does. No other record leaves the database.
-func (w *writer) SetMembersWhere(dsID string, slot int, f acctmap.StoreFilter, decide func(*acctmap.Record) bool) error {
+func (w *writer) SetMembersByFilter(dsID string, slot int, f acctmap.StoreFilter, decide func(*acctmap.Record) bool) error {
 	if slot < 0 || slot >= acctmap.MaxPopulationsPerDataSource {
 		if _, err := w.dataSourceState("set members", dsID); err != nil {
 			return err

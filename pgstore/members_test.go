@@ -200,11 +200,11 @@ func countingSQL(n *int, build func(acctmap.StoreFilter, *sqlArgs, bool) string)
 	}
 }
 
-// TestSetMembersWhereDifferential: random filters over random records
+// TestSetMembersByFilterDifferential: random filters over random records
 // (tricky case, spaces, Unicode, number syntaxes, escaped text): the
 // membership pgstore computes in SQL equals the Network's Go evaluation of
 // the same filter, through CreatePopulation and UpdatePopulation.
-func TestSetMembersWhereDifferential(t *testing.T) {
+func TestSetMembersByFilterDifferential(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	var pushed int
@@ -225,10 +225,10 @@ func TestSetMembersWhereDifferential(t *testing.T) {
 	t.Logf("%d filters saved, %d pushed down, %d disagree", saved, pushed, len(bad))
 }
 
-// TestSetMembersWhereDifferentialTwin plants defects in the translation
+// TestSetMembersByFilterDifferentialTwin plants defects in the translation
 // (spaces trimmed on the right only; case compared as it is; non-ASCII
 // values trusted): the differential test must catch each.
-func TestSetMembersWhereDifferentialTwin(t *testing.T) {
+func TestSetMembersByFilterDifferentialTwin(t *testing.T) {
 	t.Parallel()
 	defects := map[string]func(string) string{
 		"rtrim only": func(s string) string { return strings.ReplaceAll(s, "btrim(", "rtrim(") },
@@ -255,9 +255,9 @@ func TestSetMembersWhereDifferentialTwin(t *testing.T) {
 	}
 }
 
-// TestSetMembersWhereErrors: a missing data source is ErrNotFound and a
+// TestSetMembersByFilterErrors: a missing data source is ErrNotFound and a
 // slot out of range ErrInvalidInput, as for SetMembers.
-func TestSetMembersWhereErrors(t *testing.T) {
+func TestSetMembersByFilterErrors(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	withDataSources(t, s, "ds")
@@ -268,10 +268,10 @@ func TestSetMembersWhereErrors(t *testing.T) {
 		want error
 	}{{"nope", 0, acctmap.ErrNotFound}, {"nope", 64, acctmap.ErrNotFound}, {"ds", 64, acctmap.ErrInvalidInput}, {"ds", -1, acctmap.ErrInvalidInput}} {
 		err := s.Update(context.Background(), func(tx acctmap.Tx) error {
-			return tx.(acctmap.MembersTx).SetMembersWhere(tc.ds, tc.slot, acctmap.StoreFilter{}, decide)
+			return tx.(acctmap.FilterMembersTx).SetMembersByFilter(tc.ds, tc.slot, acctmap.StoreFilter{}, decide)
 		})
 		if !errors.Is(err, tc.want) {
-			t.Errorf("SetMembersWhere(%q, %d) = %v, want %v", tc.ds, tc.slot, err, tc.want)
+			t.Errorf("SetMembersByFilter(%q, %d) = %v, want %v", tc.ds, tc.slot, err, tc.want)
 		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // bareStore is a Store whose transactions have only the methods of
-// ReadTx and Tx: no StreamTx, MembersTx, OverlapTx or ScanTx, so that a
+// ReadTx and Tx: no StreamTx, FilterMembersTx, OverlapTx or ScanTx, so that a
 // Network over it takes the in-memory paths (import read whole, then
 // written; membership evaluated in Go).
 type bareStore struct{ s *Store }

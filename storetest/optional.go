@@ -10,7 +10,7 @@ import (
 )
 
 // optionalTests cover the optional capabilities of a store's transactions
-// (acctmap.StreamTx, acctmap.MembersTx); each is skipped for a store whose
+// (acctmap.StreamTx, acctmap.FilterMembersTx); each is skipped for a store whose
 // Tx does not have it.
 var optionalTests = []test{
 	{"ReplaceRecordsStream", func(t *testing.T, s acctmap.Store) {
@@ -60,8 +60,8 @@ var optionalTests = []test{
 		})
 		wantNotFound(t, "ReplaceRecordsStream of a missing data source", err)
 	}},
-	{"SetMembersWhere", func(t *testing.T, s acctmap.Store) {
-		requireTx[acctmap.MembersTx](t, s)
+	{"SetMembersByFilter", func(t *testing.T, s acctmap.Store) {
+		requireTx[acctmap.FilterMembersTx](t, s)
 		withDataSources(t, s, "ds1", "ds2")
 		recs := recordsOf("ds1", 1, 2, 3, 4, 5, 6)
 		recs[0].Populations = 1<<3 | 1 // r1 was in slot 3
@@ -108,7 +108,7 @@ var optionalTests = []test{
 		} {
 			decided = nil
 			update(t, s, func(tx acctmap.Tx) error {
-				return tx.(acctmap.MembersTx).SetMembersWhere("ds1", 3, tc.f, decide)
+				return tx.(acctmap.FilterMembersTx).SetMembersByFilter("ds1", 3, tc.f, decide)
 			})
 			diff(t, tc.name+": members", tc.want, members(3))
 			for _, id := range tc.decided {
@@ -119,14 +119,14 @@ var optionalTests = []test{
 			diff(t, tc.name+": slot 0 untouched", []string{"r1"}, members(0))
 		}
 		err := s.Update(t.Context(), func(tx acctmap.Tx) error {
-			return tx.(acctmap.MembersTx).SetMembersWhere("nope", 0, acctmap.StoreFilter{}, decide)
+			return tx.(acctmap.FilterMembersTx).SetMembersByFilter("nope", 0, acctmap.StoreFilter{}, decide)
 		})
-		wantNotFound(t, "SetMembersWhere of a missing data source", err)
+		wantNotFound(t, "SetMembersByFilter of a missing data source", err)
 		err = s.Update(t.Context(), func(tx acctmap.Tx) error {
-			return tx.(acctmap.MembersTx).SetMembersWhere("ds1", 64, acctmap.StoreFilter{}, decide)
+			return tx.(acctmap.FilterMembersTx).SetMembersByFilter("ds1", 64, acctmap.StoreFilter{}, decide)
 		})
 		if !errors.Is(err, acctmap.ErrInvalidInput) {
-			t.Errorf("SetMembersWhere with slot 64: got %v, want ErrInvalidInput", err)
+			t.Errorf("SetMembersByFilter with slot 64: got %v, want ErrInvalidInput", err)
 		}
 	}},
 }
