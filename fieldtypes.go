@@ -316,3 +316,20 @@ func reportTyper(tx ReadTx, myPopulation string) (typer[*row], error) {
 		return typedField[*row]{p: p, get: func(r *row) (fieldtype.Value, bool) { return parseValue(p, raw(r)) }}, true
 	}, nil
 }
+
+// typedComparison reports whether c compares a field of ds as typed
+// values (see compileTypedCondition), which no StoreFilter translates:
+// pushFilter then leaves the filter to the Network.
+func typedComparison(c Condition, ds *DataSource, fields []string) bool {
+	switch c.Op {
+	case Equals, NotEquals, In, NotIn, GreaterThan, LessThan:
+	default:
+		return false // text operators read the text, typed or not
+	}
+	canon, ok := resolveField(strings.TrimSpace(c.Field), fields)
+	if !ok {
+		return false
+	}
+	_, typed := fieldParser(ds, canon)
+	return typed
+}

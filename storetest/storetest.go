@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"FieldTypes", fieldTypeTests},
 		{"People", peopleTests},
 		{"Events", eventTests},
+		{"Optional", optionalTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
