@@ -103,7 +103,9 @@ type dsIndex struct {
 // may see (match.Index.Restrict), built once however many readers want it.
 type viewIndex struct {
 	once sync.Once
-	idx  *match.Index
+	// idx is read by builtViews under dsIndex.mu while a reader may be
+	// building it in once, outside that lock: hence atomic.
+	idx atomic.Pointer[match.Index]
 }
 
 // view returns e's public records in the populations of slots visible.
@@ -118,8 +120,8 @@ func (e *dsIndex) view(visible uint64) *match.Index {
 		e.views[visible] = v
 	}
 	e.mu.Unlock()
-	v.once.Do(func() { v.idx = e.public.Restrict(visible) })
-	return v.idx
+	v.once.Do(func() { v.idx.Store(e.public.Restrict(visible)) })
+	return v.idx.Load()
 }
 
 // builtViews returns the views built so far, by their slots.
@@ -128,8 +130,8 @@ func (e *dsIndex) builtViews() map[uint64]*match.Index {
 	defer e.mu.Unlock()
 	out := map[uint64]*match.Index{}
 	for k, v := range e.views {
-		if v.idx != nil {
-			out[k] = v.idx
+		if idx := v.idx.Load(); idx != nil {
+			out[k] = idx
 		}
 	}
 	return out
@@ -312,7 +314,8 @@ func (n *Network) advance(dataSourceID string, from int64, upserts []Record, del
 				out = append(out, r.ID)
 			}
 		}
-		v := &viewIndex{idx: old.Apply(in, out)}
+		v := &viewIndex{}
+		v.idx.Store(old.Apply(in, out))
 		v.once.Do(func() {})
 		if ne.views == nil {
 			ne.views = map[uint64]*viewIndex{}
