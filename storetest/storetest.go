@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Aliasing", aliasingTests},
 		{"Input", inputTests},
 		{"Events", eventTests},
+		{"Threads", threadTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
