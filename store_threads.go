@@ -54,7 +54,9 @@ type ThreadReadTx interface {
 	// Messages lists the messages of a thread in Seq order (none for a
 	// thread that does not exist).
 	Messages(threadID string) ([]MessageRecord, error)
-	// OrgItems lists the items of one kind of an org, by id.
+	// OrgItems lists the items of one kind of an org, by id; kind ""
+	// lists every item of the org, by kind then id (the Network's kinds
+	// are never empty).
 	OrgItems(orgID, kind string) ([]OrgItem, error)
 }
 

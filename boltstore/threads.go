@@ -148,15 +148,25 @@ func (r *reader) OrgItems(orgID, kind string) ([]acctmap.OrgItem, error) {
 	if b == nil {
 		return nil, nil
 	}
-	prefix := tupleKey(orgID, kind)
+	prefix := tupleKey(orgID)
+	if kind != "" {
+		prefix = tupleKey(orgID, kind)
+	}
 	var out []acctmap.OrgItem
 	c := b.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		id, rest, err := splitTuplePart(k[len(prefix):])
+		it := acctmap.OrgItem{OrgID: orgID, Kind: kind}
+		rest := k[len(prefix):]
+		var err error
+		if kind == "" {
+			it.Kind, rest, err = splitTuplePart(rest)
+		}
+		if err == nil {
+			it.ID, rest, err = splitTuplePart(rest)
+		}
 		if err != nil || len(rest) != 0 {
 			return nil, fmt.Errorf("boltstore: org items: key %.40q: %w", k, ErrCorrupt)
 		}
-		it := acctmap.OrgItem{OrgID: orgID, Kind: kind, ID: id}
 		if len(v) > 0 {
 			it.Data = bytes.Clone(v)
 		}

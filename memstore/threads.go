@@ -98,12 +98,12 @@ func (r *reader) OrgItems(orgID, kind string) ([]acctmap.OrgItem, error) {
 	}
 	var out []acctmap.OrgItem
 	for _, it := range r.st.threads.items.list(0, orgID) {
-		if it.Kind == kind {
+		if kind == "" || it.Kind == kind {
 			it.Data = slices.Clone(it.Data)
 			out = append(out, it)
 		}
 	}
-	slices.SortFunc(out, func(a, b acctmap.OrgItem) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b acctmap.OrgItem) int { return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID)) })
 	return out, nil
 }
 

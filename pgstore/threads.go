@@ -62,14 +62,18 @@ func (r *reader) Messages(threadID string) ([]acctmap.MessageRecord, error) {
 
 // OrgItems implements acctmap.ThreadReadTx.
 func (r *reader) OrgItems(orgID, kind string) ([]acctmap.OrgItem, error) {
-	return queryList(r, "org items", `SELECT id, data FROM {s}.org_items WHERE org_id = $1 AND kind = $2 ORDER BY id`,
-		[]any{id(orgID), id(kind)}, func(rows pgx.Rows) (acctmap.OrgItem, error) {
-			it := acctmap.OrgItem{OrgID: orgID, Kind: kind}
-			var iid id
-			err := rows.Scan(&iid, &it.Data)
-			it.ID = string(iid)
-			return it, err
-		})
+	q := `SELECT kind, id, data FROM {s}.org_items WHERE org_id = $1 AND kind = $2 ORDER BY id`
+	args := []any{id(orgID), id(kind)}
+	if kind == "" {
+		q, args = `SELECT kind, id, data FROM {s}.org_items WHERE org_id = $1 ORDER BY kind, id`, args[:1]
+	}
+	return queryList(r, "org items", q, args, func(rows pgx.Rows) (acctmap.OrgItem, error) {
+		it := acctmap.OrgItem{OrgID: orgID}
+		var k, iid id
+		err := rows.Scan(&k, &iid, &it.Data)
+		it.Kind, it.ID = string(k), string(iid)
+		return it, err
+	})
 }
 
 // putThread inserts or replaces a thread, keeping its last Seq; nothing

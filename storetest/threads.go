@@ -209,6 +209,9 @@ var threadTests = []test{
 			got, err = tx.OrgItems("th-a", "k\x00")
 			noErr(t, "OrgItems", err)
 			diff(t, "OrgItems of th-a, k\\x00", []acctmap.OrgItem{items[2]}, got)
+			got, err = tx.OrgItems("th-a", "")
+			noErr(t, "OrgItems", err)
+			diff(t, "OrgItems of th-a, every kind", []acctmap.OrgItem{items[3], items[1], items[0], items[2]}, got)
 			got, err = tx.OrgItems("th-c", "k")
 			wantEmpty(t, "OrgItems of an org without any", got, err)
 			return nil
