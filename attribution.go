@@ -367,17 +367,20 @@ func (a *Actor) Attribute(ctx context.Context, at Attribution) (Attribution, err
 }
 
 // overlapEvidence lists the populations of partner, visible to viewer,
-// that hold a public record of the account of record id of viewer's data
-// source x: what the matrix and the reports show the viewer of it now.
+// that hold a public record matching record id of viewer's data source x
+// (the deal alone: its own keys), as the matrix and the reports would
+// show the viewer the account now.
 func (n *Network) overlapEvidence(tx ReadTx, viewer string, x DataSource, id, partner string) ([]PopulationRef, error) {
 	theirs, err := loadSide(tx, viewer, partner)
 	if err != nil {
 		return nil, err
 	}
-	xe, err := n.index(tx, x)
+	r, err := tx.Record(x.ID, id)
 	if err != nil {
 		return nil, err
 	}
+	r.Populations = 1 // the deal is in no population: it is its own
+	xi := match.Build(match.NewDict(), []match.Record{matchRecord(&r)})
 	var out []PopulationRef
 	for _, yID := range sortedKeys(theirs.ds) {
 		y := theirs.ds[yID]
@@ -386,10 +389,8 @@ func (n *Network) overlapEvidence(tx ReadTx, viewer string, x DataSource, id, pa
 			return nil, err
 		}
 		var yIDs []string
-		for _, m := range match.Matches(xe.full, yi, n.matchOptions(x, y, xe.full, yi), ^uint64(0), theirs.visible[y.ID]) {
-			if slices.Contains(m.X, id) {
-				yIDs = append(yIDs, m.Y...)
-			}
+		for _, m := range match.Matches(xi, yi, n.matchOptions(x, y, xi, yi), 1, theirs.visible[y.ID]) {
+			yIDs = append(yIDs, m.Y...)
 		}
 		if len(yIDs) == 0 {
 			continue
