@@ -143,9 +143,7 @@ func encodeEntry(d entryData) ([]byte, error) {
 	strs(d.RecordIDs)
 	strs(d.PartnerRecordIDs)
 	b = binary.AppendVarint(b, int64(d.Of))
-	if d.Thread != "" {
-		str(d.Thread)
-	}
+	str(d.Thread)
 	return b, nil
 }
 
@@ -213,7 +211,7 @@ func decodeEntry(rec EventRecord) (entryData, error) {
 		d.RecordIDs = strs()
 		d.PartnerRecordIDs = strs()
 		d.Of = EventCursor(iv())
-		if !bad && len(b) > 0 {
+		if !bad && len(b) > 0 { // entries written before threads end at Of
 			d.Thread = str()
 		}
 	}
