@@ -444,6 +444,24 @@ var azMethods = []azMethod{
 			}
 			return n, err
 		}},
+	// People (people.go): the world has no people, so the partner's
+	// account population is no people population, and acme's is none.
+	{name: "PeopleMatrix", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "invalid ok ok notpartners notpartners notpartners notpartners notpartners",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.PeopleMatrix(ctx, tg.org)
+		}},
+	{name: "PeopleAtPartnerAccounts", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org} }, want: "invalid ok ok notpartners notpartners notpartners notpartners notpartners",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.PeopleAtPartnerAccounts(ctx, tg.org)
+		}},
+	{name: "PeopleReport", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, want: "invalid notfound notfound notpartners notpartners notpartners notpartners notpartners",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.PeopleReport(ctx, acctmap.ReportSpec{Partner: tg.org, Population: w.own.pop, PartnerPopulation: tg.pop})
+		}},
+	{name: "PeopleAtPartnerAccountsReport", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, want: "invalid invalid invalid notpartners notpartners notpartners notpartners notpartners",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.PeopleAtPartnerAccountsReport(ctx, acctmap.ReportSpec{Partner: tg.org, Population: w.own.pop, PartnerPopulation: tg.pop})
+		}},
 	{name: "PartnerRecords", args: func(w *azWorld, tg azTarget) []string { return []string{tg.org, tg.pop} }, want: "invalid ok ok notpartners notpartners notpartners notpartners notpartners",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return a.PartnerRecords(ctx, acctmap.ReportSpec{Partner: tg.org, PartnerPopulation: tg.pop})

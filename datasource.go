@@ -32,6 +32,9 @@ type NewDataSource struct {
 	// Kind is CSVSource (the default) or PushedSource. Offline partners
 	// have CSV data sources only.
 	Kind DataSourceKind
+	// Subject is Accounts (the default) or People: a people data source
+	// holds leads and contacts keyed by e-mail (see people.go).
+	Subject Subject
 }
 
 // CreateDataSource creates an empty data source. Fill it with ImportCSV, or
@@ -47,6 +50,9 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 	case CSVSource, PushedSource:
 	default:
 		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
+	}
+	if spec.Subject, err = checkSubject(spec.Subject); err != nil {
+		return DataSource{}, err
 	}
 	var ds DataSource
 	err = a.n.store.Update(ctx, func(tx Tx) error {
@@ -74,7 +80,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 			}
 		}
 		now := a.n.now()
-		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, CreatedAt: now, UpdatedAt: now}
+		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, Subject: spec.Subject, CreatedAt: now, UpdatedAt: now}
 		return tx.PutDataSource(ds)
 	})
 	if err != nil {
@@ -177,6 +183,9 @@ type RecordInput struct {
 	// investor-relations site, a regional site.
 	Aliases        []string
 	RegistrationID RegistrationID
+	// Email is a person's e-mail address: the key of a record of a People
+	// data source (see people.go), which requires it; accounts have none.
+	Email string
 	// Fields are any other named values (owner, stage, industry, …).
 	Fields map[string]string
 }
@@ -425,6 +434,10 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	index := make([]int, 0, len(in)) // the input index of each of recs
 	var fields []string
 	seenField := map[string]bool{}
+	subject, subjectErr := a.subjectOf(ctx, dataSourceID)
+	if subjectErr != nil {
+		return ImportSummary{}, subjectErr
+	}
 
 	for i, ri := range in {
 		if i%4096 == 0 && ctx.Err() != nil {
@@ -433,7 +446,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if i > 0 && i%opts.ProgressEvery == 0 {
 			report(Progress{Phase: PhaseRead, Rows: i})
 		}
-		r, reason, warning := a.n.recordFromInput(ri)
+		r, reason, warning := a.n.inputRecord(ri, subject)
 		if reason != "" {
 			sum.reject(Rejection{Index: i, RecordID: clipValue(ri.ID, 200), Reason: reason})
 			continue
@@ -504,6 +517,8 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		return ImportSummary{}, err
 	}
 	switch {
+	case subject == People:
+		a.n.pushedPeople(dataSourceID, iw, recs, replace)
 	case replace:
 		a.n.installIndex(dataSourceID, iw, recs)
 	case len(recs) > 0:
@@ -646,6 +661,9 @@ type CSVImport struct {
 	// Mapping says which columns hold the company name and website
 	// (required), and optionally the record id, aliases and registration id.
 	Mapping csvsource.Mapping
+	// People maps the columns of a file imported into a People data
+	// source, which reads it instead of Mapping (see PeopleMapping).
+	People PeopleMapping
 	// FileName names the input in errors and rejections.
 	FileName string
 	// Progress, when set, is called on the importing goroutine every
@@ -678,6 +696,9 @@ type CSVImport struct {
 // field is shared with cannot test guesses of the row's other values
 // against it; it does see the id change when a value of the row changes,
 // so map an id column when a shared id must not tell that.
+//
+// A People data source reads imp.People instead of imp.Mapping: rows
+// without a usable e-mail address are refused (see PeopleMapping).
 func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader, imp CSVImport) (ImportSummary, error) {
 	every, err := progressEvery(imp.ProgressEvery)
 	if err != nil {
@@ -686,15 +707,19 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	imp.ProgressEvery = every
 	// Fail fast, before reading a large file, when the user may not import.
 	var owner string
+	var people bool
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
 		if err != nil {
 			return err
 		}
-		owner = ds.OrgID
+		owner, people = ds.OrgID, ds.Subject == People
 		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
+	}
+	if people {
+		return a.importPeopleCSV(ctx, dataSourceID, owner, r, imp)
 	}
 	var (
 		idKey  []byte

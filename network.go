@@ -22,7 +22,8 @@ type Network struct {
 	store   Store
 	cfg     config
 	indexes indexCache
-	feed    notifier // wakes WaitEvents (events.go)
+	people  peopleCache // people.go: people and domain indexes, apart from indexes
+	feed    notifier    // wakes WaitEvents (events.go)
 }
 
 type config struct {

@@ -642,7 +642,14 @@ type side struct {
 	shown map[string]uint64
 }
 
+// loadSide loads what viewer sees of owner's account populations (people
+// populations are matched apart: see people.go).
 func loadSide(tx ReadTx, viewer, owner string) (side, error) {
+	return loadSideOf(tx, viewer, owner, Accounts)
+}
+
+// loadSideOf loads what viewer sees of owner's populations of one subject.
+func loadSideOf(tx ReadTx, viewer, owner string, subject Subject) (side, error) {
 	vs, err := visiblePopulations(tx, viewer, owner)
 	if err != nil {
 		return side{}, err
@@ -666,7 +673,7 @@ func loadSide(tx ReadTx, viewer, owner string) (side, error) {
 		}
 		s.ds[ds.ID] = ds
 	}
-	return s, nil
+	return s.only(subject), nil
 }
 
 // shownTo returns, for each data source of the viewer, the slots of its

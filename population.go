@@ -115,7 +115,10 @@ func populationContext(tx ReadTx, ds DataSource) (Org, []Population, error) {
 // org's other populations, and sets pop's name, description and filter.
 func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, ds DataSource, others []Population) error {
 	switch spec.Kind {
-	case Customers, Prospects, OpenOpportunities:
+	case Customers, Prospects, OpenOpportunities, Leads, Contacts, CustomerContacts:
+		if err := kindFits(spec.Kind, ds); err != nil {
+			return err
+		}
 		std := spec.Kind.StandardName()
 		if name := strings.TrimSpace(spec.Name); name != "" && !strings.EqualFold(name, std) {
 			return fmt.Errorf("acctmap: population: a %s population is named %.60q, not %.80q: %w", spec.Kind, std, name, ErrInvalidInput)

@@ -175,6 +175,9 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := requireSubject(x, Accounts, "report"); err != nil {
+		return nil, nil, err
+	}
 	y := theirs.ds[tp.pop.DataSourceID]
 	xe, err := n.index(tx, x)
 	if err != nil {
@@ -745,6 +748,9 @@ func (a *Actor) AccountMapping(ctx context.Context, populationID string) ([]Acco
 		}
 		x, err := tx.DataSource(myPop.DataSourceID)
 		if err != nil {
+			return err
+		}
+		if err := requireSubject(x, Accounts, "account mapping"); err != nil {
 			return err
 		}
 		xe, err := a.n.index(tx, x)

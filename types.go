@@ -185,6 +185,9 @@ type DataSource struct {
 	OrgID string // the org the data belongs to (an offline partner's id for its data)
 	Name  string
 	Kind  DataSourceKind
+	// Subject says what the records are: Accounts (companies) or People
+	// (leads, contacts), chosen at creation; "" reads as Accounts.
+	Subject Subject
 	// Fields are the names of the record fields seen in the data source, in
 	// first-seen order: filters may name these and the built-in fields.
 	Fields []string
@@ -225,7 +228,10 @@ type RegistrationID struct {
 func (r RegistrationID) IsZero() bool { return r.Scheme == "" && r.Value == "" }
 
 // Record is one account of a data source, as stored: the raw values, the
-// canonical keys computed once at ingest, and population membership.
+// canonical keys computed once at ingest, and population membership. In a
+// People data source a record is one person: Name is the person's name,
+// Website the company's, Domains the person's company domain, and
+// EmailKey the key (see people.go).
 type Record struct {
 	// ID is the record's id in its source (a CRM id), unique in the data source.
 	ID      string
@@ -267,6 +273,10 @@ const (
 	Prospects         PopulationKind = "prospects"
 	OpenOpportunities PopulationKind = "open_opportunities"
 	Custom            PopulationKind = "custom"
+	// The standard kinds of people populations (see Subject).
+	Leads            PopulationKind = "leads"
+	Contacts         PopulationKind = "contacts"
+	CustomerContacts PopulationKind = "customer_contacts"
 )
 
 // StandardName returns the display name of a standard kind, or "" for Custom.
@@ -278,6 +288,8 @@ func (k PopulationKind) StandardName() string {
 		return "Prospects"
 	case OpenOpportunities:
 		return "Open Opportunities"
+	case Leads, Contacts, CustomerContacts:
+		return peopleKindName(k)
 	}
 	return ""
 }

@@ -428,7 +428,13 @@ func encodeDataSource(ds *acctmap.DataSource) []byte {
 	}
 	b = appendStrs(b, ds.PrivateTombstones)
 	b = appendTime(b, ds.CreatedAt)
-	return appendTime(b, ds.UpdatedAt)
+	b = appendTime(b, ds.UpdatedAt)
+	if ds.Subject != "" {
+		// Last and only when set: data sources written before subjects
+		// existed decode as they are.
+		b = appendStr(b, string(ds.Subject))
+	}
+	return b
 }
 
 func decodeDataSource(v []byte) (acctmap.DataSource, error) {
@@ -455,6 +461,9 @@ func decodeDataSource(v []byte) (acctmap.DataSource, error) {
 	ds.PrivateTombstones = d.strs()
 	ds.CreatedAt = d.time()
 	ds.UpdatedAt = d.time()
+	if d.err == nil && d.off < len(d.s) {
+		ds.Subject = acctmap.Subject(d.str())
+	}
 	return ds, d.finish()
 }
 

@@ -320,6 +320,9 @@ const dataSourceColumns = `id, org_id, name, kind, fields, version, not_same, cr
 // (migration 0004).
 type dataSourceExtra struct {
 	PrivateTombstones []string `json:",omitempty"`
+	// Subject is DataSource.Subject ("" for accounts data sources
+	// written before subjects, which read as accounts).
+	Subject acctmap.Subject `json:",omitempty"`
 }
 
 func scanDataSource(row pgx.Row) (acctmap.DataSource, error) {
@@ -328,7 +331,7 @@ func scanDataSource(row pgx.Row) (acctmap.DataSource, error) {
 	var kind string
 	var extra dataSourceExtra
 	err := row.Scan(&did, &org, &d.Name, &kind, &d.Fields, &d.Version, jsonScan(&d.NotSame), &d.CreatedAt, &d.UpdatedAt, jsonScan(&extra))
-	d.PrivateTombstones = extra.PrivateTombstones
+	d.PrivateTombstones, d.Subject = extra.PrivateTombstones, extra.Subject
 	d.ID, d.OrgID, d.Name, d.Kind = string(did), string(org), fromText(d.Name), acctmap.DataSourceKind(fromText(kind))
 	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
 	fromTextSlice(d.Fields)
@@ -534,7 +537,7 @@ func (w *writer) PutDataSource(d acctmap.DataSource) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %.60q: not-same marks: %w", d.ID, err)
 	}
-	extra, err := jsonArg(dataSourceExtra{PrivateTombstones: d.PrivateTombstones})
+	extra, err := jsonArg(dataSourceExtra{PrivateTombstones: d.PrivateTombstones, Subject: d.Subject})
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %.60q: %w", d.ID, err)
 	}

@@ -78,6 +78,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Concurrency", concurrencyTests},
 		{"Aliasing", aliasingTests},
 		{"Input", inputTests},
+		{"People", peopleTests},
 		{"Events", eventTests},
 		{"Threads", threadTests},
 	}
