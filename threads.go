@@ -490,11 +490,8 @@ func (v *threadViews) view(viewer string, t *thread) (th Thread, ok, live bool, 
 // match reports whether f keeps th.
 func (f ThreadFilter) match(th *Thread) bool {
 	return (!f.Open || th.Status == ThreadOpen) && (f.Owner == "" || th.Owner == f.Owner) &&
-		(f.Partner == "" || th.Partner == f.Partner) && (f.Account.IsZero() || th.Account() == f.Account)
+		(f.Partner == "" || th.Partner == f.Partner) && (f.Account.IsZero() || th.Record == f.Account)
 }
-
-// Account returns th.Record (the reader's record of the account).
-func (th Thread) Account() RecordRef { return th.Record }
 
 // Threads yields the acting user's org's threads that f keeps, as the org
 // sees them now, most recently updated first (then by id). Any user of
