@@ -240,14 +240,13 @@ func dropOpportunityFields(tx Tx, ds DataSource) error {
 	return nil
 }
 
-// DealStatus is where a deal stands.
-type DealStatus string
+// dealStatus is where a deal stands.
+type dealStatus int
 
-// Deal statuses.
 const (
-	DealOpen DealStatus = "open"
-	DealWon  DealStatus = "won"
-	DealLost DealStatus = "lost"
+	dealOpen dealStatus = iota
+	dealWon
+	dealLost
 )
 
 // deal is one opportunity record read through its mapping.
@@ -255,7 +254,7 @@ type deal struct {
 	amount   float64
 	currency string
 	hasAmt   bool
-	status   DealStatus
+	status   dealStatus
 	days     float64 // created to close, when both dates parse
 	hasDays  bool
 }
@@ -272,16 +271,16 @@ func readDeal(r *Record, f OpportunityFields) deal {
 	in := func(stages []string) bool {
 		return stage != "" && slices.ContainsFunc(stages, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), stage) })
 	}
-	d.status = DealOpen
+	d.status = dealOpen
 	if f.Won != "" {
 		if v, err := (fieldtype.Type{Kind: fieldtype.Boolean}).Parse(fieldValue(r, f.Won)); err == nil && v.Bool() {
-			d.status = DealWon
+			d.status = dealWon
 		}
 	} else if in(f.WonStages) {
-		d.status = DealWon
+		d.status = dealWon
 	}
-	if d.status == DealOpen && in(f.LostStages) {
-		d.status = DealLost
+	if d.status == dealOpen && in(f.LostStages) {
+		d.status = dealLost
 	}
 	if f.Created != "" && f.CloseDate != "" {
 		c, err1 := f.DateType.Parse(fieldValue(r, f.Created))
@@ -509,12 +508,12 @@ func (a *statsAcc) add(d deal) {
 		a.s.Pipeline, a.s.WonRevenue = map[string]float64{}, map[string]float64{}
 	}
 	switch d.status {
-	case DealOpen:
+	case dealOpen:
 		a.s.Open++
 		if d.hasAmt {
 			a.s.Pipeline[d.currency] += d.amount
 		}
-	case DealWon:
+	case dealWon:
 		a.s.Won++
 		if d.hasAmt {
 			a.s.WonRevenue[d.currency] += d.amount
@@ -522,7 +521,7 @@ func (a *statsAcc) add(d deal) {
 		if d.hasDays {
 			a.days = append(a.days, d.days)
 		}
-	case DealLost:
+	case dealLost:
 		a.s.Lost++
 	}
 }
@@ -620,7 +619,7 @@ func (a *Actor) AttributionReport(ctx context.Context, spec AttributionSpec) (At
 	return rep, err
 }
 
-// AttributionColumns are the columns of ExportAttributionReport.
+// attributionColumns are the columns of ExportAttributionReport.
 var attributionColumns = []string{"partner", "attribution", "currency", "deals", "open", "won", "lost", "pipeline", "won_revenue", "median_days_to_close"}
 
 // ExportAttributionReport writes the attribution report of spec as CSV:
