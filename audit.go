@@ -185,36 +185,15 @@ func (a *Actor) audit(tx Tx, action AuditAction, d entryData) error {
 	return err
 }
 
-// exportReport is Report for ExportReport: with the partner's record id
-// of every row, shown or not, for the owner's audit trail.
-func (a *Actor) exportReport(ctx context.Context, spec ReportSpec) (Report, []string, error) {
-	var rep Report
-	var partnerIDs []string
-	err := a.n.store.View(ctx, func(tx ReadTx) error {
-		u, err := a.user(tx, 0)
-		if err != nil {
-			return err
-		}
-		rows, columns, err := a.n.cellRows(tx, u.OrgID, spec)
-		if err != nil {
-			return err
-		}
-		partnerIDs = partnerIDs[:0]
-		rep, err = shapeInto(rows, columns, spec, &partnerIDs)
-		return err
-	})
-	return rep, partnerIDs, err
-}
-
 // exportAudit is what an export writes to the audit trails: its cell, its
-// rows with the partner's record id of each, and, for the refund (refund
+// rows' record ids with the partner's record id of each, and, for the refund (refund
 // set), the rows delivered. mine and their are the cursors of the
 // AuditExport entries in the exporter's trail and the owner's, set by the
 // charge's transaction (by its last run, the one committed), for the
 // AuditExportIncomplete entries of the refund.
 type exportAudit struct {
 	spec        ReportSpec
-	rep         Report
+	recordIDs   []string // the exporter's record of each row, in order
 	partnerIDs  []string
 	refund      bool
 	delivered   int
@@ -228,17 +207,14 @@ type exportAudit struct {
 // partner's records when it is another org on the network (an offline
 // partner's records are the exporter's own: they are in its entry).
 func (a *Actor) auditExport(tx Tx, u User, ex *exportAudit) error {
-	if ex == nil || len(ex.rep.Rows) == 0 {
+	if ex == nil || len(ex.recordIDs) == 0 {
 		return nil
 	}
-	action, rows, mineOf, theirOf := AuditExport, len(ex.rep.Rows), EventCursor(0), EventCursor(0)
+	action, rows, mineOf, theirOf := AuditExport, len(ex.recordIDs), EventCursor(0), EventCursor(0)
 	if ex.refund {
 		action, rows, mineOf, theirOf = AuditExportIncomplete, ex.delivered, ex.mine, ex.their
 	}
-	mine := make([]string, rows)
-	for i := range mine {
-		mine[i] = ex.rep.Rows[i].RecordID
-	}
+	mine := ex.recordIDs[:rows]
 	theirs := distinct(ex.partnerIDs[:rows])
 	d := entryData{User: u.ID, Org: u.OrgID, Partner: ex.spec.Partner, Population: ex.spec.Population,
 		PartnerPopulation: ex.spec.PartnerPopulation, Rows: rows, RecordIDs: distinct(mine), Of: mineOf}

@@ -734,7 +734,7 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if imp.FileName != "" {
 		opts = append(opts, csvsource.WithName(imp.FileName))
 	}
-	recs, fields, sum, last, err := readCSV(ctx, r, imp, opts, idKey)
+	recs, cols, sum, last, err := readCSV(ctx, r, imp, opts, idKey)
 	if err != nil {
 		return sum, err
 	}
@@ -761,14 +761,14 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 			}
 		}
 		iw = a.n.indexWrite(tx, ds)
-		ds.Fields = fields
+		ds.Fields = cols.names
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
 		}
-		if err := a.n.assignMembership(tx, ds, recs); err != nil {
+		if err := a.n.assignMembershipColumns(tx, ds, recs, &cols); err != nil {
 			return err
 		}
-		if err := tx.ReplaceRecords(ds.ID, recs); err != nil {
+		if err := replaceColumns(tx, ds.ID, recs, &cols); err != nil {
 			return err
 		}
 		return a.n.touch(tx, ds)
@@ -783,15 +783,18 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	return sum, nil
 }
 
-// readCSV reads and normalizes the rows of r into records. It returns the
-// last read-phase progress report, for the reports that follow.
-func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte) ([]Record, []string, ImportSummary, Progress, error) {
+// readCSV reads and normalizes the rows of r into records, their field
+// values in a table rather than a map per record (see ColumnsTx). It
+// returns the last read-phase progress report, for the reports that
+// follow.
+func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte) ([]Record, fieldTable, ImportSummary, Progress, error) {
 	total := inputSize(r)
 	cr, err := csvsource.NewReaderContext(ctx, r, imp.Mapping, opts...)
 	if err != nil {
-		return nil, nil, ImportSummary{}, Progress{}, csvError(err)
+		return nil, fieldTable{}, ImportSummary{}, Progress{}, csvError(err)
 	}
 	fields := cr.FieldNames()
+	cols := fieldTable{names: fields}
 	var sum ImportSummary
 	for _, f := range fields {
 		if w := shadowedWarning(f); w != "" {
@@ -807,15 +810,16 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	}
 	// The fields in name order: what a content id hashes, so that it does
 	// not depend on the order of the columns.
-	byName := sortedCopy(fields)
+	byName := byNameOrder(fields)
 	var (
 		recs     []Record
-		lines    []int32 // the line of each record, to name what a duplicate repeats
-		pos      = map[string]int{}
+		lines    []int32              // the line of each record, to name what a duplicate repeats
+		pos      *idSet               // the ids of recs
 		byValues = map[uint64][]int{} // content hash → indexes in recs
 		rows     int                  // rows accepted by the reader, to pace progress reports
 		sized    bool
 	)
+	pos = newIDSet(0, func(i int) string { return recs[i].ID })
 	progress := func() Progress {
 		return Progress{Phase: PhaseRead, Rows: cr.Summary().Rows, Bytes: cr.BytesRead(), TotalBytes: total}
 	}
@@ -832,7 +836,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	for {
 		if rows%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, nil, ImportSummary{}, Progress{}, err
+				return nil, fieldTable{}, ImportSummary{}, Progress{}, err
 			}
 		}
 		// NextContext checks ctx between the rows it skips as well: a file of
@@ -842,7 +846,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			break
 		}
 		if err != nil {
-			return nil, nil, ImportSummary{}, Progress{}, csvError(err)
+			return nil, fieldTable{}, ImportSummary{}, Progress{}, csvError(err)
 		}
 		if rows++; rows%imp.ProgressEvery == 0 {
 			report()
@@ -858,6 +862,14 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				est := int(float64(total) / float64(read) * float64(rows) * 1.1)
 				recs = slices.Grow(recs, est-len(recs))
 				lines = slices.Grow(lines, est-len(lines))
+				cols.vals = slices.Grow(cols.vals, est*len(fields)-len(cols.vals))
+				// The id set too: grown by doubling, it would rehash every
+				// id some twenty times.
+				sizedPos := newIDSet(est, pos.idAt)
+				for i := range recs {
+					sizedPos.add(recs[i].ID, i)
+				}
+				pos = sizedPos
 			}
 		}
 		rec := Record{ID: row.ID, Name: row.Name, Website: row.Website, Domains: row.Domains, NameKey: row.NameKey, OtherNames: row.OtherNames}
@@ -867,24 +879,16 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		if row.RegistrationID != "" {
 			rec.RegistrationID = RegistrationID{Scheme: strings.ToLower(imp.Mapping.RegistrationScheme), Value: row.RegistrationID}
 		}
-		if n := nonEmpty(row.Fields); n > 0 {
-			rec.Fields = make(map[string]string, n)
-			for i, f := range fields {
-				if v := row.Fields[i]; v != "" {
-					rec.Fields[f] = v
-				}
-			}
-		}
 		if imp.Mapping.ID == "" {
 			// No id column: identical rows are one record, and the id is
 			// derived from the content.
-			h := contentHash(&rec, byName)
-			if j, same := sameAsOneOf(&rec, recs, byValues[h]); same {
+			h := rowContentHash(&rec, row.Fields, fields, byName)
+			if j, same := sameRowAsOneOf(&rec, row.Fields, recs, &cols, byValues[h]); same {
 				sum.duplicate(Rejection{Line: row.Line, RecordID: recs[j].ID,
 					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
 			}
-			rec.ID = contentID(idKey, h, pos)
+			rec.ID = contentIDFunc(idKey, h, func(id string) bool { _, ok := pos.find(id); return ok })
 			byValues[h] = append(byValues[h], len(recs))
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
@@ -896,15 +900,17 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
 			continue
 		}
-		if j, dup := pos[rec.ID]; dup {
+		if j, dup := pos.find(rec.ID); dup {
 			sum.duplicate(Rejection{Line: row.Line, RecordID: rec.ID,
 				Reason: fmt.Sprintf("repeats the record id of line %d: this row replaces it", lines[j])})
 			recs[j], lines[j] = rec, int32(row.Line)
+			copy(cols.row(j), row.Fields)
 			continue
 		}
-		pos[rec.ID] = len(recs)
+		pos.add(rec.ID, len(recs))
 		recs = append(recs, rec)
 		lines = append(lines, int32(row.Line))
+		cols.vals = append(cols.vals, row.Fields...)
 	}
 	last := progress()
 	report()
@@ -943,16 +949,16 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	}
 	switch {
 	case sum.Rows == 0:
-		return nil, nil, sum, last, fmt.Errorf("acctmap: import: %.80s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
+		return nil, fieldTable{}, sum, last, fmt.Errorf("acctmap: import: %.80s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
 	case len(recs) == 0:
 		reason := ""
 		if len(sum.Rejections) > 0 {
 			reason = fmt.Sprintf(" (line %d: %s)", sum.Rejections[0].Line, sum.Rejections[0].Reason)
 		}
-		return nil, nil, sum, last, fmt.Errorf("acctmap: import: none of the %d rows of %.80s gave a usable key%s; check the column mapping; the data source keeps its records: %w",
+		return nil, fieldTable{}, sum, last, fmt.Errorf("acctmap: import: none of the %d rows of %.80s gave a usable key%s; check the column mapping; the data source keeps its records: %w",
 			sum.Rows, name, reason, ErrInvalidInput)
 	}
-	return recs, fields, sum, last, nil
+	return recs, cols, sum, last, nil
 }
 
 // fromCSV turns a rejection or a warning of the CSV reader into the
@@ -983,18 +989,23 @@ func nonEmpty(vals []string) int {
 // row's values against the id; with "-2", "-3", … after it in the
 // (astronomically rare) case that rows of different content collide.
 func contentID(key []byte, h uint64, taken map[string]int) string {
+	return contentIDFunc(key, h, func(id string) bool { _, ok := taken[id]; return ok })
+}
+
+// contentIDFunc is contentID with the ids taken told by a function.
+func contentIDFunc(key []byte, h uint64, taken func(id string) bool) string {
 	mac := hmac.New(sha256.New, key)
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], h)
 	mac.Write([]byte("acctmap record id\x00"))
 	mac.Write(b[:])
 	id := "c-" + hex.EncodeToString(mac.Sum(nil)[:8])
-	if _, dup := taken[id]; !dup {
+	if !taken(id) {
 		return id
 	}
 	for i := 2; ; i++ {
 		alt := id + "-" + strconv.Itoa(i)
-		if _, dup := taken[alt]; !dup {
+		if !taken(alt) {
 			return alt
 		}
 	}
@@ -1020,7 +1031,34 @@ func (e invalidInput) Unwrap() []error { return []error{ErrInvalidInput, e.err} 
 // contentHash hashes what a record holds, for merging identical rows and
 // for content ids: fields (given in name order) by name and value, empty
 // ones left out, so that the column order and empty columns do not count.
+// rowContentHash is the same hash of a record whose fields are a row.
 func contentHash(r *Record, byName []string) uint64 {
+	return hashContent(r, func(put func(string)) {
+		for _, f := range byName {
+			if v, ok := r.Fields[f]; ok {
+				put(f)
+				put(v)
+			}
+		}
+	})
+}
+
+// rowContentHash is contentHash of a record whose field values are vals,
+// of the fields names (byName lists their indexes in name order).
+func rowContentHash(r *Record, vals, names []string, byName []int) uint64 {
+	return hashContent(r, func(put func(string)) {
+		for _, j := range byName {
+			if v := vals[j]; v != "" {
+				put(names[j])
+				put(v)
+			}
+		}
+	})
+}
+
+// hashContent hashes r's name, website, other names, domains and
+// registration id, then what fields puts.
+func hashContent(r *Record, fields func(put func(string))) uint64 {
 	d := xxhash.New()
 	put := func(v string) {
 		var n [8]byte
@@ -1038,13 +1076,18 @@ func contentHash(r *Record, byName []string) uint64 {
 	}
 	put(r.RegistrationID.Scheme)
 	put(r.RegistrationID.Value)
-	for _, f := range byName {
-		if v, ok := r.Fields[f]; ok {
-			put(f)
-			put(v)
-		}
-	}
+	fields(put)
 	return d.Sum64()
+}
+
+// byNameOrder returns the indexes of names in name order.
+func byNameOrder(names []string) []int {
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	return order
 }
 
 // sameAsOneOf returns the i in candidates for which recs[i] holds the same
@@ -1054,6 +1097,19 @@ func sameAsOneOf(r *Record, recs []Record, candidates []int) (int, bool) {
 		o := &recs[i]
 		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.OtherNames, r.OtherNames) && slices.Equal(o.Domains, r.Domains) &&
 			o.RegistrationID == r.RegistrationID && maps.Equal(o.Fields, r.Fields) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// sameRowAsOneOf is sameAsOneOf for records whose field values are rows:
+// r's are vals, recs[i]'s the row i of t.
+func sameRowAsOneOf(r *Record, vals []string, recs []Record, t *fieldTable, candidates []int) (int, bool) {
+	for _, i := range candidates {
+		o := &recs[i]
+		if o.Name == r.Name && o.Website == r.Website && slices.Equal(o.OtherNames, r.OtherNames) && slices.Equal(o.Domains, r.Domains) &&
+			o.RegistrationID == r.RegistrationID && slices.Equal(t.row(i), vals) {
 			return i, true
 		}
 	}

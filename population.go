@@ -26,6 +26,7 @@ type PopulationSpec struct {
 // condition), and membership is computed at once.
 func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Population, error) {
 	var pop Population
+	var sw slotWrite // the membership committed, for the cached index
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, spec.DataSourceID)
 		if err != nil {
@@ -48,11 +49,13 @@ func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Popu
 		if err := tx.PutPopulation(pop); err != nil {
 			return err
 		}
-		return a.n.computeMembers(tx, pop)
+		sw, err = a.n.computeMembers(tx, pop)
+		return err
 	})
 	if err != nil {
 		return Population{}, err
 	}
+	a.n.rewriteSlot(sw)
 	return pop, nil
 }
 
@@ -61,6 +64,7 @@ func (a *Actor) CreatePopulation(ctx context.Context, spec PopulationSpec) (Popu
 // population's membership is recomputed.
 func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec PopulationSpec) (Population, error) {
 	var pop Population
+	var sw slotWrite // the membership committed, for the cached index
 	err := a.n.store.Update(ctx, func(tx Tx) error {
 		old, err := a.populationFor(tx, ManageDataSources, id)
 		if err != nil {
@@ -92,11 +96,13 @@ func (a *Actor) UpdatePopulation(ctx context.Context, id string, spec Population
 		if err := tx.PutPopulation(pop); err != nil {
 			return err
 		}
-		return a.n.computeMembers(tx, pop)
+		sw, err = a.n.computeMembers(tx, pop)
+		return err
 	})
 	if err != nil {
 		return Population{}, err
 	}
+	a.n.rewriteSlot(sw)
 	return pop, nil
 }
 
@@ -174,30 +180,23 @@ func freeSlot(pops []Population, dataSourceID string) (int, error) {
 }
 
 // computeMembers evaluates one population's filter over its data source
-// and stores the membership; other populations are not touched.
-func (n *Network) computeMembers(tx Tx, pop Population) error {
+// and stores the membership; other populations are not touched. It
+// returns the change, for rewriteSlot once committed.
+func (n *Network) computeMembers(tx Tx, pop Population) (slotWrite, error) {
 	ds, err := tx.DataSource(pop.DataSourceID)
 	if err != nil {
-		return err
+		return slotWrite{}, err
 	}
 	prog, err := compileMembers(ds, []Population{pop})
 	if err != nil {
-		return err
+		return slotWrite{}, err
 	}
-	var ids []string
-	err = scanRecords(tx, ds.ID, func(r *Record) error {
-		if prog.eval(r) != 0 {
-			ids = append(ids, r.ID)
-		}
-		return nil
-	})
+	ids, err := setMembers(tx, ds.ID, pop.Slot, prog)
 	if err != nil {
-		return err
+		return slotWrite{}, err
 	}
-	if err := tx.SetMembers(ds.ID, pop.Slot, ids); err != nil {
-		return err
-	}
-	return n.touch(tx, ds)
+	sw := slotWrite{dataSourceID: ds.ID, from: ds.Version, slot: pop.Slot, members: ids, known: true}
+	return sw, n.touch(tx, ds)
 }
 
 // assignMembership sets Populations on records about to be written to ds,
@@ -233,7 +232,10 @@ type memberRow struct {
 	r      *Record
 	loaded uint64   // bit i: vals[i] holds r.Fields[names[i]]
 	vals   []string // by slot
-	names  []string // the fields with a slot
+	names  []string // the fields the filters name, but built-ins
+	// proj, when set, holds the value of every field of names (from
+	// ScanProjected or an import's columns): r.Fields is not read.
+	proj []string
 }
 
 // maxSlots is how many distinct fields get a slot (one bit of loaded
@@ -271,8 +273,6 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				return "", nil, false
 			case isBuiltin(canon):
 				return canon, func(m *memberRow) string { return fieldValue(m.r, canon) }, true
-			case uses[canon] < 2:
-				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
 			}
 			i, seen := slot[canon]
 			if !seen {
@@ -280,11 +280,19 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				slot[canon] = i
 				p.row.names = append(p.row.names, canon)
 			}
-			if i >= maxSlots {
-				return canon, func(m *memberRow) string { return m.r.Fields[canon] }, true
+			if uses[canon] < 2 || i >= maxSlots {
+				return canon, func(m *memberRow) string {
+					if m.proj != nil {
+						return m.proj[i]
+					}
+					return m.r.Fields[canon]
+				}, true
 			}
 			bit := uint64(1) << uint(i)
 			return canon, func(m *memberRow) string {
+				if m.proj != nil {
+					return m.proj[i]
+				}
 				if m.loaded&bit == 0 {
 					m.vals[i] = m.r.Fields[canon]
 					m.loaded |= bit
@@ -317,6 +325,19 @@ func (p *memberProgram) eval(r *Record) uint64 {
 		}
 	}
 	p.row.r = nil // the record is the caller's: do not pin it
+	return m
+}
+
+// fields lists the fields, built-ins left out, that the program's filters
+// read: the projection evalProjected takes the values of.
+func (p *memberProgram) fields() []string { return p.row.names }
+
+// evalProjected is eval on a record whose values of p.fields() are vals
+// (r.Fields is not read).
+func (p *memberProgram) evalProjected(r *Record, vals []string) uint64 {
+	p.row.proj = vals
+	m := p.eval(r)
+	p.row.proj = nil
 	return m
 }
 

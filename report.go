@@ -124,6 +124,70 @@ type row struct {
 	out     ReportRow
 	tie     string
 	partner string // the partner's record's id, shown or not: for its owner's audit of an export (audit.go)
+	// pair, when set, holds the records a cell's row shows, and values is
+	// nil: a column's value is computed when a filter, a sort or the page
+	// reads it (value), so that a page of 10 rows of a large cell makes
+	// the values of its 10 rows only.
+	pair *rowPair
+}
+
+// rowPair is what a cell report's row shows: the viewer's record x and
+// the partner's record y as view shares it; and the evidence its
+// Explanation is made from, once (why).
+type rowPair struct {
+	x, y  *Record
+	view  *popView
+	ev    match.Evidence
+	kind  match.Kind // 0: out.Explanation is the row's explanation
+	names bool
+	once  bool // why is made
+	why   string
+}
+
+// explanation returns the row's Explanation, made on first use: only the
+// rows on a page, those a filter or a sort on it reads, and the rare ties
+// betterRow breaks on it need one. Copies of a row share it.
+func (r *row) explanation() string {
+	p := r.pair
+	if p == nil || p.kind == 0 {
+		return r.out.Explanation
+	}
+	if !p.once {
+		_, p.why = explain(p.ev, p.kind, p.x, p.y, p.names)
+		p.once = true
+	}
+	return p.why
+}
+
+// value returns the row's value of column c ("" when it has none): from
+// values, or computed from the pair as pairRows.row used to store it.
+func (r *row) value(c string) string {
+	if r.pair == nil {
+		return r.values[c]
+	}
+	x, y := r.pair.x, r.pair.y
+	switch c {
+	case ColumnPrivate: // before the fields: it shadows a field "private"
+		return strconv.FormatBool(x.Private)
+	case ColumnMatchedOn:
+		return r.out.MatchedOn
+	case ColumnMatchKey:
+		return r.out.Key
+	case ColumnConfidence:
+		return strconv.Itoa(r.out.Confidence)
+	case ColumnExplanation:
+		return r.explanation()
+	}
+	if f, ok := strings.CutPrefix(c, "my."); ok {
+		if isBuiltin(f) { // a field spelled like a built-in is shadowed
+			return fieldValue(x, f)
+		}
+		return x.Fields[f]
+	}
+	if f, ok := strings.CutPrefix(c, "partner."); ok && slices.Contains(r.pair.view.fields, f) {
+		return fieldValue(y, f)
+	}
+	return ""
 }
 
 // maxReportRows bounds the rows a report materializes before paging.
@@ -211,7 +275,7 @@ func (n *Network) cellRows(tx ReadTx, viewer string, spec ReportSpec) ([]row, []
 	}
 	pr := pairRows{xi: xi, yi: yi, view: view, minConf: n.cfg.minConfidence,
 		namesShared: view.owner || slices.Contains(view.fields, FieldName)}
-	var rows []row
+	rows := make([]row, 0, len(matches)) // one a matched account, more with Pairs
 	for _, m := range matches {
 		mine := members(xRecs, m.X, myPop.Slot, false)
 		their := members(yRecs, m.Y, tp.pop.Slot, !view.owner)
@@ -291,7 +355,7 @@ func betterRow(a, b *row) bool {
 	if a.out.MatchedOn != b.out.MatchedOn {
 		return a.out.MatchedOn < b.out.MatchedOn
 	}
-	return a.out.Explanation < b.out.Explanation
+	return a.explanation() < b.explanation()
 }
 
 // firstShown returns the record of recs whose shown values come first.
@@ -319,25 +383,34 @@ func shownValues(r *Record, view popView) string {
 }
 
 // row makes the row of the pair (x, y) with evidence ev, shown at conf and
-// kind (0: matched through the accounts' other records).
+// kind (0: matched through the accounts' other records). Its column
+// values are computed when read (row.value).
 func (p *pairRows) row(x, y *Record, ev match.Evidence, conf int, kind match.Kind) row {
-	r := row{values: myValues(x), tie: shownValues(y, p.view), partner: y.ID}
+	r := row{tie: shownValues(y, p.view), partner: y.ID, pair: &rowPair{x: x, y: y, view: &p.view}}
 	r.out = ReportRow{Confidence: conf, RecordID: x.ID, MatchedOn: "account", Explanation: "matched through other records of the two accounts"}
 	if kind != 0 {
 		r.out.MatchedOn = kind.String()
-		r.out.Key, r.out.Explanation = explain(ev, kind, x, y, p.namesShared)
+		r.out.Key = explainKey(ev, kind)
+		r.out.Explanation = ""
+		r.pair.ev, r.pair.kind, r.pair.names = ev, kind, p.namesShared
 	}
-	for f, v := range sharedFields(y, p.view) {
-		r.values["partner."+f] = v
-	}
-	if _, ok := r.values["partner."+FieldID]; ok {
+	if slices.Contains(p.view.fields, FieldID) {
 		r.out.PartnerRecordID = y.ID
 	}
-	r.values[ColumnMatchedOn] = r.out.MatchedOn
-	r.values[ColumnMatchKey] = r.out.Key
-	r.values[ColumnConfidence] = strconv.Itoa(r.out.Confidence)
-	r.values[ColumnExplanation] = r.out.Explanation
 	return r
+}
+
+// explainKey returns the key a pair matched on, as explain does.
+func explainKey(ev match.Evidence, kind match.Kind) string {
+	switch kind {
+	case match.RegistrationID:
+		return ev.RegID
+	case match.Domain:
+		return ev.Domains[0]
+	case match.Name:
+		return ev.Entity
+	}
+	return ""
 }
 
 // explain returns the key a pair matched on and its evidence in words,
@@ -402,6 +475,9 @@ func members(recs map[string]*Record, ids []string, slot int, public bool) []*Re
 	return out
 }
 
+// myValues returns the viewer's record's columns as a map, for the rows
+// that hold their values (people's reports); a cell's rows compute them
+// (row.value).
 func myValues(r *Record) map[string]string {
 	v := make(map[string]string, len(r.Fields)+8)
 	for f, x := range r.Fields {
@@ -430,14 +506,43 @@ func reportColumns(myFields, partnerFields []string) []string {
 
 // shape filters, sorts, pages and projects rows onto the chosen columns.
 func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
-	return shapeInto(rows, columns, spec, nil)
+	pg, err := pageOf(rows, columns, spec)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Columns: pg.columns, Total: pg.total, NextCursor: pg.next}
+	for i := range pg.rows {
+		rep.Rows = append(rep.Rows, pg.project(i))
+	}
+	return rep, nil
 }
 
-// shapeInto is shape, appending to partners (when not nil) the partner's
-// record id of each row of the report, in order.
-func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string) (Report, error) {
+// project returns row i of the page as a ReportRow of its columns.
+func (pg *page) project(i int) ReportRow {
+	r := pg.rows[i].r
+	out := r.out
+	out.Explanation = r.explanation()
+	out.Values = make([]string, len(pg.columns))
+	for k, c := range pg.columns {
+		out.Values[k] = r.value(c)
+	}
+	return out
+}
+
+// page is a report's page before its rows are projected: the rows in
+// order, whose values are made when read (row.value), so that an export
+// writes them one at a time.
+type page struct {
+	columns []string // the chosen columns
+	rows    []sortedRow
+	total   int
+	next    string // Report.NextCursor
+}
+
+// pageOf filters, sorts and pages rows, and chooses the columns.
+func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 	if spec.Offset < 0 || spec.Limit < 0 {
-		return Report{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
+		return page{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
 	}
 	resolve := func(name string) (string, func(*row) string, bool) {
 		name = strings.TrimSpace(name)
@@ -449,14 +554,14 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string
 			return "", nil, false
 		}
 		c := columns[i]
-		return c, func(r *row) string { return r.values[c] }, true
+		return c, func(r *row) string { return r.value(c) }, true
 	}
 	unknown := func(name string) string {
 		return fmt.Sprintf("column %.80q is not a column of the report (columns: %s)", name, quoteList(columns, 30))
 	}
 	f, _, err := compileWith(spec.Filter, resolve, unknown)
 	if err != nil {
-		return Report{}, fmt.Errorf("acctmap: report: %w", err)
+		return page{}, fmt.Errorf("acctmap: report: %w", err)
 	}
 	chosen := columns
 	if len(spec.Columns) > 0 {
@@ -464,7 +569,7 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string
 		for i, c := range spec.Columns {
 			canon, _, ok := resolve(c)
 			if !ok {
-				return Report{}, fmt.Errorf("acctmap: report: %s: %w", unknown(c), ErrInvalidInput)
+				return page{}, fmt.Errorf("acctmap: report: %s: %w", unknown(c), ErrInvalidInput)
 			}
 			chosen[i] = canon
 		}
@@ -477,13 +582,13 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string
 	for _, k := range spec.Sort {
 		_, get, ok := resolve(k.Column)
 		if !ok {
-			return Report{}, fmt.Errorf("acctmap: report: sort: %s: %w", unknown(k.Column), ErrInvalidInput)
+			return page{}, fmt.Errorf("acctmap: report: sort: %s: %w", unknown(k.Column), ErrInvalidInput)
 		}
 		keys = append(keys, sortBy{get, k.Desc})
 	}
 	cur, err := decodeCursor(spec.Cursor, specFingerprint(spec))
 	if err != nil {
-		return Report{}, fmt.Errorf("acctmap: report: %w", err)
+		return page{}, fmt.Errorf("acctmap: report: %w", err)
 	}
 	// Each kept row with its sort values parsed once: a comparison then
 	// reads no map and parses no number.
@@ -518,7 +623,7 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string
 		// Then by everything the row shows: rows that show the same are
 		// the same to the viewer, whatever their order.
 		for _, col := range columns {
-			if c := strings.Compare(a.r.values[col], b.r.values[col]); c != 0 {
+			if c := strings.Compare(a.r.value(col), b.r.value(col)); c != 0 {
 				return c
 			}
 		}
@@ -528,7 +633,7 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string
 		// Keep the rows after the cursor's: the cursor is a row position
 		// in the same order, made of values the viewer sees.
 		if len(cur.keys) != len(keys) || len(cur.values) != len(columns) {
-			return Report{}, fmt.Errorf("acctmap: report: the cursor is of another report (the data source's fields changed?): %w", ErrInvalidInput)
+			return page{}, fmt.Errorf("acctmap: report: the cursor is of another report (the data source's fields changed?): %w", ErrInvalidInput)
 		}
 		after := &sortedRow{r: &row{values: make(map[string]string, len(columns)), tie: cur.tie}, keys: make([]sortValue, len(keys))}
 		after.r.out.RecordID = cur.recordID
@@ -547,23 +652,11 @@ func shapeInto(rows []row, columns []string, spec ReportSpec, partners *[]string
 		want = spec.Offset + spec.Limit
 	}
 	top := smallest(kept, want, compare)
-	rep := Report{Columns: chosen, Total: total}
-	lo := min(spec.Offset, len(top))
-	for _, r := range top[lo:] {
-		out := r.r.out
-		out.Values = make([]string, len(chosen))
-		for i, c := range chosen {
-			out.Values[i] = r.r.values[c]
-		}
-		rep.Rows = append(rep.Rows, out)
-		if partners != nil {
-			*partners = append(*partners, r.r.partner)
-		}
-	}
+	pg := page{columns: chosen, total: total, rows: top[min(spec.Offset, len(top)):]}
 	if want < len(kept) && len(top) > 0 {
-		rep.NextCursor = encodeCursor(specFingerprint(spec), &top[len(top)-1], columns)
+		pg.next = encodeCursor(specFingerprint(spec), &top[len(top)-1], columns)
 	}
-	return rep, nil
+	return pg, nil
 }
 
 // sortedRow is a report row with its sort values.
@@ -954,7 +1047,7 @@ func encodeCursor(fp uint64, r *sortedRow, columns []string) string {
 	str(r.r.tie)
 	b = binary.AppendUvarint(b, uint64(len(columns)))
 	for _, c := range columns {
-		str(r.r.values[c])
+		str(r.r.value(c))
 	}
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -1017,17 +1110,19 @@ func decodeCursor(s string, fp uint64) (*cursor, error) {
 // may call the Network. Paging options apply as in Report.
 func (a *Actor) ReportRows(ctx context.Context, spec ReportSpec) iter.Seq2[ReportRow, error] {
 	return func(yield func(ReportRow, error) bool) {
-		rep, err := a.Report(ctx, spec)
+		pg, err := a.reportPage(ctx, spec)
 		if err != nil {
 			yield(ReportRow{}, err)
 			return
 		}
-		for _, r := range rep.Rows {
+		// Each row is projected as it is yielded: no copy of the whole
+		// report is made.
+		for i := range pg.rows {
 			if err := ctx.Err(); err != nil {
 				yield(ReportRow{}, err)
 				return
 			}
-			if !yield(r, nil) {
+			if !yield(pg.project(i), nil) {
 				return
 			}
 		}

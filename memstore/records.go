@@ -137,14 +137,16 @@ func arenaFor(recs []acctmap.Record) arena {
 	return make(arena, 0, n)
 }
 
-// encode stores r, copying its slices and map into a.
-func (c *columns) encode(r *acctmap.Record, a *arena) stored {
-	s := stored{
+// encodeKeys starts the stored form of r: its strings, and its lists and
+// optional strings appended to a, from start on. The caller appends the
+// field values and sets strs.
+func encodeKeys(r *acctmap.Record, a *arena) (s stored, start int) {
+	s = stored{
 		ID: r.ID, Name: r.Name, Website: r.Website, NameKey: r.NameKey,
 		Populations: r.Populations, Private: r.Private,
 		nDomains: uint32(len(r.Domains)), nOtherNames: uint32(len(r.OtherNames)), nOtherNameKeys: uint32(len(r.OtherNameKeys)),
 	}
-	start := len(*a)
+	start = len(*a)
 	*a = append(*a, r.Domains...)
 	*a = append(*a, r.OtherNames...)
 	*a = append(*a, r.OtherNameKeys...)
@@ -154,6 +156,12 @@ func (c *columns) encode(r *acctmap.Record, a *arena) stored {
 			*a = append(*a, v)
 		}
 	}
+	return s, start
+}
+
+// encode stores r, copying its slices and map into a.
+func (c *columns) encode(r *acctmap.Record, a *arena) stored {
+	s, start := encodeKeys(r, a)
 	if l := c.last; l != nil && len(l.cols) == len(r.Fields) && c.fill(l, r.Fields, a) {
 		// The common case: the fields of the record before, one lookup
 		// each in the caller's map, no sorting.

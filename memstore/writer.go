@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/acctmap/acctmap"
@@ -378,12 +379,7 @@ func (w *writer) SetMembers(dataSourceID string, slot int, recordIDs []string) e
 		return fmt.Errorf("memstore: population slot %d is not in 0 to %d: %w", slot, acctmap.MaxPopulationsPerDataSource-1, acctmap.ErrInvalidInput)
 	}
 	// A bitset of positions: 1M records cost 128 KiB, not a map.
-	members := make([]uint64, (len(rs.recs)+63)/64)
-	for _, id := range recordIDs {
-		if i, ok := rs.pos[id]; ok {
-			members[i/64] |= 1 << (i % 64)
-		}
-	}
+	members := positions(rs, recordIDs)
 	w.setBit(rs, slot, members)
 	return nil
 }
@@ -393,21 +389,34 @@ func (w *writer) SetMembers(dataSourceID string, slot int, recordIDs []string) e
 // positions it flipped: flipping them back is the exact inverse.
 func (w *writer) setBit(rs *recordSet, slot int, members []uint64) {
 	mask := uint64(1) << uint(slot)
-	var flipped []int
+	// The positions flipped, as a bitset: 128 KiB for a million records
+	// however many flip, where a list of them took up to 8 MiB.
+	var flipped []uint64
 	for i := range rs.recs {
 		want := members != nil && members[i/64]&(1<<(i%64)) != 0
 		have := rs.recs[i].Populations&mask != 0
 		if want != have {
 			rs.recs[i].Populations ^= mask
-			flipped = append(flipped, i)
+			if flipped == nil {
+				flipped = make([]uint64, (len(rs.recs)+63)/64)
+			}
+			flipped[i/64] |= 1 << (i % 64)
 		}
 	}
-	if len(flipped) == 0 {
+	w.logFlips(rs, mask, flipped)
+}
+
+// logFlips logs the undo of flipping mask in the records of rs at the
+// positions of the bitset flipped (nil: none).
+func (w *writer) logFlips(rs *recordSet, mask uint64, flipped []uint64) {
+	if flipped == nil {
 		return
 	}
 	w.undo = append(w.undo, func() {
-		for _, i := range flipped {
-			rs.recs[i].Populations ^= mask
+		for k, word := range flipped {
+			for ; word != 0; word &= word - 1 {
+				rs.recs[k*64+bits.TrailingZeros64(word)].Populations ^= mask
+			}
 		}
 	})
 }

@@ -77,6 +77,8 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Tx", txTests},
 		{"Concurrency", concurrencyTests},
 		{"Aliasing", aliasingTests},
+		{"Project", projectTests},
+		{"Columns", columnsTests},
 		{"Input", inputTests},
 		{"People", peopleTests},
 		{"Events", eventTests},

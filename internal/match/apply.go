@@ -3,6 +3,7 @@ package match
 import (
 	"maps"
 	"slices"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -314,27 +315,41 @@ func (s *segment) findRecord(id string) (uint32, bool) {
 		if e == 0 {
 			return 0, false
 		}
-		if s.recID(e-1) == id {
-			return e - 1, true
+		if s.idAt(uint32(e>>32)) == id {
+			return uint32(e) - 1, true
 		}
 	}
 }
 
+// buildIDs builds the id table: open addressing on the id's hash, each
+// entry the record's data offset<<32 | its position+1, so that a probe
+// reads the id it compares without looking up the offset (one cache miss
+// fewer a lookup).
 func (s *segment) buildIDs() {
 	size := uint64(16)
 	for size < 2*uint64(s.nRec) {
 		size *= 2
 	}
-	s.idTable = make([]uint32, size)
+	s.idTable = make([]uint64, size)
 	s.idTableMask = size - 1
 	for r := uint32(0); r < uint32(s.nRec); r++ {
 		for p := xxhash.Sum64String(s.recID(r)) & s.idTableMask; ; p = (p + 1) & s.idTableMask {
 			if s.idTable[p] == 0 {
-				s.idTable[p] = r + 1
+				s.idTable[p] = uint64(s.recOff[r])<<32 | uint64(r+1)
 				break
 			}
 		}
 	}
+}
+
+// idAt returns the id of the record whose data starts at recData[off].
+func (s *segment) idAt(off uint32) string {
+	nl, p := s.uvarintAt(off)
+	il, p := s.uvarintAt(p)
+	if il == 0 {
+		return ""
+	}
+	return unsafe.String(&s.recData[p+nl], int(il))
 }
 
 // withKey appends the live global accounts holding key k of kind kind

@@ -461,7 +461,10 @@ type segment struct {
 	multi   *irecs
 
 	// Built on first use: name postings (only name matching needs them)
-	// and the record id lookup (only Apply needs it).
+	// and the record id lookup (only Apply needs it). A segment made by
+	// withSlot takes its name postings from namesFrom, which has the same
+	// accounts.
+	namesFrom     *segment
 	namesOnce     sync.Once
 	nameKey       []uint32 // every account's entity keys, ascending
 	nameAcct      []uint32
@@ -470,7 +473,7 @@ type segment struct {
 	distinctMasks []uint64 // distinct record masks (recordMasks)
 	masksKnown    bool
 	idsOnce       sync.Once
-	idTable       []uint32 // open addressing on the id's hash: record position+1
+	idTable       []uint64 // open addressing on the id's hash: data offset<<32 | record position+1 (buildIDs)
 	idTableMask   uint64
 }
 
@@ -1156,6 +1159,11 @@ type regID struct{ key, scheme uint32 }
 // each word of them: only name matching needs them.
 func (s *segment) buildNames(d *Dict) {
 	s.namesOnce.Do(func() {
+		if p := s.namesFrom; p != nil {
+			p.buildNames(d)
+			s.nameKey, s.nameAcct, s.words = p.nameKey, p.nameAcct, p.words
+			return
+		}
 		var strs []string
 		var accts []uint32
 		var buf, keys []string
