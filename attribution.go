@@ -633,7 +633,7 @@ func (a *Actor) ExportAttributionReport(ctx context.Context, spec AttributionSpe
 	if err != nil {
 		return err
 	}
-	out := Report{Columns: attributionColumns}
+	var rows [][]string
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	line := func(partner, kind string, s DealStats) {
 		currencies := map[string]bool{}
@@ -648,8 +648,8 @@ func (a *Actor) ExportAttributionReport(ctx context.Context, spec AttributionSpe
 			cs = []string{""}
 		}
 		for _, c := range cs {
-			out.Rows = append(out.Rows, ReportRow{Values: []string{partner, kind, c, strconv.Itoa(s.Deals), strconv.Itoa(s.Open),
-				strconv.Itoa(s.Won), strconv.Itoa(s.Lost), num(s.Pipeline[c]), num(s.WonRevenue[c]), num(s.MedianDaysToClose)}})
+			rows = append(rows, []string{partner, kind, c, strconv.Itoa(s.Deals), strconv.Itoa(s.Open),
+				strconv.Itoa(s.Won), strconv.Itoa(s.Lost), num(s.Pipeline[c]), num(s.WonRevenue[c]), num(s.MedianDaysToClose)})
 		}
 	}
 	for _, p := range rep.Partners {
@@ -662,6 +662,16 @@ func (a *Actor) ExportAttributionReport(ctx context.Context, spec AttributionSpe
 	}
 	line("", "none", rep.Unattributed)
 	line("", "all", rep.All)
-	_, err = writeCSV(ctx, w, out)
+	var b strings.Builder
+	for _, cells := range append([][]string{attributionColumns}, rows...) {
+		for i, v := range cells {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(csvCell(v)) // export.go: neutralized and quoted
+		}
+		b.WriteByte('\n')
+	}
+	_, err = io.WriteString(w, b.String())
 	return err
 }
