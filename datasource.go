@@ -681,7 +681,12 @@ type CSVImport struct {
 // ImportCSV replaces the content of a CSVSource with a CSV file's rows,
 // atomically (a PushedSource refuses it with ErrInvalidInput, as a
 // CSVSource refuses pushed records): if reading fails or ctx is cancelled,
-// the previous content is left intact. Rows without any usable key are
+// the previous content is left intact. On a store whose transactions are
+// a StreamTx (pgstore) the file is written as it is read, in the one
+// transaction, holding about 60 to 150 bytes per record (the ids, for
+// duplicates) instead of every record; a write conflict the store would
+// retry is then returned as ErrConflict, as the file cannot be read again.
+// Rows without any usable key are
 // refused and listed in the summary. A file with no data rows, or none that
 // gives a key, is an error (returned with the summary) and changes nothing.
 //
@@ -734,7 +739,10 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if imp.FileName != "" {
 		opts = append(opts, csvsource.WithName(imp.FileName))
 	}
-	recs, cols, sum, last, err := readCSV(ctx, r, imp, opts, idKey)
+	if sum, streamed, err := a.importStreamed(ctx, dataSourceID, r, imp, opts, idKey, newKey); streamed {
+		return sum, err
+	}
+	recs, cols, sum, last, err := readCSV(ctx, r, imp, opts, idKey, nil)
 	if err != nil {
 		return sum, err
 	}
@@ -787,7 +795,10 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 // values in a table rather than a map per record (see ColumnsTx). It
 // returns the last read-phase progress report, for the reports that
 // follow.
-func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte) ([]Record, fieldTable, ImportSummary, Progress, error) {
+//
+// With a sink (a streamed import), the records go to the sink as they are
+// read, and recs is nil.
+func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.Option, idKey []byte, sink *streamSink) ([]Record, fieldTable, ImportSummary, Progress, error) {
 	total := inputSize(r)
 	cr, err := csvsource.NewReaderContext(ctx, r, imp.Mapping, opts...)
 	if err != nil {
@@ -851,7 +862,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 		if rows++; rows%imp.ProgressEvery == 0 {
 			report()
 		}
-		if !sized && rows == 1<<15 && total > 0 {
+		if !sized && sink == nil && rows == 1<<15 && total > 0 {
 			// Size the slices from the bytes per row so far: growing them
 			// by doubling copies every record about twice and leaves the
 			// garbage of every smaller copy (issue 13). BytesRead runs
@@ -883,13 +894,21 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			// No id column: identical rows are one record, and the id is
 			// derived from the content.
 			h := rowContentHash(&rec, row.Fields, fields, byName)
-			if j, same := sameRowAsOneOf(&rec, row.Fields, recs, &cols, byValues[h]); same {
+			if sink != nil {
+				id, first, merged := sink.contentID(idKey, &rec, row.Fields, fields, byName, h, row.Line)
+				if merged {
+					sum.duplicate(Rejection{Line: row.Line, RecordID: id, Reason: fmt.Sprintf("repeats every value of line %d: one record", first)})
+					continue
+				}
+				rec.ID = id
+			} else if j, same := sameRowAsOneOf(&rec, row.Fields, recs, &cols, byValues[h]); same {
 				sum.duplicate(Rejection{Line: row.Line, RecordID: recs[j].ID,
 					Reason: fmt.Sprintf("repeats every value of line %d: one record", lines[j])})
 				continue
+			} else {
+				rec.ID = contentIDFunc(idKey, h, func(id string) bool { _, ok := pos.find(id); return ok })
+				byValues[h] = append(byValues[h], len(recs))
 			}
-			rec.ID = contentIDFunc(idKey, h, func(id string) bool { _, ok := pos.find(id); return ok })
-			byValues[h] = append(byValues[h], len(recs))
 		} else if rec.ID == "" {
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: fmt.Sprintf("empty record id in column %.40q", imp.Mapping.ID),
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: "empty record id"}})
@@ -898,6 +917,14 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			msg := fmt.Sprintf("record id in column %.40q is longer than 200 bytes or has control characters", imp.Mapping.ID)
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: msg, Value: clipValue(rec.ID, 48),
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
+			continue
+		}
+		if sink != nil {
+			rec.Fields = rowFields(fields, row.Fields)
+			sink.fields = fields
+			if err := sink.add(&sum, rec, row.Line, imp.Mapping.ID != ""); err != nil {
+				return nil, fieldTable{}, ImportSummary{}, Progress{}, err
+			}
 			continue
 		}
 		if j, dup := pos.find(rec.ID); dup {
@@ -933,6 +960,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 				warnedID[l] = recs[j].ID
 			}
 		}
+		if sink != nil {
+			sink.warnedIDs(idKey, warnedID)
+		}
 	}
 	for _, w := range cs.Warnings {
 		rj := fromCSV(file, w)
@@ -941,6 +971,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	}
 	sum.Warned += cs.Warned - len(cs.Warnings)
 	sum.Accepted = len(recs)
+	if sink != nil {
+		sum.Accepted = sink.n
+	}
 	// Replacing a data source with nothing is never what an upload means:
 	// an empty export or a wrong column mapping would wipe the data.
 	name := imp.FileName
@@ -950,7 +983,7 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 	switch {
 	case sum.Rows == 0:
 		return nil, fieldTable{}, sum, last, fmt.Errorf("acctmap: import: %.80s has a header and no data rows; the data source keeps its records: %w", name, ErrInvalidInput)
-	case len(recs) == 0:
+	case sum.Accepted == 0:
 		reason := ""
 		if len(sum.Rejections) > 0 {
 			reason = fmt.Sprintf(" (line %d: %s)", sum.Rejections[0].Line, sum.Rejections[0].Reason)

@@ -191,6 +191,14 @@ func (n *Network) computeMembers(tx Tx, pop Population) (slotWrite, error) {
 	if err != nil {
 		return slotWrite{}, err
 	}
+	if pushed, err := pushMembers(tx, ds, pop, prog); pushed || err != nil {
+		if err != nil {
+			return slotWrite{}, err
+		}
+		// The members stay in the store (filtersql.go): the next read
+		// builds the index or pushes the matrix down.
+		return slotWrite{}, n.touch(tx, ds)
+	}
 	ids, err := setMembers(tx, ds.ID, pop.Slot, prog)
 	if err != nil {
 		return slotWrite{}, err

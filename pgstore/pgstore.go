@@ -42,6 +42,9 @@ type Store struct {
 	// a commit whose connection was lost happened: the constant
 	// commitCheckTimeout, but in tests.
 	commitCheckTimeout time.Duration
+	// membersSQL translates a filter for SetMembersWhere: filterSQL, or in
+	// tests a translation with a planted defect (nil: filterSQL).
+	membersSQL func(f acctmap.StoreFilter, a *sqlArgs, ascii bool) string
 
 	// sqlCache maps a query as written in this package, with {s}. before
 	// table names, to the query on this Store's schema.

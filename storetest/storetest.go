@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Input", inputTests},
 		{"People", peopleTests},
 		{"Events", eventTests},
+		{"Optional", optionalTests},
 		{"Threads", threadTests},
 	}
 	for _, g := range groups {
