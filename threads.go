@@ -334,6 +334,7 @@ type threadViews struct {
 	n     *Network
 	tx    ReadTx
 	cache map[overlapKey]map[string]bool // overlaps computed
+	pops  map[[2]string][]visiblePop     // B's populations as A sees them, by (A, B)
 }
 
 type overlapKey struct {
@@ -376,9 +377,15 @@ func (v *threadViews) access(t *thread) (partnerAccess, error) {
 		return pa, err
 	}
 	pa.exists, pa.rec, pa.ds = true, r, ds
-	vs, err := visiblePopulations(v.tx, t.a, t.b)
-	if err != nil {
-		return pa, err
+	vs, ok := v.pops[[2]string{t.a, t.b}]
+	if !ok {
+		if vs, err = visiblePopulations(v.tx, t.a, t.b); err != nil {
+			return pa, err
+		}
+		if v.pops == nil {
+			v.pops = map[[2]string][]visiblePop{}
+		}
+		v.pops[[2]string{t.a, t.b}] = vs
 	}
 	for _, vp := range vs {
 		if vp.pop.DataSourceID != ds.ID {
