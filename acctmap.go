@@ -21,8 +21,8 @@
 //   - Partners: Invite, Accept, Decline, CancelInvite, Revoke, Partnerships,
 //     PartnerUsers; partners that are not on the network: CreateOfflinePartner,
 //     OfflinePartners, DeleteOfflinePartner.
-//   - Data: CreateDataSource, DataSource, DataSources, DeleteDataSource; CSV
-//     uploads with ImportCSV; CRM syncs with UpsertRecords, ReplaceRecords,
+//   - Data: CreateDataSource, DataSource, DataSources, DeleteDataSource,
+//     SetFieldTypes (see Filters); CSV uploads with ImportCSV; CRM syncs with UpsertRecords, ReplaceRecords,
 //     PushRecords (either, with progress reports) and DeleteRecords; Record;
 //     SetPrivate keeps records out of everything a partner sees.
 //   - Populations (segments of a data source, by filter): CreatePopulation,
@@ -50,6 +50,31 @@
 //
 // The Network's own calls are the application's, not a user's: CreateOrg,
 // Org, SetLimits, DeleteOrg, AddUser, SetRole, RemoveUser, and As.
+//
+// # Filters
+//
+// A Filter selects records by conditions on their fields (Condition, Op):
+// every condition of All, and one of each group of AnyOf. Fields compare
+// as text, ignoring case, unless the data source declares their type
+// (DataSource.FieldTypes and Locale; NewDataSource, CSVImport.FieldTypes,
+// SetFieldTypes; csvsource.Sample.Types suggests them at the import
+// preview): then equals, not_equals, in, not_in, greater_than and
+// less_than compare values of package fieldtype — numbers, money, dates,
+// booleans as the data source's locale writes them ("1.234,56",
+// "$2,000", "12/31/2024", "31.12.2024") — and their operands are written
+// the same way. An operand that does not parse under the field's type is a
+// *FilterError naming the field and the value, wrapping ErrInvalidInput
+// and the *fieldtype.ParseError; a stored value that does not parse (or is
+// empty) never equals or compares, so equals, in, greater_than and
+// less_than leave its record out and not_equals and not_in keep it.
+// Imports and syncs warn about such values (ImportSummary.Warnings: line,
+// column, value). contains, starts_with, is_empty and is_not_empty read the
+// text as given, typed or not. Money compares only with money of the same
+// currency: a money type without a Currency takes its locale's. Report
+// filters and sorts (ReportSpec.Filter, Sort) read the viewer's own typed
+// columns ("my.ARR") in its data source's types and partner columns as
+// text (a partner's types are its own metadata); reports sort text by the
+// root collation (golang.org/x/text/collate), not bytes.
 //
 // # What a partner sees
 //

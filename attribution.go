@@ -34,15 +34,19 @@ import (
 // opportunity has. Field names are the data source's (or the built-in
 // "name", "website", "id"); Amount is required, the others optional.
 type OpportunityFields struct {
-	// Amount holds the deal's value, of AmountType (Money; the zero Type
-	// means money in the ISO locale without a default currency).
+	// Amount holds the deal's value, of AmountType: Money, or the zero
+	// Type for the field's declared type (DataSource.FieldTypes) when it
+	// is money, else money in the data source's Locale (ISO when it has
+	// none). A type without a locale takes the data source's; an amount
+	// without a currency is in the type's, else the locale's.
 	Amount     string
 	AmountType fieldtype.Type
 	// Stage holds the deal's stage, as text.
 	Stage string
 	// Created and CloseDate hold when the deal was opened and closed (or
-	// is expected to close), of DateType (Date; the zero Type means dates
-	// in the ISO locale). Time to close is measured between them.
+	// is expected to close), of DateType: Date, or the zero Type for each
+	// field's declared type when it is a date, else dates in the data
+	// source's Locale. Time to close is measured between them.
 	Created   string
 	CloseDate string
 	DateType  fieldtype.Type
@@ -131,21 +135,25 @@ func checkOpportunityFields(f OpportunityFields, ds DataSource) (OpportunityFiel
 			return f, err
 		}
 	}
-	if f.AmountType.Kind == fieldtype.Text && f.AmountType == (fieldtype.Type{}) {
-		f.AmountType = fieldtype.Type{Kind: fieldtype.Money, Locale: fieldtype.ISO}
-	}
-	if f.DateType == (fieldtype.Type{}) {
-		f.DateType = fieldtype.Type{Kind: fieldtype.Date, Locale: fieldtype.ISO}
-	}
-	if f.AmountType.Kind != fieldtype.Money {
-		return f, bad("amount type %s is not money", f.AmountType)
-	}
-	if f.DateType.Kind != fieldtype.Date {
-		return f, bad("date type %s is not a date", f.DateType)
-	}
-	for _, t := range []fieldtype.Type{f.AmountType, f.DateType} {
-		if err := t.Validate(); err != nil {
-			return f, bad("%v", err)
+	for _, c := range []struct {
+		role   string
+		t      fieldtype.Type
+		kind   fieldtype.Kind
+		fields []string
+	}{{"amount", f.AmountType, fieldtype.Money, []string{f.Amount}}, {"date", f.DateType, fieldtype.Date, []string{f.Created, f.CloseDate}}} {
+		if c.t != (fieldtype.Type{}) {
+			if c.t.Kind != c.kind {
+				return f, bad("%s type %s is not %s", c.role, c.t, c.kind)
+			}
+			if err := inLocale(c.t, dealLocale(&ds)).Validate(); err != nil {
+				return f, bad("%v", err)
+			}
+			continue
+		}
+		for _, field := range c.fields {
+			if d, ok := ds.FieldTypes[field]; ok && field != "" && d.Kind != fieldtype.Text && d.Kind != c.kind {
+				return f, bad("%s field %.60q is declared %s", c.role, field, d)
+			}
 		}
 	}
 	if (len(f.WonStages) > 0 || len(f.LostStages) > 0) && f.Stage == "" {
@@ -259,10 +267,58 @@ type deal struct {
 	hasDays  bool
 }
 
-func readDeal(r *Record, f OpportunityFields) deal {
+// dealLocale is the locale a data source's deal fields are read in by
+// default: its own, else ISO.
+func dealLocale(ds *DataSource) fieldtype.Locale {
+	if ds.Locale == (fieldtype.Locale{}) {
+		return fieldtype.ISO
+	}
+	return ds.Locale
+}
+
+// dealType is the type a deal field is read with: the mapping's, else
+// the field's declared type when it is of the kind, else the kind; in
+// the data source's locale when the type names none.
+func dealType(explicit fieldtype.Type, kind fieldtype.Kind, ds *DataSource, field string) fieldtype.Type {
+	t := explicit
+	if t == (fieldtype.Type{}) {
+		t = fieldtype.Type{Kind: kind}
+		if d, ok := ds.FieldTypes[field]; ok && d.Kind == kind {
+			t = d
+		}
+	}
+	return inLocale(t, dealLocale(ds))
+}
+
+// inLocale gives t the locale l when it names none. Unlike a filter's
+// reading of a money field (effective), amounts keep their own
+// currencies: deals come in several, which reports sum apart.
+func inLocale(t fieldtype.Type, l fieldtype.Locale) fieldtype.Type {
+	if t.Locale == (fieldtype.Locale{}) {
+		t.Locale = l
+	}
+	return t
+}
+
+// dealReader reads the deals of one data source.
+type dealReader struct {
+	f                      OpportunityFields
+	amount, created, close fieldtype.Type
+}
+
+func newDealReader(f OpportunityFields, ds *DataSource) dealReader {
+	return dealReader{f: f, amount: dealType(f.AmountType, fieldtype.Money, ds, f.Amount),
+		created: dealType(f.DateType, fieldtype.Date, ds, f.Created), close: dealType(f.DateType, fieldtype.Date, ds, f.CloseDate)}
+}
+
+func (dr *dealReader) read(r *Record) deal {
+	f := dr.f
 	var d deal
-	if v, err := f.AmountType.Parse(fieldValue(r, f.Amount)); err == nil {
+	if v, err := dr.amount.Parse(fieldValue(r, f.Amount)); err == nil {
 		d.amount, d.currency, d.hasAmt = v.Float(), v.Currency(), true
+		if d.currency == "" {
+			d.currency = dr.amount.Locale.Currency // an amount without a currency is in the locale's
+		}
 	}
 	stage := ""
 	if f.Stage != "" {
@@ -283,8 +339,8 @@ func readDeal(r *Record, f OpportunityFields) deal {
 		d.status = dealLost
 	}
 	if f.Created != "" && f.CloseDate != "" {
-		c, err1 := f.DateType.Parse(fieldValue(r, f.Created))
-		e, err2 := f.DateType.Parse(fieldValue(r, f.CloseDate))
+		c, err1 := dr.created.Parse(fieldValue(r, f.Created))
+		e, err2 := dr.close.Parse(fieldValue(r, f.CloseDate))
 		if err1 == nil && err2 == nil {
 			d.days, d.hasDays = e.Time().Sub(c.Time()).Hours()/24, true
 		}
@@ -578,9 +634,13 @@ func (a *Actor) AttributionReport(ctx context.Context, spec AttributionSpec) (At
 			if len(spec.DataSources) > 0 && !slices.Contains(spec.DataSources, dsID) {
 				continue
 			}
-			f := opps[dsID]
-			err := tx.Records(dsID, func(r *Record) error {
-				d := readDeal(r, f)
+			ds, err := tx.DataSource(dsID)
+			if err != nil {
+				return err
+			}
+			dr := newDealReader(opps[dsID], &ds)
+			err = tx.Records(dsID, func(r *Record) error {
+				d := dr.read(r)
 				all.add(d)
 				list := byRec[RecordRef{dsID, r.ID}]
 				if len(list) == 0 {

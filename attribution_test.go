@@ -59,7 +59,7 @@ func TestSetOpportunityFieldsChecksTheMapping(t *testing.T) {
 	}
 	got, err := w.ann.OpportunityFieldsOf(ctx, ds)
 	wantErr(t, "OpportunityFieldsOf", err, nil)
-	if got.Amount != "Amount" || got.Stage != "Stage" || got.AmountType.Kind != fieldtype.Money {
+	if got.Amount != "Amount" || got.Stage != "Stage" || got.AmountType != (fieldtype.Type{}) {
 		t.Errorf("the mapping as saved: %+v", got)
 	}
 	_, err = w.bob.OpportunityFieldsOf(ctx, ds)
@@ -67,6 +67,36 @@ func TestSetOpportunityFieldsChecksTheMapping(t *testing.T) {
 	wantErr(t, "DeleteDataSource", w.ann.DeleteDataSource(ctx, ds), nil)
 	_, err = w.ann.OpportunityFieldsOf(ctx, ds)
 	wantErr(t, "the mapping of a deleted data source", err, acctmap.ErrNotFound)
+}
+
+// TestDealsReadWithDeclaredTypes: a mapping without types reads its
+// fields with the types the data source declares, in its locale; a
+// field declared of another kind is refused.
+func TestDealsReadWithDeclaredTypes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newThreadNet(t)
+	ds, err := w.ann.CreateDataSource(ctx, acctmap.NewDataSource{Name: "Deals", Kind: acctmap.PushedSource})
+	wantErr(t, "CreateDataSource", err, nil)
+	_, err = w.ann.UpsertRecords(ctx, ds.ID, []acctmap.RecordInput{
+		{ID: "D1", Name: "Stripe", Website: "stripe.com", Fields: map[string]string{"Amount": "$1,200.50", "Won": "yes", "Opened": "1/2/2026", "Closed": "1/12/2026"}},
+		{ID: "D2", Name: "Figma", Website: "figma.com", Fields: map[string]string{"Amount": "300", "Won": "no", "Opened": "1/2/2026", "Closed": ""}},
+	})
+	wantErr(t, "UpsertRecords", err, nil)
+	_, err = w.ann.SetFieldTypes(ctx, ds.ID, fieldtype.US, map[string]fieldtype.Type{
+		"Amount": {Kind: fieldtype.Money}, "Won": {Kind: fieldtype.Boolean}, "Opened": {Kind: fieldtype.Date}, "Closed": {Kind: fieldtype.Date}})
+	wantErr(t, "SetFieldTypes", err, nil)
+	err = w.ann.SetOpportunityFields(ctx, ds.ID, acctmap.OpportunityFields{Amount: "Won"})
+	wantErr(t, "an amount field declared boolean", err, acctmap.ErrInvalidInput)
+	wantErr(t, "SetOpportunityFields", w.ann.SetOpportunityFields(ctx, ds.ID, acctmap.OpportunityFields{
+		Amount: "Amount", Won: "Won", Created: "Opened", CloseDate: "Closed"}), nil)
+	rep, err := w.ann.AttributionReport(ctx, acctmap.AttributionSpec{})
+	wantErr(t, "AttributionReport", err, nil)
+	want := acctmap.DealStats{Deals: 2, Open: 1, Won: 1, Pipeline: map[string]float64{"USD": 300},
+		WonRevenue: map[string]float64{"USD": 1200.5}, MedianDaysToClose: 10, ClosedWithDates: 1}
+	if d := cmp.Diff(want, rep.All); d != "" {
+		t.Errorf("all deals (-want +got):\n%s", d)
+	}
 }
 
 func TestAttributionReport(t *testing.T) {

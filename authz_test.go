@@ -13,6 +13,7 @@ import (
 
 	"github.com/acctmap/acctmap"
 	"github.com/acctmap/acctmap/csvsource"
+	"github.com/acctmap/acctmap/fieldtype"
 	"github.com/acctmap/acctmap/memstore"
 	"github.com/acctmap/acctmap/normalize"
 	"github.com/acctmap/acctmap/storetest"
@@ -277,6 +278,10 @@ var azMethods = []azMethod{
 	{name: "DeleteDataSource", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
 			return nil, a.DeleteDataSource(ctx, tg.ds)
+		}},
+	{name: "SetFieldTypes", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds} }, perm: mDS, writes: true, want: "ok notfound ok notfound notfound notfound notfound notfound",
+		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {
+			return a.SetFieldTypes(ctx, tg.ds, fieldtype.US, map[string]fieldtype.Type{"ARR": {Kind: fieldtype.Money}})
 		}},
 	{name: "Record", args: func(w *azWorld, tg azTarget) []string { return []string{tg.ds, tg.rec} }, want: "ok notfound ok notfound notfound notfound notfound notfound",
 		call: func(ctx context.Context, a *acctmap.Actor, w *azWorld, tg azTarget) (any, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/acctmap/acctmap/csvsource"
+	"github.com/acctmap/acctmap/fieldtype"
 	"github.com/acctmap/acctmap/normalize"
 )
 
@@ -32,6 +33,11 @@ type NewDataSource struct {
 	// Kind is CSVSource (the default) or PushedSource. Offline partners
 	// have CSV data sources only.
 	Kind DataSourceKind
+	// FieldTypes and Locale declare the types of fields, as
+	// SetFieldTypes does; they may name fields that the first import
+	// brings.
+	FieldTypes map[string]fieldtype.Type
+	Locale     fieldtype.Locale
 	// Subject is Accounts (the default) or People: a people data source
 	// holds leads and contacts keyed by e-mail (see people.go).
 	Subject Subject
@@ -52,6 +58,10 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 		return DataSource{}, fmt.Errorf("acctmap: create data source: unknown kind %.60q: %w", spec.Kind, ErrInvalidInput)
 	}
 	if spec.Subject, err = checkSubject(spec.Subject); err != nil {
+		return DataSource{}, err
+	}
+	types, err := checkFieldTypes("create data source", spec.Locale, spec.FieldTypes, nil)
+	if err != nil {
 		return DataSource{}, err
 	}
 	var ds DataSource
@@ -80,7 +90,7 @@ func (a *Actor) CreateDataSource(ctx context.Context, spec NewDataSource) (DataS
 			}
 		}
 		now := a.n.now()
-		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, Subject: spec.Subject, CreatedAt: now, UpdatedAt: now}
+		ds = DataSource{ID: newID("ds"), OrgID: org.ID, Name: name, Kind: spec.Kind, Subject: spec.Subject, FieldTypes: types, Locale: spec.Locale, CreatedAt: now, UpdatedAt: now}
 		return tx.PutDataSource(ds)
 	})
 	if err != nil {
@@ -204,7 +214,9 @@ type ImportSummary struct {
 	Rejections []Rejection
 	// Warned counts accepted rows with a problem worth fixing at the
 	// source: a website that gives no domain, an invalid registration id
-	// (kept out of matching, never padded). The first ones are in Warnings.
+	// (kept out of matching, never padded), a value that its field's
+	// declared type cannot read (DataSource.FieldTypes). The first ones
+	// are in Warnings.
 	Warned   int
 	Warnings []Rejection
 }
@@ -434,6 +446,7 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	index := make([]int, 0, len(in)) // the input index of each of recs
 	var fields []string
 	seenField := map[string]bool{}
+	var typedWarnings ImportSummary // the warnings of values under the data source's types
 	subject, subjectErr := a.subjectOf(ctx, dataSourceID)
 	if subjectErr != nil {
 		return ImportSummary{}, subjectErr
@@ -493,6 +506,12 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 		if !replace && len(recs) == 0 {
 			return nil // nothing to write: the data source's version stays
 		}
+		typedWarnings = ImportSummary{}
+		if typed := typedParsers(&ds, mergeFields(ds.Fields, fields)); typed != nil {
+			for j := range recs {
+				warnTyped(&typedWarnings, typed, recs[j].ID, func(c typedColumn) string { return recs[j].Fields[c.field] }, "", 0, nil, index[j])
+			}
+		}
 		if replace {
 			ds.Fields = nil
 		}
@@ -516,6 +535,10 @@ func (a *Actor) push(ctx context.Context, dataSourceID string, in []RecordInput,
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	for _, w := range typedWarnings.Warnings {
+		sum.warn(w)
+	}
+	sum.Warned += typedWarnings.Warned - len(typedWarnings.Warnings)
 	switch {
 	case subject == People:
 		a.n.pushedPeople(dataSourceID, iw, recs, replace)
@@ -676,6 +699,16 @@ type CSVImport struct {
 	ProgressEvery int
 	// Options are passed to the CSV reader (delimiter, encoding, limits).
 	Options []csvsource.Option
+	// FieldTypes, when not nil, declare the types of the file's columns
+	// with Locale (as SetFieldTypes does; an empty map declares none),
+	// replacing the data source's with the import (accounts data sources;
+	// a people data source is refused them); csvsource.Sample.Types
+	// suggests them. Nil keeps the data source's types and locale. Values
+	// that do not parse under their column's type are warnings of the
+	// summary (line, column, value, and a *csvsource.Error wrapping the
+	// *fieldtype.ParseError); the rows are imported.
+	FieldTypes map[string]fieldtype.Type
+	Locale     fieldtype.Locale
 }
 
 // ImportCSV replaces the content of a CSVSource with a CSV file's rows,
@@ -712,6 +745,12 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	imp.ProgressEvery = every
 	// Fail fast, before reading a large file, when the user may not import.
 	var owner string
+	setTypes := imp.FieldTypes != nil
+	if setTypes {
+		if _, err := checkFieldTypes("import", imp.Locale, imp.FieldTypes, nil); err != nil {
+			return ImportSummary{}, err
+		}
+	}
 	var people bool
 	if err := a.n.store.View(ctx, func(tx ReadTx) error {
 		_, ds, err := a.dataSourceFor(tx, ManageDataSources, dataSourceID)
@@ -719,11 +758,17 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 			return err
 		}
 		owner, people = ds.OrgID, ds.Subject == People
+		if !setTypes { // the types readCSV warns by
+			imp.FieldTypes, imp.Locale = ds.FieldTypes, ds.Locale
+		}
 		return requireUploaded(ds)
 	}); err != nil {
 		return ImportSummary{}, err
 	}
 	if people {
+		if setTypes {
+			return ImportSummary{}, fmt.Errorf("acctmap: import: a people data source declares its field types with NewDataSource or SetFieldTypes, not CSVImport.FieldTypes: %w", ErrInvalidInput)
+		}
 		return a.importPeopleCSV(ctx, dataSourceID, owner, r, imp)
 	}
 	var (
@@ -739,8 +784,13 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 	if imp.FileName != "" {
 		opts = append(opts, csvsource.WithName(imp.FileName))
 	}
-	if sum, streamed, err := a.importStreamed(ctx, dataSourceID, r, imp, opts, idKey, newKey); streamed {
-		return sum, err
+	// An import that declares field types takes the path below, which
+	// stores them with the records; the streamed write keeps the data
+	// source's.
+	if !setTypes {
+		if sum, streamed, err := a.importStreamed(ctx, dataSourceID, r, imp, opts, idKey, newKey); streamed {
+			return sum, err
+		}
 	}
 	recs, cols, sum, last, err := readCSV(ctx, r, imp, opts, idKey, nil)
 	if err != nil {
@@ -770,6 +820,12 @@ func (a *Actor) ImportCSV(ctx context.Context, dataSourceID string, r io.Reader,
 		}
 		iw = a.n.indexWrite(tx, ds)
 		ds.Fields = cols.names
+		if setTypes {
+			if ds.FieldTypes, err = checkFieldTypes("import", imp.Locale, imp.FieldTypes, cols.names); err != nil {
+				return err
+			}
+			ds.Locale = imp.Locale
+		}
 		if err := carryPrivate(tx, &ds, recs, true); err != nil {
 			return err
 		}
@@ -819,6 +875,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			idCol = i + 1
 		}
 	}
+	// The typed columns, whose values that do not parse are warned about.
+	typed := typedParsers(&DataSource{FieldTypes: imp.FieldTypes, Locale: imp.Locale}, fields)
+	typedCols := headerColumns(cr.Header(), typed)
 	// The fields in name order: what a content id hashes, so that it does
 	// not depend on the order of the columns.
 	byName := byNameOrder(fields)
@@ -918,6 +977,9 @@ func readCSV(ctx context.Context, r io.Reader, imp CSVImport, opts []csvsource.O
 			sum.reject(Rejection{Line: row.Line, Column: idCol, Field: imp.Mapping.ID, Reason: msg, Value: clipValue(rec.ID, 48),
 				Err: &csvsource.Error{File: file, Line: row.Line, Field: imp.Mapping.ID, Msg: msg}})
 			continue
+		}
+		if typed != nil {
+			warnTyped(&sum, typed, rec.ID, func(c typedColumn) string { return row.Fields[c.i] }, file, row.Line, typedCols, 0)
 		}
 		if sink != nil {
 			rec.Fields = rowFields(fields, row.Fields)

@@ -226,7 +226,11 @@ func (a *Actor) reportPage(ctx context.Context, spec ReportSpec) (page, error) {
 		if err != nil {
 			return err
 		}
-		pg, err = pageOf(rows, columns, spec)
+		typed, err := reportTyper(tx, spec.Population)
+		if err != nil {
+			return err
+		}
+		pg, err = pageOf(rows, columns, spec, typed)
 		return err
 	})
 	return pg, err

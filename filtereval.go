@@ -2,11 +2,14 @@ package acctmap
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/acctmap/acctmap/fieldtype"
 )
 
 // Bounds on a filter, so that a hostile filter cannot take unbounded memory
@@ -51,11 +54,14 @@ func (c compiled[T]) match(r T) bool {
 	return true
 }
 
-// compileFilter validates f against the data source's fields and returns
-// the predicates and f with field names in their canonical spelling. Errors
-// wrap ErrInvalidInput and name the condition: "all[2]" or "any_of[0][1]".
-func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
-	return compileWith(f, func(name string) (string, func(*Record) string, bool) {
+// compileDataSourceFilter validates f against the fields of ds and their
+// declared types, and returns the predicates and f with field names in
+// their canonical spelling. Errors are *FilterError values wrapping
+// ErrInvalidInput that name the condition ("all[2]" or "any_of[0][1]"); an
+// operand that does not parse under its field's type is one.
+func compileDataSourceFilter(f Filter, ds *DataSource) (compiledFilter, Filter, error) {
+	fields := ds.Fields
+	return compileTyped(f, func(name string) (string, func(*Record) string, bool) {
 		canon, ok := resolveField(name, fields)
 		if !ok {
 			return "", nil, false
@@ -64,8 +70,28 @@ func compileFilter(f Filter, fields []string) (compiledFilter, Filter, error) {
 			return canon, func(r *Record) string { return fieldValue(r, canon) }, true
 		}
 		return canon, func(r *Record) string { return r.Fields[canon] }, true
+	}, func(canon string, raw func(*Record) string) (typedField[*Record], bool) {
+		p, ok := fieldParser(ds, canon)
+		if !ok {
+			return typedField[*Record]{}, false
+		}
+		return typedField[*Record]{p: p, get: func(r *Record) (fieldtype.Value, bool) {
+			return parseValue(p, raw(r))
+		}}, true
 	}, func(name string) string { return unknownFieldError(name, fields) })
 }
+
+// typedField is how a filter reads a field of a declared type: its parser
+// (for the operands) and the value of a record parsed with it, ok false
+// when the value is empty or does not parse.
+type typedField[T any] struct {
+	p   fieldtype.Parser
+	get func(T) (fieldtype.Value, bool)
+}
+
+// typer returns the typed reading of a field (a canonical name) whose
+// text raw reads, ok false for a field compared as text.
+type typer[T any] func(canon string, raw func(T) string) (typedField[T], bool)
 
 // FilterError is the error of a filter that cannot be used: an unknown
 // field, an operator without its operand, an operand that does not parse.
@@ -84,6 +110,10 @@ type FilterError struct {
 	Value string
 	// Reason says what is wrong.
 	Reason string
+	// Err is the cause, when there is one besides ErrInvalidInput: a
+	// *fieldtype.ParseError for an operand that does not parse under its
+	// field's declared type.
+	Err error
 
 	// text is the description after the path, as Error shows it.
 	text string
@@ -103,8 +133,13 @@ func (e *FilterError) Error() string {
 	return "filter " + e.Path + ": " + text + ": " + ErrInvalidInput.Error()
 }
 
-// Unwrap returns ErrInvalidInput.
-func (e *FilterError) Unwrap() error { return ErrInvalidInput }
+// Unwrap returns ErrInvalidInput, and Err when it is set.
+func (e *FilterError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalidInput, e.Err}
+	}
+	return []error{ErrInvalidInput}
+}
 
 // clipValue cuts a value to at most n bytes at a rune boundary, for errors.
 func clipValue(s string, n int) string {
@@ -117,10 +152,12 @@ func clipValue(s string, n int) string {
 	return s[:n]
 }
 
-// compileWith compiles f with fields found by resolve; unknown(name) says
-// what is wrong with a field that resolve does not know. Errors are
-// *FilterError values.
-func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string) string) (compiled[T], Filter, error) {
+// compileTyped compiles f with fields found by resolve; unknown(name)
+// says what is wrong with a field that resolve does not know, and typed
+// (when not nil) which fields have a declared type: their equals,
+// not_equals, in, not_in, greater_than and less_than compare parsed
+// values. Errors are *FilterError values.
+func compileTyped[T any](f Filter, resolve resolver[T], typed typer[T], unknown func(name string) string) (compiled[T], Filter, error) {
 	n := len(f.All)
 	for _, g := range f.AnyOf {
 		n += len(g)
@@ -132,7 +169,7 @@ func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string)
 	var c compiled[T]
 	canon := Filter{}
 	for i, cond := range f.All {
-		p, cc, err := compileCondition(cond, resolve, unknown)
+		p, cc, err := compileCondition(cond, resolve, typed, unknown)
 		if err != nil {
 			err.Path = fmt.Sprintf("all[%d]", i)
 			return compiled[T]{}, Filter{}, err
@@ -148,7 +185,7 @@ func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string)
 		var ps []func(T) bool
 		var cg []Condition
 		for j, cond := range group {
-			p, cc, err := compileCondition(cond, resolve, unknown)
+			p, cc, err := compileCondition(cond, resolve, typed, unknown)
 			if err != nil {
 				err.Path = fmt.Sprintf("any_of[%d][%d]", i, j)
 				return compiled[T]{}, Filter{}, err
@@ -162,7 +199,7 @@ func compileWith[T any](f Filter, resolve resolver[T], unknown func(name string)
 	return c, canon, nil
 }
 
-func compileCondition[T any](c Condition, resolve resolver[T], unknown func(string) string) (func(T) bool, Condition, *FilterError) {
+func compileCondition[T any](c Condition, resolve resolver[T], typed typer[T], unknown func(string) string) (func(T) bool, Condition, *FilterError) {
 	field, get, ok := resolve(strings.TrimSpace(c.Field))
 	if !ok {
 		msg := unknown(c.Field)
@@ -188,6 +225,14 @@ func compileCondition[T any](c Condition, resolve resolver[T], unknown func(stri
 			return fmt.Errorf("needs a value (use is_empty to test for an empty field)")
 		}
 		return nil
+	}
+	if typed != nil {
+		switch c.Op {
+		case Equals, NotEquals, In, NotIn, GreaterThan, LessThan:
+			if tf, ok := typed(field, get); ok {
+				return compileTypedCondition(c, tf, badValue)
+			}
+		}
 	}
 	switch c.Op {
 	case Equals, NotEquals:
@@ -253,6 +298,92 @@ func compileCondition[T any](c Condition, resolve resolver[T], unknown func(stri
 		return func(r T) bool { return strings.TrimSpace(get(r)) != "" }, c, nil
 	}
 	return bad("unknown operator (want one of equals, not_equals, contains, starts_with, in, not_in, greater_than, less_than, is_empty, is_not_empty)")
+}
+
+// compileTypedCondition compiles a comparison on a field of a declared
+// type. The operands are parsed once, here, with the field's type: one
+// that does not parse is an error naming the field and the value. A
+// record's value is parsed as the field reads it (at most once per record
+// in a memberProgram); an empty value, or one that does not parse, never
+// equals nor compares, so that equals, in, greater_than and less_than
+// leave its record out and not_equals and not_in, their negations, keep
+// it (as they keep an empty value of a text field). Money compares only
+// with money of the same currency.
+func compileTypedCondition[T any](c Condition, tf typedField[T],
+	badValue func(value, format string, args ...any) (func(T) bool, Condition, *FilterError)) (func(T) bool, Condition, *FilterError) {
+	bad := func(format string, args ...any) (func(T) bool, Condition, *FilterError) {
+		return badValue("", format, args...)
+	}
+	parse := func(v string) (fieldtype.Value, func(T) bool, Condition, *FilterError) {
+		x, err := tf.p.Parse(v)
+		if err == nil {
+			return x, nil, Condition{}, nil
+		}
+		reason := err.Error()
+		var pe *fieldtype.ParseError
+		if errors.As(err, &pe) {
+			reason = pe.Reason
+		}
+		p, cc, ferr := badValue(v, "value %s is not a %s value: %s", quoteValue(v), tf.p.Type(), reason)
+		ferr.Err = err
+		return fieldtype.Value{}, p, cc, ferr
+	}
+	get := tf.get
+	switch c.Op {
+	case Equals, NotEquals, GreaterThan, LessThan:
+		if len(c.Values) > 0 {
+			return bad("takes Value, not Values")
+		}
+		if strings.TrimSpace(c.Value) == "" {
+			return bad("needs a value (use is_empty to test for an empty field)")
+		}
+		x, p, cc, ferr := parse(c.Value)
+		if ferr != nil {
+			return p, cc, ferr
+		}
+		switch c.Op {
+		case Equals:
+			return func(r T) bool { v, ok := get(r); return ok && v == x }, c, nil
+		case NotEquals:
+			return func(r T) bool { v, ok := get(r); return !ok || v != x }, c, nil
+		case GreaterThan:
+			return func(r T) bool { v, ok := get(r); return ok && v.Comparable(x) && v.Compare(x) > 0 }, c, nil
+		}
+		return func(r T) bool { v, ok := get(r); return ok && v.Comparable(x) && v.Compare(x) < 0 }, c, nil
+	}
+	// In, NotIn
+	if c.Value != "" {
+		return bad("takes Values, not Value")
+	}
+	if len(c.Values) == 0 {
+		return bad("needs at least one value")
+	}
+	if len(c.Values) > maxInValues {
+		return bad("has %d values, more than %d", len(c.Values), maxInValues)
+	}
+	set := make(map[fieldtype.Value]struct{}, len(c.Values))
+	for i, v := range c.Values {
+		if len(v) > maxFilterValue || !utf8.ValidString(v) {
+			return badValue(v, "value %d is longer than %d bytes or not UTF-8", i, maxFilterValue)
+		}
+		x, p, cc, ferr := parse(v)
+		if ferr != nil {
+			return p, cc, ferr
+		}
+		set[x] = struct{}{}
+	}
+	in := func(r T) bool {
+		v, ok := get(r)
+		if !ok {
+			return false
+		}
+		_, in := set[v]
+		return in
+	}
+	if c.Op == In {
+		return in, c, nil
+	}
+	return func(r T) bool { return !in(r) }, c, nil
 }
 
 // foldBuf bounds the values the predicates lower-case on the stack: longer
@@ -383,4 +514,60 @@ func quoteList(names []string, max int) string {
 		fmt.Fprintf(&b, "%q", n)
 	}
 	return b.String()
+}
+
+// typedRow holds the values of a memberRow's typed fields parsed so far:
+// a typed field that several conditions or populations compare is parsed
+// once per record, on first use.
+type typedRow struct {
+	parsed  uint64            // bit i: typed[i] and typedOK[i] are set
+	typed   []fieldtype.Value // by typed slot
+	typedOK []bool
+}
+
+// typer returns the typed reading of the fields of ds for the program's
+// filters: each typed field gets a slot of the row (slots: by field name,
+// shared by every filter of the program), the first maxSlots of them
+// cached per record, the others parsed at each use.
+func (p *memberProgram) typer(ds *DataSource, slots map[string]int) typer[*memberRow] {
+	return func(canon string, raw func(*memberRow) string) (typedField[*memberRow], bool) {
+		parser, ok := fieldParser(ds, canon)
+		if !ok {
+			return typedField[*memberRow]{}, false
+		}
+		i, seen := slots[canon]
+		if !seen {
+			i = len(slots)
+			slots[canon] = i
+			if i < maxSlots {
+				p.row.typed = append(p.row.typed, fieldtype.Value{})
+				p.row.typedOK = append(p.row.typedOK, false)
+			}
+		}
+		if i >= maxSlots {
+			return typedField[*memberRow]{p: parser, get: func(m *memberRow) (fieldtype.Value, bool) {
+				return parseValue(parser, raw(m))
+			}}, true
+		}
+		bit := uint64(1) << uint(i)
+		return typedField[*memberRow]{p: parser, get: func(m *memberRow) (fieldtype.Value, bool) {
+			if m.parsed&bit == 0 {
+				v, ok := parseValue(parser, raw(m))
+				m.typed[i], m.typedOK[i] = v, ok
+				m.parsed |= bit
+			}
+			return m.typed[i], m.typedOK[i]
+		}}, true
+	}
+}
+
+// parseValue parses a record's value of a typed field, false when it is
+// empty (without making the error: most records leave some field empty)
+// or does not parse.
+func parseValue(p fieldtype.Parser, s string) (fieldtype.Value, bool) {
+	if s == "" {
+		return fieldtype.Value{}, false
+	}
+	v, err := p.Parse(s)
+	return v, err == nil
 }

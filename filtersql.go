@@ -85,12 +85,18 @@ const NumberPattern = `^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]{1,2})?$
 //     letters to ASCII ones: the Kelvin sign to 'k'); for In and NotIn
 //     operands that are not ASCII once lowered are left out instead, as no
 //     ASCII value can equal them;
-//   - a comparison's operand is a finite number (dates are compared in Go).
+//   - a comparison's operand is a finite number (dates are compared in Go);
+//   - it does not compare a field of a declared type (DataSource.FieldTypes)
+//     as typed values: equals, not_equals, in, not_in, greater_than and
+//     less_than on such a field are computed in Go.
 func pushFilter(f Filter, ds DataSource) (StoreFilter, bool) {
 	fields := mergeFields(ds.Fields, filterFields(f))
 	conv := func(cs []Condition) ([]StoreCondition, bool) {
 		out := make([]StoreCondition, 0, len(cs))
 		for _, c := range cs {
+			if typedComparison(c, &ds, fields) {
+				return nil, false // compared as typed values, in Go
+			}
 			sc, ok := pushCondition(c, fields)
 			if !ok {
 				return nil, false

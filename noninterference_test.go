@@ -627,6 +627,7 @@ func (w *niNet) observe(pPops []acctmap.Population) []byte {
 		rep, err := a.PartnerRecords(w.ctx, acctmap.ReportSpec{Partner: niP, PartnerPopulation: theirs.ID})
 		add("PartnerRecords "+theirs.ID, rep, err)
 	}
+	observeCollated(w, pPops, add)
 	w.observePeople(a, add)
 	w.niThread(add) // noninterference_threads_test.go
 	w.niEvents(add) // noninterference_events_test.go

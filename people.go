@@ -986,7 +986,11 @@ func (a *Actor) peopleReport(ctx context.Context, spec ReportSpec, mode peopleMo
 		if err != nil {
 			return err
 		}
-		rep, err = shape(rows, columns, spec)
+		typed, err := reportTyper(tx, spec.Population)
+		if err != nil {
+			return err
+		}
+		rep, err = shape(rows, columns, spec, typed)
 		return err
 	})
 	return rep, err

@@ -154,7 +154,7 @@ func (n *Network) fillPopulation(pop *Population, spec PopulationSpec, org Org, 
 	if len(spec.Description) > 2000 {
 		return fmt.Errorf("acctmap: population %.60q: description longer than 2000 bytes: %w", name, ErrInvalidInput)
 	}
-	_, canon, err := compileFilter(spec.Filter, ds.Fields)
+	_, canon, err := compileDataSourceFilter(spec.Filter, &ds)
 	if err != nil {
 		return fmt.Errorf("acctmap: population %.60q: %w", name, err)
 	}
@@ -244,6 +244,7 @@ type memberRow struct {
 	// proj, when set, holds the value of every field of names (from
 	// ScanProjected or an import's columns): r.Fields is not read.
 	proj []string
+	typedRow
 }
 
 // maxSlots is how many distinct fields get a slot (one bit of loaded
@@ -268,7 +269,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 			}
 		}
 	}
-	slot := map[string]int{}
+	slot, typedSlot := map[string]int{}, map[string]int{}
 	for _, pop := range pops {
 		if pop.DataSourceID != ds.ID {
 			continue
@@ -308,7 +309,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 				return m.vals[i]
 			}, true
 		}
-		f, _, err := compileWith(pop.Filter, resolve, func(name string) string { return unknownFieldError(name, fields) })
+		f, _, err := compileTyped(pop.Filter, resolve, p.typer(&ds, typedSlot), func(name string) string { return unknownFieldError(name, fields) })
 		if err != nil {
 			if pop.Name == "" { // a preview's filter: the caller names it
 				return nil, err
@@ -325,7 +326,7 @@ func compileMembers(ds DataSource, pops []Population) (*memberProgram, error) {
 // eval returns the population bits of the program's filters that r
 // matches.
 func (p *memberProgram) eval(r *Record) uint64 {
-	p.row.r, p.row.loaded = r, 0
+	p.row.r, p.row.loaded, p.row.parsed = r, 0, 0
 	var m uint64
 	for i := range p.filters {
 		if p.filters[i].match(&p.row) {
@@ -499,7 +500,7 @@ func (a *Actor) PreviewPopulation(ctx context.Context, dataSourceID string, f Fi
 		if err != nil {
 			return err
 		}
-		_, canon, err := compileFilter(f, ds.Fields)
+		_, canon, err := compileDataSourceFilter(f, &ds)
 		if err != nil {
 			return fmt.Errorf("acctmap: preview: %w", err)
 		}

@@ -1,6 +1,7 @@
 package acctmap
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
@@ -14,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/acctmap/acctmap/fieldtype"
 	"github.com/acctmap/acctmap/internal/match"
 )
 
@@ -44,10 +46,12 @@ type ReportSpec struct {
 	// Columns chooses and orders the columns; empty means all of them.
 	Columns []string
 	// Filter keeps the rows it selects, with the operators of population
-	// filters, on column names.
+	// filters, on column names; the viewer's own columns of a typed field
+	// ("my.ARR") compare as the field's type reads them.
 	Filter Filter
 	// Sort orders the rows by these columns, in order; numbers compare as
-	// numbers. Rows are otherwise ordered by the viewer's record id.
+	// numbers, the viewer's own columns of a typed field by value, text by
+	// collation. Rows are otherwise ordered by the viewer's record id.
 	Sort []SortKey
 	// Offset and Limit page the rows; Limit 0 means all. A page of a
 	// large cell costs much less than the whole cell.
@@ -205,7 +209,11 @@ func (a *Actor) Report(ctx context.Context, spec ReportSpec) (Report, error) {
 		if err != nil {
 			return err
 		}
-		rep, err = shape(rows, columns, spec)
+		typed, err := reportTyper(tx, spec.Population)
+		if err != nil {
+			return err
+		}
+		rep, err = shape(rows, columns, spec, typed)
 		return err
 	})
 	return rep, err
@@ -504,9 +512,10 @@ func reportColumns(myFields, partnerFields []string) []string {
 	return append(cols, ColumnMatchedOn, ColumnMatchKey, ColumnConfidence, ColumnExplanation)
 }
 
-// shape filters, sorts, pages and projects rows onto the chosen columns.
-func shape(rows []row, columns []string, spec ReportSpec) (Report, error) {
-	pg, err := pageOf(rows, columns, spec)
+// shape filters, sorts, pages and projects rows onto the chosen columns;
+// typed, when not nil, reads the viewer's typed columns (reportTyper).
+func shape(rows []row, columns []string, spec ReportSpec, typed typer[*row]) (Report, error) {
+	pg, err := pageOf(rows, columns, spec, typed)
 	if err != nil {
 		return Report{}, err
 	}
@@ -539,8 +548,9 @@ type page struct {
 	next    string // Report.NextCursor
 }
 
-// pageOf filters, sorts and pages rows, and chooses the columns.
-func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
+// pageOf filters, sorts and pages rows, and chooses the columns; typed,
+// when not nil, reads the viewer's typed columns (reportTyper).
+func pageOf(rows []row, columns []string, spec ReportSpec, typed typer[*row]) (page, error) {
 	if spec.Offset < 0 || spec.Limit < 0 {
 		return page{}, fmt.Errorf("acctmap: report: negative offset or limit: %w", ErrInvalidInput)
 	}
@@ -559,7 +569,7 @@ func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 	unknown := func(name string) string {
 		return fmt.Sprintf("column %.80q is not a column of the report (columns: %s)", name, quoteList(columns, 30))
 	}
-	f, _, err := compileWith(spec.Filter, resolve, unknown)
+	f, _, err := compileTyped(spec.Filter, resolve, typed, unknown)
 	if err != nil {
 		return page{}, fmt.Errorf("acctmap: report: %w", err)
 	}
@@ -577,14 +587,15 @@ func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 	type sortBy struct {
 		get  func(*row) string
 		desc bool
+		typ  *fieldtype.Parser // the viewer's typed column: sorts by value
 	}
 	var keys []sortBy
 	for _, k := range spec.Sort {
-		_, get, ok := resolve(k.Column)
+		canon, get, ok := resolve(k.Column)
 		if !ok {
 			return page{}, fmt.Errorf("acctmap: report: sort: %s: %w", unknown(k.Column), ErrInvalidInput)
 		}
-		keys = append(keys, sortBy{get, k.Desc})
+		keys = append(keys, sortBy{get, k.Desc, typedSort(typed, canon, get)})
 	}
 	cur, err := decodeCursor(spec.Cursor, specFingerprint(spec))
 	if err != nil {
@@ -592,6 +603,7 @@ func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 	}
 	// Each kept row with its sort values parsed once: a comparison then
 	// reads no map and parses no number.
+	sc := newSortCollator()
 	kept := make([]sortedRow, 0, len(rows)/4)
 	for i := range rows {
 		r := &rows[i]
@@ -600,7 +612,7 @@ func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 		}
 		sr := sortedRow{r: r, keys: make([]sortValue, len(keys))}
 		for j, k := range keys {
-			sr.keys[j] = newSortValue(k.get(r))
+			sr.keys[j] = sc.typedValue(k.get(r), k.typ)
 		}
 		kept = append(kept, sr)
 	}
@@ -641,7 +653,7 @@ func pageOf(rows []row, columns []string, spec ReportSpec) (page, error) {
 			after.r.values[c] = cur.values[i]
 		}
 		for i, k := range cur.keys {
-			after.keys[i] = newSortValue(k)
+			after.keys[i] = sc.typedValue(k, keys[i].typ)
 		}
 		kept = slices.DeleteFunc(kept, func(r sortedRow) bool { return compare(&r, after) <= 0 })
 	}
@@ -670,6 +682,8 @@ type sortValue struct {
 	s, lower string
 	num      float64
 	isNum    bool
+	key      []byte // the collation key of s (see sortCollator), nil for a number
+	unread   bool   // a value its column's type does not read: after those it does
 }
 
 func newSortValue(s string) sortValue {
@@ -681,8 +695,10 @@ func newSortValue(s string) sortValue {
 	return v
 }
 
-// compare orders numbers by value, dates and other text as strings
-// ignoring case (ISO dates sort as text), empty values last.
+// compare orders numbers by value, dates and other text by the root
+// collation ignoring case (see sortCollator; ISO dates sort as text),
+// empty values last, and values of a typed column that its type does not
+// read before them.
 func (a *sortValue) compare(b *sortValue) int {
 	switch {
 	case a.s == "" && b.s == "":
@@ -691,8 +707,15 @@ func (a *sortValue) compare(b *sortValue) int {
 		return 1
 	case b.s == "":
 		return -1
+	case a.unread != b.unread:
+		if a.unread {
+			return 1
+		}
+		return -1
 	case a.isNum && b.isNum:
 		return cmp.Compare(a.num, b.num)
+	case a.key != nil && b.key != nil:
+		return bytes.Compare(a.key, b.key)
 	}
 	return cmp.Compare(a.lower, b.lower)
 }
@@ -799,7 +822,7 @@ func (a *Actor) PartnerRecords(ctx context.Context, spec ReportSpec) (Report, er
 		if err != nil {
 			return err
 		}
-		rep, err = shape(rows, columns, spec)
+		rep, err = shape(rows, columns, spec, nil)
 		return err
 	})
 	return rep, err
@@ -1173,7 +1196,7 @@ func (a *Actor) Records(ctx context.Context, dataSourceID string, f Filter) iter
 			if err != nil {
 				return err
 			}
-			_, canon, err := compileFilter(f, ds.Fields)
+			_, canon, err := compileDataSourceFilter(f, &ds)
 			if err != nil {
 				return fmt.Errorf("acctmap: records: %w", err)
 			}

@@ -1,6 +1,10 @@
 package acctmap
 
-import "time"
+import (
+	"time"
+
+	"github.com/acctmap/acctmap/fieldtype"
+)
 
 // Org is a company using the network: a tenant. An offline partner is an
 // Org with no users whose data its owning org uploads; OfflineOf names that
@@ -203,8 +207,16 @@ type DataSource struct {
 	// that deleting and re-adding a record cannot undo a private mark.
 	// SetPrivate with private false clears them.
 	PrivateTombstones []string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// FieldTypes are the declared types of fields, by field name: filters
+	// compare number, money, date and boolean fields as values (see
+	// SetFieldTypes); fields without a type, or of kind Text, compare as
+	// text. Nil when none is declared.
+	FieldTypes map[string]fieldtype.Type
+	// Locale is how the data source writes numbers and dates: the locale
+	// of the FieldTypes whose own Locale is the zero Locale.
+	Locale    fieldtype.Locale
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // NotSameMark records that a record of one data source and a record of

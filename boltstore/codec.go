@@ -429,12 +429,13 @@ func encodeDataSource(ds *acctmap.DataSource) []byte {
 	b = appendStrs(b, ds.PrivateTombstones)
 	b = appendTime(b, ds.CreatedAt)
 	b = appendTime(b, ds.UpdatedAt)
-	if ds.Subject != "" {
+	if ds.Subject != "" || hasFieldTypes(ds) {
 		// Last and only when set: data sources written before subjects
-		// existed decode as they are.
+		// (and field types) existed decode as they are. The field types'
+		// section follows the subject, written then even when empty.
 		b = appendStr(b, string(ds.Subject))
 	}
-	return b
+	return appendFieldTypes(b, ds)
 }
 
 func decodeDataSource(v []byte) (acctmap.DataSource, error) {
@@ -464,6 +465,7 @@ func decodeDataSource(v []byte) (acctmap.DataSource, error) {
 	if d.err == nil && d.off < len(d.s) {
 		ds.Subject = acctmap.Subject(d.str())
 	}
+	d.fieldTypes(&ds)
 	return ds, d.finish()
 }
 

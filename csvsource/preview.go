@@ -3,6 +3,8 @@ package csvsource
 import (
 	"context"
 	"io"
+
+	"github.com/acctmap/acctmap/fieldtype"
 )
 
 // Sample is the start of a CSV input, for an application's "map columns"
@@ -20,6 +22,23 @@ type Sample struct {
 	// Its fields are "" (or nil) where no column looks right; it may lack
 	// a required column, and then fails in NewReader.
 	Suggested Mapping
+}
+
+// Types suggests a type for each column of Header from its sampled
+// Values (fieldtype.Suggest): number, money, date or boolean, and in which
+// locale, or Text. A starting point for the "map columns" step, which the
+// user confirms or overrides before the import declares them
+// (acctmap.CSVImport.FieldTypes); an Ambiguous suggestion (01/02/2024
+// alone) must be chosen by the user. The more rows sampled, the better
+// the suggestions.
+func (s *Sample) Types() []fieldtype.Suggestion {
+	out := make([]fieldtype.Suggestion, len(s.Header))
+	for i := range s.Header {
+		if i < len(s.Values) {
+			out[i] = fieldtype.Suggest(s.Values[i])
+		}
+	}
+	return out
 }
 
 // Preview is PreviewContext with context.Background().

@@ -94,3 +94,22 @@ func ExampleParseLocale() {
 	// en decimal '.' group "," dates YMD currency ""
 	// 1234.5
 }
+
+// A Parser checks its Type once, for a loop over many values.
+func ExampleType_Parser() {
+	p, err := fieldtype.Type{Kind: fieldtype.Number, Locale: fieldtype.DE}.Parser()
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range []string{"1.234,56", "2000", "1,234.56"} {
+		v, err := p.Parse(s)
+		fmt.Printf("%q %v\n", v.String(), err != nil)
+	}
+	_, err = fieldtype.Type{Kind: fieldtype.Number, Currency: "EUR"}.Parser()
+	fmt.Println(errors.Is(err, fieldtype.ErrType))
+	// Output:
+	// "1234.56" false
+	// "2000" false
+	// "" true
+	// true
+}

@@ -62,7 +62,10 @@ func parseAmount(s string, l Locale, number bool) (f float64, cur, reason string
 	if r, _ := utf8.DecodeRuneInString(s); r == '-' || r == '+' || r == '\u2212' || r == '(' {
 		return 0, cur, "more than one sign"
 	}
-	lit, reason := numberLiteral(s, l, number)
+	lit, reason := s, ""
+	if !plainLiteral(s, l.decimal()) {
+		lit, reason = numberLiteral(s, l, number)
+	}
 	if reason != "" {
 		return 0, cur, reason
 	}
@@ -330,4 +333,22 @@ func resolveCurrency(tok, field, local string) (string, string) {
 		return "", "currency " + code + " in a " + field + " field"
 	}
 	return code, ""
+}
+
+// plainLiteral reports whether s is already the Go float literal that
+// numberLiteral would make of it: digits, or digits, '.' and digits when
+// '.' is the decimal separator. Most stored values are, and parsing them
+// then copies nothing.
+func plainLiteral(s string, dec rune) bool {
+	dot := -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c == '.' && dec == '.' && dot < 0:
+			dot = i
+		default:
+			return false
+		}
+	}
+	return s != "" && dot != 0 && dot != len(s)-1
 }

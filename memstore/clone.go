@@ -48,6 +48,7 @@ func cloneDataSource(d acctmap.DataSource) acctmap.DataSource {
 	d.Fields = slices.Clone(d.Fields)
 	d.NotSame = slices.Clone(d.NotSame)
 	d.PrivateTombstones = slices.Clone(d.PrivateTombstones)
+	d.FieldTypes = maps.Clone(d.FieldTypes)
 	return d
 }
 

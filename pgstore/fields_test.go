@@ -22,7 +22,7 @@ func TestEveryFieldStored(t *testing.T) {
 		{reflect.TypeFor[acctmap.Limits](), []string{"MaxOfflinePartners", "MaxExportedRecords"}},
 		{reflect.TypeFor[acctmap.User](), []string{"ID", "OrgID", "Name", "Email", "Role", "Permissions", "CreatedAt"}},
 		{reflect.TypeFor[acctmap.Partnership](), []string{"Inviter", "Invitee", "Status", "InvitedAt", "UpdatedAt", "Requests"}},
-		{reflect.TypeFor[acctmap.DataSource](), []string{"ID", "OrgID", "Name", "Kind", "Fields", "Version", "NotSame", "PrivateTombstones", "Subject", "CreatedAt", "UpdatedAt"}},
+		{reflect.TypeFor[acctmap.DataSource](), []string{"ID", "OrgID", "Name", "Kind", "Fields", "Version", "NotSame", "PrivateTombstones", "Subject", "FieldTypes", "Locale", "CreatedAt", "UpdatedAt"}},
 		{reflect.TypeFor[acctmap.Population](), []string{"ID", "OrgID", "DataSourceID", "Kind", "Name", "Description", "Filter", "Slot", "Sharing", "CreatedAt", "UpdatedAt"}},
 		{reflect.TypeFor[acctmap.Record](), []string{"ID", "Name", "Website", "Domains", "NameKey", "OtherNames", "OtherNameKeys", "RegistrationID", "Email", "EmailKey", "Fields", "Populations", "Private"}},
 		{reflect.TypeFor[acctmap.RegistrationID](), []string{"Scheme", "Value"}},

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/fieldtype"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -320,6 +321,9 @@ const dataSourceColumns = `id, org_id, name, kind, fields, version, not_same, cr
 // (migration 0004).
 type dataSourceExtra struct {
 	PrivateTombstones []string `json:",omitempty"`
+	// FieldTypes and Locale: see fieldtypes.go.
+	FieldTypes map[string]fieldtype.Type `json:",omitempty"`
+	Locale     *fieldtype.Locale         `json:",omitempty"`
 	// Subject is DataSource.Subject ("" for accounts data sources
 	// written before subjects, which read as accounts).
 	Subject acctmap.Subject `json:",omitempty"`
@@ -332,6 +336,7 @@ func scanDataSource(row pgx.Row) (acctmap.DataSource, error) {
 	var extra dataSourceExtra
 	err := row.Scan(&did, &org, &d.Name, &kind, &d.Fields, &d.Version, jsonScan(&d.NotSame), &d.CreatedAt, &d.UpdatedAt, jsonScan(&extra))
 	d.PrivateTombstones, d.Subject = extra.PrivateTombstones, extra.Subject
+	d.FieldTypes, d.Locale = extra.fieldTypes()
 	d.ID, d.OrgID, d.Name, d.Kind = string(did), string(org), fromText(d.Name), acctmap.DataSourceKind(fromText(kind))
 	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
 	fromTextSlice(d.Fields)
@@ -537,7 +542,7 @@ func (w *writer) PutDataSource(d acctmap.DataSource) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %.60q: not-same marks: %w", d.ID, err)
 	}
-	extra, err := jsonArg(dataSourceExtra{PrivateTombstones: d.PrivateTombstones, Subject: d.Subject})
+	extra, err := jsonArg(withFieldTypes(dataSourceExtra{PrivateTombstones: d.PrivateTombstones, Subject: d.Subject}, d))
 	if err != nil {
 		return fmt.Errorf("pgstore: data source %.60q: %w", d.ID, err)
 	}

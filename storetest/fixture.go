@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/acctmap/acctmap"
+	"github.com/acctmap/acctmap/fieldtype"
 )
 
 // t0 is the suite's base time: UTC, with microseconds, so that a store
@@ -52,7 +53,8 @@ var (
 		{ID: "ds-acme-crm", OrgID: "acme", Name: "Salesforce", Kind: acctmap.PushedSource, Fields: []string{"owner", "stage"}, Version: 3,
 			NotSame:           []acctmap.NotSameMark{{RecordID: "r1", OtherDataSourceID: "ds-globex", OtherRecordID: "r1", MarkedBy: "u-alice", MarkedAt: at(38)}},
 			PrivateTombstones: []string{"gone\x00private", "r9"},
-			CreatedAt:         at(30), UpdatedAt: at(31)},
+			FieldTypes:        seedFieldTypes, Locale: fieldtype.US,
+			CreatedAt: at(30), UpdatedAt: at(31)},
 		{ID: "ds-acme-csv", OrgID: "acme", Name: "Trade show leads", Kind: acctmap.CSVSource, Fields: []string{"event"}, Version: 1, CreatedAt: at(32), UpdatedAt: at(32)},
 		{ID: "ds-globex", OrgID: "globex", Name: "HubSpot", Kind: acctmap.PushedSource, Fields: []string{"stage"}, Version: 7, CreatedAt: at(33), UpdatedAt: at(34)},
 		{ID: "ds-off1", OrgID: "acme-off1", Name: "Reseller upload", Kind: acctmap.CSVSource, CreatedAt: at(35), UpdatedAt: at(35)},

@@ -80,6 +80,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"Project", projectTests},
 		{"Columns", columnsTests},
 		{"Input", inputTests},
+		{"FieldTypes", fieldTypeTests},
 		{"People", peopleTests},
 		{"Events", eventTests},
 		{"Optional", optionalTests},
