@@ -41,6 +41,11 @@
 //     a match.
 //   - Events and audit: Events and WaitEvents (the org's feed, from a
 //     cursor), AuditLog (the org's audit trail, for admins).
+//   - Threads with partners about one account: StartThread, Threads, Thread,
+//     ThreadMessages, AssignThreadOwner, PostMessage, CloseThread,
+//     ReopenThread. Attribution of deals to partners: SetOpportunityFields,
+//     OpportunityFieldsOf, Attribute, Attributions, RemoveAttribution,
+//     AttributionReport, ExportAttributionReport.
 //   - The user itself: Me, Users.
 //
 // The Network's own calls are the application's, not a user's: CreateOrg,

@@ -166,6 +166,7 @@ type azTarget struct {
 	req               string // a pending share request from org to acme, or a missing id
 	hiddenPop         string // a population org hides from acme, if any
 	countsPop         string // a population org shares with acme at counts only, if any
+	thread            string // a thread of acme's with org, if any (threads_authz_test.go)
 }
 
 // azMethod is one row of the table: a method (with a variant after a
@@ -526,6 +527,8 @@ type azWorld struct {
 	// orgOf maps an org id to the org whose data it is (an offline
 	// partner's owner).
 	owner map[string]string
+	// attribution is one of acme's (threads_authz_test.go).
+	attribution string
 }
 
 // otherPop returns the target's population, or for acme itself another
@@ -657,6 +660,7 @@ func buildAZWorld(t *testing.T) *azWorld {
 	r := w.targets["revoked"]
 	r.req = must[acctmap.ShareRequest](t, "RequestShare")(as("revoked").RequestShare(ctx, "acme", w.own.pop, acctmap.OverlappingRecords, []string{"name"}, "revoked asks zz")).ID
 	w.targets["revoked"] = r
+	azThreads(t, w, as) // threads_authz_test.go
 	must[acctmap.Partnership](t, "Revoke")(as("acme").Revoke(ctx, "revoked"))
 
 	// Marks to undo, with the partner and the offline partner.

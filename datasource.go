@@ -150,7 +150,11 @@ func (a *Actor) DataSources(ctx context.Context, orgID string) ([]DataSource, er
 // DeleteDataSource deletes a data source with its records and populations.
 func (a *Actor) DeleteDataSource(ctx context.Context, id string) error {
 	err := a.n.store.Update(ctx, func(tx Tx) error {
-		if _, _, err := a.dataSourceFor(tx, ManageDataSources, id); err != nil {
+		_, ds, err := a.dataSourceFor(tx, ManageDataSources, id)
+		if err != nil {
+			return err
+		}
+		if err := dropOpportunityFields(tx, ds); err != nil { // attribution.go
 			return err
 		}
 		return tx.DeleteDataSource(id)

@@ -52,6 +52,15 @@ const (
 	// that becomes hidden is not announced: it disappears, as it does
 	// from PartnerPopulations.
 	EventSharingRuleChanged EventKind = "sharing_rule.changed"
+	// EventThreadStarted: user User of org Partner started Thread with
+	// the reader's org (threads.go).
+	EventThreadStarted EventKind = "thread.started"
+	// EventThreadAssigned: User, of the reader's org, was made its owner
+	// of Thread.
+	EventThreadAssigned EventKind = "thread.assigned"
+	// EventThreadAnswered: user User of org Partner posted a message to
+	// Thread (internal notes never make one).
+	EventThreadAnswered EventKind = "thread.answered"
 )
 
 // Event is one entry of an org's feed, as the reader may see it when it
@@ -76,6 +85,12 @@ type Event struct {
 	// Request is the share request as it stands now, while the two orgs
 	// are partners.
 	Request *ShareRequest `json:"request,omitempty"`
+	// Thread is the thread of a thread event as the reader sees it now;
+	// an event of a thread the reader may no longer see is left out.
+	// User is the user the event names: the starter, the author, or the
+	// owner assigned.
+	Thread *Thread `json:"thread,omitempty"`
+	User   string  `json:"user,omitempty"`
 }
 
 // auditKindPrefix starts the store Kind of audit entries, which share the
@@ -99,6 +114,7 @@ type entryData struct {
 	RecordIDs         []string
 	PartnerRecordIDs  []string
 	Of                EventCursor // the entry an incomplete export completes
+	Thread            string      // a thread's id (threads.go); encoded after Of
 }
 
 // entryVersion is the first byte of an encoded entry. A later version may
@@ -127,6 +143,7 @@ func encodeEntry(d entryData) ([]byte, error) {
 	strs(d.RecordIDs)
 	strs(d.PartnerRecordIDs)
 	b = binary.AppendVarint(b, int64(d.Of))
+	str(d.Thread)
 	return b, nil
 }
 
@@ -194,6 +211,9 @@ func decodeEntry(rec EventRecord) (entryData, error) {
 		d.RecordIDs = strs()
 		d.PartnerRecordIDs = strs()
 		d.Of = EventCursor(iv())
+		if !bad && len(b) > 0 { // entries written before threads end at Of
+			d.Thread = str()
+		}
 	}
 	if bad {
 		return entryData{}, fmt.Errorf("acctmap: log entry %d of org %.60q does not decode", rec.Seq, rec.OrgID)
@@ -313,7 +333,7 @@ func (a *Actor) eventsPage(ctx context.Context, after EventCursor) ([]Event, Eve
 			if strings.HasPrefix(rec.Kind, auditKindPrefix) {
 				continue
 			}
-			e, ok, err := renderEvent(tx, u.OrgID, rec)
+			e, ok, err := renderEvent(tx, a.n, u.OrgID, rec)
 			if err != nil {
 				return err
 			}
@@ -370,7 +390,7 @@ func (a *Actor) WaitEvents(ctx context.Context, after EventCursor) error {
 
 // renderEvent builds the Event of a feed entry as org viewer may see it
 // now; ok is false when it may not see it at all.
-func renderEvent(tx ReadTx, viewer string, rec EventRecord) (Event, bool, error) {
+func renderEvent(tx ReadTx, n *Network, viewer string, rec EventRecord) (Event, bool, error) {
 	d, err := decodeEntry(rec)
 	if err != nil {
 		return Event{}, false, err
@@ -404,6 +424,12 @@ func renderEvent(tx ReadTx, viewer string, rec EventRecord) (Event, bool, error)
 		if e.Kind == EventSharingRuleChanged && e.Population == nil {
 			return Event{}, false, nil // about a population the viewer may not see
 		}
+	case EventThreadStarted, EventThreadAssigned, EventThreadAnswered:
+		th, ok, err := threadEvent(tx, n, viewer, d.Thread)
+		if err != nil || !ok {
+			return Event{}, false, err // about a thread the viewer may not see
+		}
+		e.Thread, e.User = th, d.User
 	}
 	if d.Request != "" && partners {
 		if i := slices.IndexFunc(p.Requests, func(r ShareRequest) bool { return r.ID == d.Request }); i >= 0 {

@@ -629,6 +629,7 @@ func (w *niNet) observe(pPops []acctmap.Population) []byte {
 	}
 	observeCollated(w, pPops, add)
 	w.observePeople(a, add)
+	w.niThread(add) // noninterference_threads_test.go
 	w.niEvents(add) // noninterference_events_test.go
 	b, err := json.Marshal(out)
 	w.must(err, "json")

@@ -161,6 +161,21 @@ func restore(ctx context.Context, s acctmap.Store, snap storetest.Snapshot) erro
 				return err
 			}
 		}
+		for _, th := range snap.Threads {
+			if err := tx.PutThread(th); err != nil {
+				return err
+			}
+			for _, m := range snap.Messages[th.ID] {
+				if _, err := tx.AppendMessage(m); err != nil {
+					return err
+				}
+			}
+		}
+		for _, it := range snap.OrgItems {
+			if err := tx.PutOrgItem(it); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 }

@@ -111,7 +111,8 @@ type ReadTx interface {
 	// CountRecords returns the number of records of the data source;
 	// ErrNotFound when the data source does not exist.
 	CountRecords(dataSourceID string) (int, error)
-	EventReadTx // the event log (store_events.go)
+	EventReadTx  // the event log (store_events.go)
+	ThreadReadTx // threads and org items (store_threads.go)
 }
 
 // Tx is a read-write transaction. Its reads see its own writes.
@@ -138,7 +139,8 @@ type ReadTx interface {
 // exist, and change nothing then.
 type Tx interface {
 	ReadTx
-	EventTx // the event log (store_events.go)
+	EventTx  // the event log (store_events.go)
+	ThreadTx // threads and org items (store_threads.go)
 
 	PutOrg(org Org) error
 	DeleteOrg(id string) error

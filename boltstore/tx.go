@@ -343,6 +343,9 @@ func (w *writer) DeleteOrg(id string) error {
 		if err := w.deleteEvents(o); err != nil {
 			return w.fail(err)
 		}
+		if err := w.deleteItems(o); err != nil {
+			return w.fail(err)
+		}
 		if err := w.deleteChildren(o); err != nil {
 			return w.fail(err)
 		}
@@ -468,6 +471,9 @@ func (w *writer) DeletePartnership(a, b string) error {
 // deletePartnership deletes the partnership of a and b and its index
 // entries.
 func (w *writer) deletePartnership(a, b string) error {
+	if err := w.deleteThreads(a, b); err != nil {
+		return err
+	}
 	if err := w.del(bucketPartners, pairKey(a, b)); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ type state struct {
 	pops     *table[string, acctmap.Population] // index 0: by OrgID, 1: by DataSourceID
 	records  map[string]*recordSet              // by data source id; present iff the data source is
 	events   map[string]*eventLog               // by org id (events.go); nil until the first event
+	threads  *threadState                       // threads and org items (threads.go); nil until the first
 }
 
 func newState() *state {

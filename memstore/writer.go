@@ -99,10 +99,12 @@ func (w *writer) DeleteOrg(id string) error {
 			queue = append(queue, w.st.orgs.by[0].ix.keys(o)...)
 		}
 		w.deleteEvents(o)
+		w.deleteItems(o)
 		for _, u := range w.st.users.by[0].ix.keys(o) {
 			del(w, w.st.users, u)
 		}
 		for _, p := range w.st.partners.by[0].ix.keys(o) {
+			w.deleteThreads(p.lo, p.hi)
 			del(w, w.st.partners, p)
 		}
 		for _, d := range w.st.sources.by[0].ix.keys(o) {
@@ -153,6 +155,7 @@ func (w *writer) DeletePartnership(a, b string) error {
 	if !del(w, w.st.partners, pairOf(a, b)) {
 		return partnershipNotFound(a, b)
 	}
+	w.deleteThreads(a, b)
 	return nil
 }
 

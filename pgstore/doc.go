@@ -135,7 +135,9 @@
 // the overlap never reads records (see keys.go and
 // migrations/0002_overlap.sql); event_logs and events, each org's event
 // log, whose last Seq row orders the appends of one org as they commit
-// (events.go, migrations/0006_events.sql). Scalar
+// (events.go, migrations/0006_events.sql); threads (cascading with their
+// partnership), thread_messages (Seq from the thread's last_seq) and
+// org_items (threads.go, migrations/0007_threads.sql). Scalar
 // fields are columns; what is nested in an item (an org's field presets, a
 // partnership's share requests, a data source's not-same marks, a
 // population's filter and sharing) is a jsonb column. Parents are foreign

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/acctmap/acctmap"
@@ -32,6 +33,13 @@ type Snapshot struct {
 	Populations []acctmap.Population
 	// Records maps every data source's id to its records, ordered by id.
 	Records map[string][]acctmap.Record
+	// Threads are the threads of every org, each once, by id; Messages
+	// maps a thread's id to its messages (threads.go).
+	Threads  []acctmap.ThreadRecord
+	Messages map[string][]acctmap.MessageRecord
+	// OrgItems are the items of every org, orgs in id order, then by
+	// kind and id.
+	OrgItems []acctmap.OrgItem
 }
 
 // Diff returns the differences between two snapshots, in cmp.Diff's
@@ -77,7 +85,16 @@ func DumpTx(tx acctmap.ReadTx) (Snapshot, error) {
 		count int // how many org lists held it
 	}
 	pairs := map[[2]string]*side{}
+	threads := map[string]acctmap.ThreadRecord{}
 	for _, o := range orgs {
+		if err := dumpThreads(tx, o.ID, threads); err != nil {
+			return snap, err
+		}
+		items, err := tx.OrgItems(o.ID, "")
+		if err != nil {
+			return snap, fmt.Errorf("OrgItems(%q): %w", o.ID, err)
+		}
+		snap.OrgItems = append(snap.OrgItems, items...)
 		if err := sameAs(o, func() (acctmap.Org, error) { return tx.Org(o.ID) }); err != nil {
 			return snap, fmt.Errorf("Org(%q): %w", o.ID, err)
 		}
@@ -172,7 +189,42 @@ func DumpTx(tx acctmap.ReadTx) (Snapshot, error) {
 	for _, k := range keys {
 		snap.Partnerships = append(snap.Partnerships, pairs[k].p)
 	}
+	for _, id := range slices.Sorted(maps.Keys(threads)) {
+		snap.Threads = append(snap.Threads, threads[id])
+		ms, err := tx.Messages(id)
+		if err != nil {
+			return snap, fmt.Errorf("Messages(%q): %w", id, err)
+		}
+		if len(ms) > 0 {
+			if snap.Messages == nil {
+				snap.Messages = map[string][]acctmap.MessageRecord{}
+			}
+			snap.Messages[id] = ms
+		}
+	}
 	return snap, nil
+}
+
+// dumpThreads adds the threads of org to threads, checking them against
+// Thread and the list's order.
+func dumpThreads(tx acctmap.ReadTx, org string, threads map[string]acctmap.ThreadRecord) error {
+	ts, err := tx.Threads(org)
+	if err != nil {
+		return fmt.Errorf("Threads(%q): %w", org, err)
+	}
+	if err := sortedBy(ts, func(t acctmap.ThreadRecord) string { return t.ID }); err != nil {
+		return fmt.Errorf("Threads(%q): %w", org, err)
+	}
+	for _, t := range ts {
+		if t.OrgA != org && t.OrgB != org {
+			return fmt.Errorf("Threads(%q) lists thread %q of %q and %q", org, t.ID, t.OrgA, t.OrgB)
+		}
+		if err := sameAs(t, func() (acctmap.ThreadRecord, error) { return tx.Thread(t.ID) }); err != nil {
+			return fmt.Errorf("Thread(%q): %w", t.ID, err)
+		}
+		threads[t.ID] = t
+	}
+	return nil
 }
 
 // dumpRecords reads a data source's records and checks them against

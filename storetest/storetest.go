@@ -84,6 +84,7 @@ func Run(t *testing.T, newStore func(t *testing.T) acctmap.Store) {
 		{"People", peopleTests},
 		{"Events", eventTests},
 		{"Optional", optionalTests},
+		{"Threads", threadTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
