@@ -48,7 +48,7 @@ func (a *Actor) ExportReport(ctx context.Context, spec ReportSpec, w io.Writer) 
 	if err := a.n.store.View(ctx, func(tx ReadTx) error { _, err := a.user(tx, ExportRecords); return err }); err != nil {
 		return 0, err
 	}
-	pg, err := a.reportPage(ctx, spec)
+	pg, err := a.cellPage(ctx, spec, a.n.cellRows)
 	if err != nil {
 		return 0, err
 	}
@@ -210,28 +210,4 @@ func plainNumber(s string) bool {
 		}
 	}
 	return digit
-}
-
-// reportPage computes the page of the report of spec, in one read, its
-// rows' values made when read: what Report projects at once, and
-// ExportReport and ReportRows one row at a time.
-func (a *Actor) reportPage(ctx context.Context, spec ReportSpec) (page, error) {
-	var pg page
-	err := a.n.store.View(ctx, func(tx ReadTx) error {
-		u, err := a.user(tx, 0)
-		if err != nil {
-			return err
-		}
-		rows, columns, err := a.n.cellRows(tx, u.OrgID, spec)
-		if err != nil {
-			return err
-		}
-		typed, err := reportTyper(tx, spec.Population)
-		if err != nil {
-			return err
-		}
-		pg, err = pageOf(rows, columns, spec, typed)
-		return err
-	})
-	return pg, err
 }

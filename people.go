@@ -976,24 +976,13 @@ func (a *Actor) PeopleAtPartnerAccountsReport(ctx context.Context, spec ReportSp
 }
 
 func (a *Actor) peopleReport(ctx context.Context, spec ReportSpec, mode peopleMode) (Report, error) {
-	var rep Report
-	err := a.n.store.View(ctx, func(tx ReadTx) error {
-		u, err := a.user(tx, 0)
-		if err != nil {
-			return err
-		}
-		rows, columns, err := a.n.peopleRows(tx, u.OrgID, spec, mode)
-		if err != nil {
-			return err
-		}
-		typed, err := reportTyper(tx, spec.Population)
-		if err != nil {
-			return err
-		}
-		rep, err = shape(rows, columns, spec, typed)
-		return err
+	pg, err := a.cellPage(ctx, spec, func(tx ReadTx, viewer string, spec ReportSpec) ([]row, []string, error) {
+		return a.n.peopleRows(tx, viewer, spec, mode)
 	})
-	return rep, err
+	if err != nil {
+		return Report{}, err
+	}
+	return pg.report(), nil
 }
 
 // peopleRows computes the rows of one cell of a people matrix.

@@ -199,13 +199,28 @@ const maxReportRows = 1_000_000
 
 // Report returns the report of one matrix cell.
 func (a *Actor) Report(ctx context.Context, spec ReportSpec) (Report, error) {
-	var rep Report
+	pg, err := a.cellPage(ctx, spec, a.n.cellRows)
+	if err != nil {
+		return Report{}, err
+	}
+	return pg.report(), nil
+}
+
+// cellRowsFunc computes the rows of one cell of a report and its columns,
+// for the viewer org, in tx: cellRows for accounts, peopleRows for people.
+type cellRowsFunc func(tx ReadTx, viewer string, spec ReportSpec) ([]row, []string, error)
+
+// cellPage computes the page of spec of the cell rowsOf makes, in one
+// read, its rows' values made when read: what Report projects at once,
+// and ExportReport and ReportRows one row at a time.
+func (a *Actor) cellPage(ctx context.Context, spec ReportSpec, rowsOf cellRowsFunc) (page, error) {
+	var pg page
 	err := a.n.store.View(ctx, func(tx ReadTx) error {
 		u, err := a.user(tx, 0)
 		if err != nil {
 			return err
 		}
-		rows, columns, err := a.n.cellRows(tx, u.OrgID, spec)
+		rows, columns, err := rowsOf(tx, u.OrgID, spec)
 		if err != nil {
 			return err
 		}
@@ -213,10 +228,10 @@ func (a *Actor) Report(ctx context.Context, spec ReportSpec) (Report, error) {
 		if err != nil {
 			return err
 		}
-		rep, err = shape(rows, columns, spec, typed)
+		pg, err = pageOf(rows, columns, spec, typed)
 		return err
 	})
-	return rep, err
+	return pg, err
 }
 
 // cellRows computes the rows of one matrix cell and the columns they have.
@@ -519,11 +534,16 @@ func shape(rows []row, columns []string, spec ReportSpec, typed typer[*row]) (Re
 	if err != nil {
 		return Report{}, err
 	}
+	return pg.report(), nil
+}
+
+// report projects every row of the page.
+func (pg *page) report() Report {
 	rep := Report{Columns: pg.columns, Total: pg.total, NextCursor: pg.next}
 	for i := range pg.rows {
 		rep.Rows = append(rep.Rows, pg.project(i))
 	}
-	return rep, nil
+	return rep
 }
 
 // project returns row i of the page as a ReportRow of its columns.
@@ -1133,7 +1153,7 @@ func decodeCursor(s string, fp uint64) (*cursor, error) {
 // may call the Network. Paging options apply as in Report.
 func (a *Actor) ReportRows(ctx context.Context, spec ReportSpec) iter.Seq2[ReportRow, error] {
 	return func(yield func(ReportRow, error) bool) {
-		pg, err := a.reportPage(ctx, spec)
+		pg, err := a.cellPage(ctx, spec, a.n.cellRows)
 		if err != nil {
 			yield(ReportRow{}, err)
 			return
