@@ -115,62 +115,43 @@ func (f AuditFilter) match(e *AuditEntry) bool {
 // page at a time, in its own transaction, and holds none while the caller
 // handles an entry.
 func (a *Actor) AuditLog(ctx context.Context, f AuditFilter) iter.Seq2[AuditEntry, error] {
-	return func(yield func(AuditEntry, error) bool) {
-		if ctx == nil {
-			yield(AuditEntry{}, fmt.Errorf("acctmap: audit log: nil context: %w", ErrInvalidInput))
-			return
-		}
-		after := f.After
-		for {
-			var page []AuditEntry
-			last := after
-			err := a.n.store.View(ctx, func(tx ReadTx) error {
-				u, err := a.user(tx, 0)
-				if err != nil {
-					return err
-				}
-				if u.Role != RoleAdmin {
-					return fmt.Errorf("acctmap: audit log: only an admin of the org may read it: %w", ErrPermissionDenied)
-				}
-				recs, err := tx.Events(u.OrgID, int64(after), eventPage)
-				if err != nil {
-					return err
-				}
-				page, last = page[:0], after
-				for _, rec := range recs {
-					last = EventCursor(rec.Seq)
-					action, ok := strings.CutPrefix(rec.Kind, auditKindPrefix)
-					if !ok {
-						continue
-					}
-					d, err := decodeEntry(rec)
-					if err != nil {
-						return err
-					}
-					e := AuditEntry{Cursor: EventCursor(rec.Seq), At: rec.At, Action: AuditAction(action), OrgID: d.Org, UserID: d.User,
-						Partner: d.Partner, Population: d.Population, PartnerPopulation: d.PartnerPopulation, Request: d.Request,
-						Level: d.Level, Fields: d.Fields, Preset: d.Preset, Rows: d.Rows, RecordIDs: d.RecordIDs, PartnerRecordIDs: d.PartnerRecordIDs, Of: d.Of}
-					if f.match(&e) {
-						page = append(page, e)
-					}
-				}
-				return nil
-			})
+	return logPages(ctx, "audit log", f.After, func(ctx context.Context, after EventCursor) ([]AuditEntry, EventCursor, error) {
+		var page []AuditEntry
+		last := after
+		err := a.n.store.View(ctx, func(tx ReadTx) error {
+			u, err := a.user(tx, 0)
 			if err != nil {
-				yield(AuditEntry{}, err)
-				return
+				return err
 			}
-			for _, e := range page {
-				if !yield(e, nil) {
-					return
+			if u.Role != RoleAdmin {
+				return fmt.Errorf("acctmap: audit log: only an admin of the org may read it: %w", ErrPermissionDenied)
+			}
+			recs, err := tx.Events(u.OrgID, int64(after), eventPage)
+			if err != nil {
+				return err
+			}
+			page, last = page[:0], after
+			for _, rec := range recs {
+				last = EventCursor(rec.Seq)
+				action, ok := strings.CutPrefix(rec.Kind, auditKindPrefix)
+				if !ok {
+					continue
+				}
+				d, err := decodeEntry(rec)
+				if err != nil {
+					return err
+				}
+				e := AuditEntry{Cursor: EventCursor(rec.Seq), At: rec.At, Action: AuditAction(action), OrgID: d.Org, UserID: d.User,
+					Partner: d.Partner, Population: d.Population, PartnerPopulation: d.PartnerPopulation, Request: d.Request,
+					Level: d.Level, Fields: d.Fields, Preset: d.Preset, Rows: d.Rows, RecordIDs: d.RecordIDs, PartnerRecordIDs: d.PartnerRecordIDs, Of: d.Of}
+				if f.match(&e) {
+					page = append(page, e)
 				}
 			}
-			if last == after {
-				return
-			}
-			after = last
-		}
-	}
+			return nil
+		})
+		return page, last, err
+	})
 }
 
 // audit writes an entry of the acting user's doing to its org's trail, in

@@ -288,15 +288,24 @@ const eventPage = 100
 // events written meanwhile are read too. A failure is yielded once, as
 // the last pair.
 func (a *Actor) Events(ctx context.Context, after EventCursor) iter.Seq2[Event, error] {
-	return func(yield func(Event, error) bool) {
+	return logPages(ctx, "events", after, a.eventsPage)
+}
+
+// logPages yields the items of an org's log after a cursor, a page a read
+// (read returns the page's items and the cursor of the last entry it
+// read, kept or not), until a read moves the cursor no further; no
+// transaction is open while the caller handles an item.
+func logPages[T any](ctx context.Context, what string, after EventCursor, read func(context.Context, EventCursor) ([]T, EventCursor, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
 		if ctx == nil {
-			yield(Event{}, fmt.Errorf("acctmap: events: nil context: %w", ErrInvalidInput))
+			yield(zero, fmt.Errorf("acctmap: %s: nil context: %w", what, ErrInvalidInput))
 			return
 		}
 		for {
-			page, last, err := a.eventsPage(ctx, after)
+			page, last, err := read(ctx, after)
 			if err != nil {
-				yield(Event{}, err)
+				yield(zero, err)
 				return
 			}
 			for _, e := range page {
